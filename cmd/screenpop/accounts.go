@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/screenpop/screenpop/engine/accounts"
+)
+
+func (c *cli) tenantCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "tenant", Short: "Create and list tenants"}
+	var name string
+	create := &cobra.Command{
+		Use:     "create SLUG --name NAME",
+		Short:   "Create a tenant",
+		Example: "  screenpop tenant create acme --name 'ACME 客服中心'",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := c.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer rt.close(cmd.Context())
+			t, err := rt.eng.Accounts.CreateTenant(cmd.Context(), accounts.NewTenant{Slug: args[0], Name: name})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("created tenant %s (id %d)\n", t.Slug, t.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "display name (required)")
+	_ = create.MarkFlagRequired("name")
+	cmd.AddCommand(create, &cobra.Command{
+		Use:   "list",
+		Short: "List tenants",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rt, err := c.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer rt.close(cmd.Context())
+			ts, err := rt.eng.Accounts.ListTenants(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tSLUG\tNAME\tSTATUS")
+			for _, t := range ts {
+				status := "active"
+				if t.Disabled {
+					status = "disabled"
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.Slug, t.Name, status)
+			}
+			return w.Flush()
+		},
+	})
+	return cmd
+}
+
+// readPassword takes a password from --password-stdin (one line) or asks on
+// the terminal without echo; never from a flag, which would land in shell
+// history and process lists.
+func readPassword(fromStdin bool) (string, error) {
+	if fromStdin || !term.IsTerminal(int(os.Stdin.Fd())) {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", fmt.Errorf("read password from standard input: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	fmt.Fprint(os.Stderr, "password: ")
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	return string(b), err
+}
+
+func (c *cli) userCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Create users and set passwords"}
+	var (
+		tenant, role, display string
+		perms                 []string
+		stdin                 bool
+	)
+	create := &cobra.Command{
+		Use:   "create USERNAME --role operator|admin|agent [--tenant SLUG]",
+		Short: "Create a user (the password is read from the terminal or standard input)",
+		Example: "  screenpop user create alice --tenant acme --role admin --permission reveal\n" +
+			"  echo 's3cret-pass' | screenpop user create ops --role operator --password-stdin",
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := c.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer rt.close(cmd.Context())
+			in := accounts.NewUser{Username: args[0], DisplayName: display, Role: accounts.Role(role), Permissions: perms}
+			if tenant != "" {
+				t, err := rt.eng.Accounts.TenantBySlug(cmd.Context(), tenant)
+				if err != nil {
+					return err
+				}
+				in.TenantID = &t.ID
+			}
+			if in.Password, err = readPassword(stdin); err != nil {
+				return err
+			}
+			u, err := rt.eng.Accounts.CreateUser(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("created %s %s (id %d)\n", u.Role, u.Username, u.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&tenant, "tenant", "", "tenant slug (not for operators)")
+	create.Flags().StringVar(&role, "role", "", "operator, admin or agent (required)")
+	_ = create.MarkFlagRequired("role")
+	create.Flags().StringVar(&display, "display-name", "", "name shown in the UI")
+	create.Flags().StringSliceVar(&perms, "permission", nil, "extra permission, e.g. reveal (repeatable)")
+	create.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+
+	var passwdStdin bool
+	passwd := &cobra.Command{
+		Use:   "passwd USERNAME",
+		Short: "Set a user's password and sign them out everywhere",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := c.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer rt.close(cmd.Context())
+			pw, err := readPassword(passwdStdin)
+			if err != nil {
+				return err
+			}
+			if err := rt.eng.Accounts.SetPassword(cmd.Context(), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Printf("password of %s changed\n", args[0])
+			return nil
+		},
+	}
+	passwd.Flags().BoolVar(&passwdStdin, "password-stdin", false, "read the password from standard input")
+	cmd.AddCommand(create, passwd)
+	return cmd
+}
+
+func (c *cli) apikeyCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "apikey", Short: "Create and revoke tenant API keys"}
+	var (
+		tenant, name string
+		scopes       []string
+	)
+	create := &cobra.Command{
+		Use:     "create --tenant SLUG --name NAME [--scope reveal]",
+		Short:   "Create an API key; the key is printed once",
+		Example: "  screenpop apikey create --tenant acme --name crm-sync",
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rt, err := c.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer rt.close(cmd.Context())
+			t, err := rt.eng.Accounts.TenantBySlug(cmd.Context(), tenant)
+			if err != nil {
+				return err
+			}
+			secret, k, err := rt.eng.Accounts.CreateAPIKey(cmd.Context(), accounts.NewAPIKey{TenantID: t.ID, Name: name, Scopes: scopes})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "created API key %q (prefix %s); it is shown only now:\n", k.Name, k.Prefix)
+			fmt.Println(secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&tenant, "tenant", "", "tenant slug (required)")
+	create.Flags().StringVar(&name, "name", "", "what the key is for (required)")
+	_ = create.MarkFlagRequired("tenant")
+	_ = create.MarkFlagRequired("name")
+	create.Flags().StringSliceVar(&scopes, "scope", nil, "extra right, e.g. reveal (repeatable)")
+
+	var revokeTenant string
+	revoke := &cobra.Command{
+		Use:   "revoke PREFIX --tenant SLUG",
+		Short: "Revoke an API key by the prefix shown in lists",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := c.open(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer rt.close(cmd.Context())
+			t, err := rt.eng.Accounts.TenantBySlug(cmd.Context(), revokeTenant)
+			if err != nil {
+				return err
+			}
+			if err := rt.eng.Accounts.RevokeAPIKeyByPrefix(cmd.Context(), t.ID, strings.TrimSuffix(args[0], "…")); err != nil {
+				return err
+			}
+			fmt.Println("revoked")
+			return nil
+		},
+	}
+	revoke.Flags().StringVar(&revokeTenant, "tenant", "", "tenant slug (required)")
+	_ = revoke.MarkFlagRequired("tenant")
+	cmd.AddCommand(create, revoke)
+	return cmd
+}

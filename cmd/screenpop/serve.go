@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/screenpop/screenpop/web"
+)
+
+func (c *cli) serveCmd() *cobra.Command {
+	var noMigrate bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server (admin UI, REST API, pops)",
+		Long: `Run the web server. Without DATABASE_URL it starts (or reuses) an embedded
+PostgreSQL cluster under the data directory; it applies pending migrations
+unless --no-migrate, seeds the demo tenant on first start unless
+SCREENPOP_DEMO=0, and prints the URL and the demo logins.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.serve(cmd.Context(), !noMigrate)
+		},
+	}
+	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply pending migrations at start")
+	cmd.Flags().StringVar(&c.cfg.PGListen, "pg-listen", c.cfg.PGListen, "also let the embedded PostgreSQL listen on this loopback host:port ($SCREENPOP_PG_LISTEN)")
+	return cmd
+}
+
+func (c *cli) serve(ctx context.Context, migrate bool) error {
+	rt, err := c.open(ctx, migrate)
+	if err != nil {
+		return err
+	}
+	defer rt.close(ctx)
+
+	ln, err := net.Listen("tcp", c.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set SCREENPOP_ADDR or --addr to another port)", c.cfg.Addr, err)
+	}
+	app, err := web.New(rt.eng, c.cfg, rt.log)
+	if err != nil {
+		return err
+	}
+
+	var logins string
+	if c.cfg.Demo {
+		seeded, err := rt.eng.SeedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("seed demo tenant: %w", err)
+		}
+		for _, l := range seeded {
+			logins += fmt.Sprintf("  %-9s %-12s password: %s\n", l.Role, l.Username, l.Password)
+		}
+		if len(seeded) == 0 {
+			logins = "  demo accounts exist already (operator, demo.admin, demo.agent);\n" +
+				"  their passwords were printed on first start. Reset one with:\n" +
+				"    screenpop user passwd demo.admin\n"
+		}
+	}
+
+	url := c.cfg.BaseURL
+	if _, port, _ := net.SplitHostPort(c.cfg.Addr); port == "0" {
+		url = "http://" + ln.Addr().String()
+	}
+	fmt.Fprintf(os.Stdout, "\nscreenpop is running at %s\n", url)
+	if logins != "" {
+		fmt.Fprintf(os.Stdout, "sign in at %s/login with:\n%s", url, logins)
+	}
+	if rt.pg != nil {
+		fmt.Fprintf(os.Stdout, "embedded PostgreSQL: %s (log %s)\n", rt.pg.DataDir(), rt.pg.LogFile())
+	}
+	fmt.Fprintln(os.Stdout, "press Ctrl+C to stop")
+
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	rt.log.Info("shutting down")
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		rt.log.Warn("shutdown", "err", err)
+	}
+	return nil
+}

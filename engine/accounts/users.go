@@ -1,0 +1,201 @@
+package accounts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/database"
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 8
+
+// User is a person who signs in.
+type User struct {
+	bun.BaseModel `bun:"table:users,alias:u"`
+
+	ID           int64     `bun:",pk,autoincrement" json:"id"`
+	TenantID     *int64    `bun:"tenant_id" json:"tenantId,omitempty"`
+	Username     string    `bun:",notnull" json:"username"`
+	DisplayName  string    `bun:",notnull" json:"displayName"`
+	Role         Role      `bun:",notnull" json:"role"`
+	Permissions  []string  `bun:",array,notnull" json:"permissions"`
+	PasswordHash string    `bun:",notnull" json:"-"`
+	Disabled     bool      `bun:",notnull" json:"disabled"`
+	CreatedAt    time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
+}
+
+// Can reports whether the user holds perm.
+func (u *User) Can(perm Permission) bool { return slices.Contains(u.Permissions, string(perm)) }
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$`)
+
+// NewUser is the input for CreateUser.
+type NewUser struct {
+	TenantID    *int64 // nil for operators
+	Username    string
+	DisplayName string
+	Role        Role
+	Permissions []string
+	Password    string
+}
+
+func (n *NewUser) validate() error {
+	n.Username = strings.TrimSpace(n.Username)
+	n.DisplayName = strings.TrimSpace(n.DisplayName)
+	var v apperr.Fields
+	if !usernamePattern.MatchString(n.Username) {
+		v.Add("username", "field.username")
+	}
+	if utf8.RuneCountInString(n.DisplayName) > 128 {
+		v.Add("displayName", "field.too_long", 128)
+	}
+	if !n.Role.Valid() {
+		v.Add("role", "field.role")
+	} else if (n.Role == RoleOperator) != (n.TenantID == nil) {
+		v.Add("role", "user.operator_tenant")
+	}
+	for _, p := range n.Permissions {
+		if !slices.Contains(KnownPermissions, Permission(p)) {
+			v.Add("permissions", "field.permission", p)
+		}
+	}
+	if utf8.RuneCountInString(n.Password) < MinPasswordLength {
+		v.Add("password", "field.password_short", MinPasswordLength)
+	}
+	return v.Err()
+}
+
+// CreateUser adds a user with a hashed password.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	perms := in.Permissions
+	if perms == nil {
+		perms = []string{}
+	}
+	u := &User{
+		TenantID: in.TenantID, Username: in.Username, DisplayName: in.DisplayName,
+		Role: in.Role, Permissions: perms, PasswordHash: string(hash),
+	}
+	if _, err := s.db.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {
+		if database.IsUniqueViolation(err) {
+			e := apperr.Field("username", "user.username_taken")
+			e.Code = apperr.Conflict
+			return nil, e
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// ListUsers returns the users of one tenant.
+func (s *Service) ListUsers(ctx context.Context, tenantID int64) ([]User, error) {
+	var us []User
+	err := s.db.NewSelect().Model(&us).Where("tenant_id = ?", tenantID).Order("id").Scan(ctx)
+	return us, err
+}
+
+// ListOperators returns the system-scope users.
+func (s *Service) ListOperators(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.db.NewSelect().Model(&us).Where("tenant_id IS NULL").Order("id").Scan(ctx)
+	return us, err
+}
+
+// GetUser returns a user of the tenant; another tenant's user is not found.
+func (s *Service) GetUser(ctx context.Context, tenantID, id int64) (*User, error) {
+	u := new(User)
+	err := s.db.NewSelect().Model(u).Where("id = ? AND tenant_id = ?", id, tenantID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundf("user.not_found")
+	}
+	return u, err
+}
+
+// UserUpdate changes a user; nil fields stay as they are.
+type UserUpdate struct {
+	DisplayName *string
+	Permissions []string // nil: unchanged
+	Disabled    *bool
+}
+
+// UpdateUser changes a user of the tenant.
+func (s *Service) UpdateUser(ctx context.Context, tenantID, id int64, up UserUpdate) (*User, error) {
+	u, err := s.GetUser(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Fields
+	if up.DisplayName != nil {
+		u.DisplayName = strings.TrimSpace(*up.DisplayName)
+		if utf8.RuneCountInString(u.DisplayName) > 128 {
+			v.Add("displayName", "field.too_long", 128)
+		}
+	}
+	if up.Permissions != nil {
+		for _, p := range up.Permissions {
+			if !slices.Contains(KnownPermissions, Permission(p)) {
+				v.Add("permissions", "field.permission", p)
+			}
+		}
+		u.Permissions = up.Permissions
+	}
+	if up.Disabled != nil {
+		u.Disabled = *up.Disabled
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	_, err = s.db.NewUpdate().Model(u).Column("display_name", "permissions", "disabled").
+		Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		// Signing a user out everywhere is part of disabling them.
+		if _, err := s.db.NewDelete().Model((*session)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// SetPassword replaces a user's password (by username, for the CLI) and ends
+// their sessions.
+func (s *Service) SetPassword(ctx context.Context, username, password string) error {
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		return apperr.Field("password", "field.password_short", MinPasswordLength)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.BcryptCost)
+	if err != nil {
+		return err
+	}
+	var id int64
+	err = s.db.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", string(hash)).
+		Where("username = ?", username).Returning("id").Scan(ctx, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFoundf("user.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.db.NewDelete().Model((*session)(nil)).Where("user_id = ?", id).Exec(ctx)
+	return err
+}

@@ -1,0 +1,130 @@
+// Package config is screenpop's typed configuration: read from environment
+// variables, optionally overridden by command-line flags, and validated once
+// at start with messages that name the variable at fault.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is everything a screenpop process needs to know at start.
+type Config struct {
+	// Addr is the HTTP listen address (SCREENPOP_ADDR).
+	Addr string
+	// DatabaseURL points at an existing PostgreSQL (DATABASE_URL). Empty means
+	// run the embedded cluster under DataDir.
+	DatabaseURL string
+	// DataDir holds the embedded cluster, the master key and test artifacts
+	// (SCREENPOP_DATA_DIR).
+	DataDir string
+	// MasterKeyFile is the key-encryption key (SCREENPOP_MASTER_KEY_FILE);
+	// created with mode 0600 when missing and no DATABASE_URL is set.
+	MasterKeyFile string
+	// BaseURL is the public address used in links and cookies (SCREENPOP_BASE_URL).
+	BaseURL string
+	// Demo seeds a demo tenant on first start (SCREENPOP_DEMO, default on).
+	Demo bool
+	// PGListen makes the embedded cluster also listen on this loopback TCP
+	// address (SCREENPOP_PG_LISTEN), for psql and pg_dump.
+	PGListen string
+	// LogLevel is debug, info, warn or error (SCREENPOP_LOG_LEVEL).
+	LogLevel string
+}
+
+// Env names, in one place for messages and docs.
+const (
+	EnvAddr          = "SCREENPOP_ADDR"
+	EnvDatabaseURL   = "DATABASE_URL"
+	EnvDataDir       = "SCREENPOP_DATA_DIR"
+	EnvMasterKeyFile = "SCREENPOP_MASTER_KEY_FILE"
+	EnvBaseURL       = "SCREENPOP_BASE_URL"
+	EnvDemo          = "SCREENPOP_DEMO"
+	EnvPGListen      = "SCREENPOP_PG_LISTEN"
+	EnvLogLevel      = "SCREENPOP_LOG_LEVEL"
+)
+
+// FromEnv reads the environment; call Validate after applying flags.
+func FromEnv() (Config, error) {
+	c := Config{
+		Addr:          getenv(EnvAddr, "127.0.0.1:8080"),
+		DatabaseURL:   os.Getenv(EnvDatabaseURL),
+		DataDir:       getenv(EnvDataDir, "./var"),
+		MasterKeyFile: os.Getenv(EnvMasterKeyFile),
+		BaseURL:       os.Getenv(EnvBaseURL),
+		PGListen:      os.Getenv(EnvPGListen),
+		LogLevel:      getenv(EnvLogLevel, "info"),
+		Demo:          true,
+	}
+	if v, ok := os.LookupEnv(EnvDemo); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%s=%q: want 1 or 0 (true or false)", EnvDemo, v)
+		}
+		c.Demo = b
+	}
+	return c, nil
+}
+
+func getenv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Validate checks every value and fills derived defaults (BaseURL from Addr,
+// MasterKeyFile under DataDir, absolute DataDir). All problems are reported
+// together.
+func (c *Config) Validate() error {
+	var errs []error
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s=%q: want host:port, e.g. 127.0.0.1:8080", EnvAddr, c.Addr))
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("%s=%q: port must be 0-65535", EnvAddr, c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, fmt.Errorf("%s must not be empty", EnvDataDir))
+	} else if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.Contains(c.DatabaseURL, "=") {
+		errs = append(errs, fmt.Errorf("%s: want a postgres:// URL or key=value connection string", EnvDatabaseURL))
+	}
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	if c.BaseURL == "" && err == nil {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%s=%q: want an absolute http(s) URL such as https://pop.example.com", EnvBaseURL, c.BaseURL))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.PGListen != "" {
+		h, _, err := net.SplitHostPort(c.PGListen)
+		if ip := net.ParseIP(h); err != nil || ip == nil || !ip.IsLoopback() {
+			errs = append(errs, fmt.Errorf("%s=%q: want a loopback host:port such as 127.0.0.1:54329", EnvPGListen, c.PGListen))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

@@ -1,0 +1,67 @@
+// Package database opens the PostgreSQL connection pool that every domain
+// package uses through bun.IDB. It is a leaf so that tests of any package can
+// open a database without pulling in the engine.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// Options tunes the pool; zero values take the defaults.
+type Options struct {
+	MaxOpenConns int
+	MaxIdleConns int
+}
+
+// Open connects to dsn (a postgres:// URL or key=value string) with pgx and
+// returns a bun.DB on the PostgreSQL dialect after checking the server answers.
+func Open(ctx context.Context, dsn string, opts Options) (*bun.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: parse DATABASE_URL: %w", err)
+	}
+	// Caching statement descriptions keeps repeated queries at one round trip
+	// without named prepared statements, which transaction poolers such as
+	// PgBouncer cannot follow.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	sqldb := stdlib.OpenDB(*cfg)
+	if opts.MaxOpenConns <= 0 {
+		opts.MaxOpenConns = 20
+	}
+	if opts.MaxIdleConns <= 0 {
+		opts.MaxIdleConns = opts.MaxOpenConns
+	}
+	sqldb.SetMaxOpenConns(opts.MaxOpenConns)
+	sqldb.SetMaxIdleConns(opts.MaxIdleConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("database: cannot reach PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func InTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.RunInTx(ctx, &sql.TxOptions{}, fn)
+}
+
+// IsUniqueViolation reports whether err is PostgreSQL's unique_violation, the
+// usual way a duplicate name surfaces.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

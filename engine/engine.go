@@ -1,0 +1,47 @@
+// Package engine is the screen-pop engine: it ties the domain services
+// (accounts, settings, audit, and later tables, pages and pops) to one
+// database and one master key. The web layer and the CLI talk to an *Engine;
+// nothing below it knows about HTTP.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/masterkey"
+	"github.com/screenpop/screenpop/engine/settings"
+)
+
+// Engine is the running application's domain side.
+type Engine struct {
+	DB        *bun.DB
+	MasterKey masterkey.Key
+	Accounts  *accounts.Service
+	Settings  *settings.Service
+}
+
+// New wires the services on db.
+func New(db *bun.DB, key masterkey.Key) *Engine {
+	return &Engine{
+		DB:        db,
+		MasterKey: key,
+		Accounts:  accounts.New(db),
+		Settings:  settings.New(db),
+	}
+}
+
+// Ready checks that the database answers, for /readyz.
+func (e *Engine) Ready(ctx context.Context) error {
+	var one int
+	if err := e.DB.NewSelect().ColumnExpr("1").Scan(ctx, &one); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
+}
+
+// errAlreadySeeded stops the seeding transaction without error.
+var errAlreadySeeded = errors.New("already seeded")

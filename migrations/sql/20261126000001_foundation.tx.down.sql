@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS install_state;
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS url_whitelist;
+DROP TABLE IF EXISTS system_params;
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS login_failures;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS tenants;

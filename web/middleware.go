@@ -1,0 +1,225 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/i18n"
+)
+
+// Keys of values kept on a request (fiber Locals); huma handlers read them
+// back through context.Context.Value, which the humafiber adapter forwards.
+type ctxKey int
+
+const (
+	keyLang ctxKey = iota
+	keyPrincipal
+	keyCSRF
+)
+
+const (
+	cookieSession = "sp_session"
+	cookieCSRF    = "sp_csrf"
+	cookieLang    = "sp_lang"
+	csrfField     = "_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// adminCSP is the policy of every admin and API response: our own assets
+// only, and no framing at all (pop routes, which platforms frame, set their
+// own policy).
+const adminCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set("Content-Security-Policy", adminCSP)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	// Every dynamic response may carry tenant data; none may be cached.
+	h.Set("Cache-Control", "no-store")
+	if s.cfg.SecureCookies() {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	return c.Next()
+}
+
+// bodyLimit holds ordinary requests to DefaultBodyLimit; the server-wide
+// limit is higher only so that file uploads can pass where a route allows.
+func (s *Server) bodyLimit(c *fiber.Ctx) error {
+	if len(c.Body()) > DefaultBodyLimit && !isUploadRoute(c.Path()) {
+		return apperr.New(apperr.TooLarge, "error.too_large")
+	}
+	return c.Next()
+}
+
+// isUploadRoute lists the routes that accept large bodies (imports).
+func isUploadRoute(path string) bool {
+	return strings.HasSuffix(path, "/imports")
+}
+
+func (s *Server) resolveLanguage(c *fiber.Ctx) error {
+	lang := i18n.Normalize(c.Cookies(cookieLang))
+	if lang == "" {
+		lang = i18n.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
+	}
+	c.Locals(keyLang, lang)
+	return c.Next()
+}
+
+func langOf(c *fiber.Ctx) string {
+	if l, ok := c.Locals(keyLang).(string); ok {
+		return l
+	}
+	return i18n.Chinese
+}
+
+func langFromContext(ctx context.Context) string {
+	if l, ok := ctx.Value(keyLang).(string); ok {
+		return l
+	}
+	return i18n.Chinese
+}
+
+// csrf implements signed double-submit tokens: a random cookie, and a token
+// that is the HMAC of that cookie under a server key. A forged cross-site
+// form cannot read the cookie, so it cannot produce the token; and nothing
+// is stored server-side, so every instance can check every token.
+// Requests authenticated by an API key header carry no ambient credentials
+// and are not checked.
+func (s *Server) csrf(c *fiber.Ctx) error {
+	cookie := c.Cookies(cookieCSRF)
+	if len(cookie) < 32 {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		cookie = base64.RawURLEncoding.EncodeToString(b)
+		c.Cookie(&fiber.Cookie{
+			Name: cookieCSRF, Value: cookie, Path: "/", HTTPOnly: true,
+			Secure: s.cfg.SecureCookies(), SameSite: fiber.CookieSameSiteLaxMode,
+		})
+		// A new cookie means any token the client holds is stale.
+		c.Request().Header.DelCookie(cookieCSRF)
+	}
+	token := s.csrfToken(cookie)
+	c.Locals(keyCSRF, token)
+
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if apiKeyFrom(c) != "" {
+		return c.Next()
+	}
+	sent := c.Get(csrfHeader)
+	if sent == "" {
+		sent = c.FormValue(csrfField)
+	}
+	if c.Request().Header.Cookie(cookieCSRF) == nil || !hmac.Equal([]byte(sent), []byte(token)) {
+		return apperr.New(apperr.Forbidden, "error.csrf")
+	}
+	return c.Next()
+}
+
+func (s *Server) csrfToken(cookie string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte(cookie))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// apiKeyFrom returns an API key presented as "Authorization: Bearer sp_…" or
+// "X-API-Key: sp_…".
+func apiKeyFrom(c *fiber.Ctx) string {
+	if k := c.Get("X-API-Key"); k != "" {
+		return k
+	}
+	if auth := c.Get(fiber.HeaderAuthorization); len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
+		return strings.TrimSpace(auth[7:])
+	}
+	return ""
+}
+
+// authenticate finds who is calling (API key or session cookie) without
+// refusing anyone; routes decide what they require.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if key := apiKeyFrom(c); key != "" {
+		k, err := s.eng.Accounts.AuthenticateAPIKey(ctx, key)
+		if err != nil {
+			return err // a wrong key is an error, not an anonymous request
+		}
+		c.Locals(keyPrincipal, &accounts.Principal{APIKey: k})
+		return c.Next()
+	}
+	if token := c.Cookies(cookieSession); token != "" {
+		u, err := s.eng.Accounts.SessionUser(ctx, token)
+		switch {
+		case err == nil:
+			c.Locals(keyPrincipal, &accounts.Principal{User: u})
+		case apperr.Is(err, apperr.Unauthorized):
+			c.ClearCookie(cookieSession)
+		default:
+			return err
+		}
+	}
+	return c.Next()
+}
+
+func principalOf(c *fiber.Ctx) *accounts.Principal {
+	p, _ := c.Locals(keyPrincipal).(*accounts.Principal)
+	return p
+}
+
+func principalFromContext(ctx context.Context) *accounts.Principal {
+	p, _ := ctx.Value(keyPrincipal).(*accounts.Principal)
+	return p
+}
+
+// requireUser lets a signed-in user with one of the roles through; others go
+// to the login page (or get 403 if signed in with the wrong role).
+func (s *Server) requireUser(roles ...accounts.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := principalOf(c)
+		if p == nil || p.User == nil {
+			return c.Redirect("/login?next="+safeNext(c.OriginalURL()), fiber.StatusSeeOther)
+		}
+		for _, r := range roles {
+			if p.User.Role == r {
+				return c.Next()
+			}
+		}
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+}
+
+// safeNext keeps redirects on our own site: only absolute paths, never
+// "//host" or a scheme.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler write the response first so we log its status.
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	s.log.Info("http", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+		"ms", time.Since(start).Milliseconds(), "ip", c.IP())
+	return nil
+}

@@ -1,0 +1,111 @@
+// Package web is screenpop's HTTP side: one route table (routes.go), the
+// admin UI (server-rendered html/template through Fiber's template engine),
+// the REST API under /api/v1 (huma, which generates the OpenAPI document
+// from the handlers' Go types) and the middleware every response passes
+// through. Domain rules live in engine; handlers only translate.
+package web
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/screenpop/screenpop/engine"
+	"github.com/screenpop/screenpop/engine/config"
+	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/engine/settings"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Server holds what the handlers need.
+type Server struct {
+	eng     *engine.Engine
+	cfg     config.Config
+	log     *slog.Logger
+	csrfKey []byte
+	assets  map[string]string // file name → fingerprinted URL
+}
+
+// DefaultBodyLimit caps request bodies everywhere except upload routes,
+// which may take up to the largest import file the parameters allow.
+const DefaultBodyLimit = 1 << 20
+
+// New builds the Fiber application with every route.
+func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, error) {
+	s := &Server{
+		eng:     eng,
+		cfg:     cfg,
+		log:     log,
+		csrfKey: eng.MasterKey.Derive("csrf", 32),
+	}
+	var err error
+	if s.assets, err = fingerprintAssets(staticFS); err != nil {
+		return nil, err
+	}
+	views, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	tmpl := html.NewFileSystem(http.FS(views), ".html")
+	tmpl.AddFunc("t", i18n.T)
+	tmpl.AddFunc("asset", s.assetURL)
+	tmpl.AddFunc("langName", langName)
+	tmpl.AddFunc("dict", dict)
+	if err := tmpl.Load(); err != nil {
+		return nil, err
+	}
+
+	app := fiber.New(fiber.Config{
+		AppName:               "screenpop",
+		Views:                 tmpl,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             (settings.MaxImportFileSizeMB + 2) << 20,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		// Behind a proxy the operator sets X-Forwarded-For; we do not trust it
+		// by default so a client cannot pick its own address for rate limits.
+		EnableTrustedProxyCheck: true,
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
+	app.Use(s.logRequests)
+	s.routes(app)
+	return app, nil
+}
+
+func langName(lang string) string {
+	if lang == i18n.English {
+		return "English"
+	}
+	return "中文"
+}
+
+// dict builds a map from alternating keys and values, to pass several values
+// to a partial template.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
