@@ -1,0 +1,66 @@
+# screenpop — the two commands are `make run` and `make test`.
+# Both install what a fresh machine lacks (PostgreSQL server binaries,
+# Chromium for the browser tests) with apt-get when run as root, and
+# otherwise stop and print the command to run.
+
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/screenpop
+PKGS  := ./...
+# Test packages share the two cores; one package's tests run serially.
+TEST_FLAGS ?= -race -count=1 -timeout 20m
+
+.PHONY: run build test lint bench deps-postgres deps-chromium clean help
+
+help:
+	@echo "make run    build and start screenpop (embedded PostgreSQL under ./var unless DATABASE_URL is set)"
+	@echo "make test   run every test against real PostgreSQL and a real browser"
+	@echo "make build  build $(BIN)"
+	@echo "make lint   gofmt and go vet"
+	@echo "make bench  run the benchmarks and print their figures"
+
+build:
+	$(GO) build -o $(BIN) ./cmd/screenpop
+
+run: deps-postgres build
+	./$(BIN) serve
+
+test: deps-postgres deps-chromium
+	$(GO) run ./testkit/testpg -- $(GO) test $(TEST_FLAGS) $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './var/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench: deps-postgres
+	$(GO) run ./testkit/testpg -- $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m $(PKGS)
+
+# --- what a fresh machine lacks -------------------------------------------
+
+# PostgreSQL server binaries (initdb, postgres) for the embedded cluster and
+# the test server. Not needed when DATABASE_URL points at a server, except
+# for the tests' throwaway cluster.
+deps-postgres:
+	@if [ -n "$$SCREENPOP_PG_BINDIR" ] && [ -x "$$SCREENPOP_PG_BINDIR/initdb" ]; then exit 0; fi; \
+	if command -v pg_config >/dev/null && [ -x "$$(pg_config --bindir)/initdb" ]; then exit 0; fi; \
+	if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	$(call apt_install,postgresql)
+
+deps-chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	$(call apt_install,chromium fonts-noto-cjk)
+
+# apt_install installs Debian packages as root, or says exactly what to run.
+define apt_install
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing $(1) with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+	else \
+		echo "missing: $(1). Run:  sudo apt-get install -y $(1)   then run make again."; exit 1; \
+	fi
+endef
+
+clean:
+	rm -rf bin var/test-postgres var/test-artifacts
