@@ -43,6 +43,11 @@ const (
 	// connected to the template (PostgreSQL itself waits 5 s first).
 	inUseRetry   = 10 * time.Second
 	setupTimeout = 2 * time.Minute
+	// privateClusterPrefix names the temp dirs of private clusters.
+	privateClusterPrefix = "screenpop-test-"
+	// staleAfter is how old a private cluster's directory must be, with no
+	// postmaster running in it, before another test binary deletes it.
+	staleAfter = time.Hour
 )
 
 // h is the per-test-binary state. Everything is created at most once, under
@@ -187,7 +192,8 @@ func (h *harness) ensureServerLocked() error {
 		if dsn := os.Getenv("DATABASE_URL"); dsn != "" {
 			h.adminDSN = dsn
 		} else {
-			dir, err := os.MkdirTemp("", "screenpop-test-")
+			sweepStaleClusters()
+			dir, err := os.MkdirTemp("", privateClusterPrefix)
 			if err != nil {
 				return err
 			}
@@ -208,6 +214,26 @@ func (h *harness) ensureServerLocked() error {
 		h.admin = admin
 		return nil
 	})
+}
+
+// sweepStaleClusters deletes private clusters left by test binaries that
+// were killed (e.g. by go test -timeout) before Main could clean up. Their
+// postgres has already shut down, because pgserver asks the kernel to signal
+// it when its parent dies; only the files remain. A directory counts as
+// stale when it is old and has no postmaster.pid, so a binary still setting
+// up or running is never touched.
+func sweepStaleClusters() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), privateClusterPrefix+"*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < staleAfter {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "data", "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // TemplateName is the template database for the current migrations. Naming

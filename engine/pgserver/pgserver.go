@@ -55,8 +55,8 @@ const (
 type Options struct {
 	// DataDir is the cluster's data directory, e.g. "./var/postgres". It is
 	// created and initialised if missing. Its parent also receives
-	// <base>.lock, <base>.log and <base>.password, and the socket
-	// directory run/.
+	// <base>.lock, <base>.log, <base>.password (and, while initdb runs,
+	// <base>.initdb-incomplete), and the socket directory run/.
 	DataDir string
 	// ListenAddr, when set (e.g. "127.0.0.1:54329"), also opens TCP on that
 	// address with password (SCRAM) authentication; the password is in
@@ -152,7 +152,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	initialized := false
-	if v, err := os.ReadFile(filepath.Join(dataDir, "PG_VERSION")); err == nil {
+	if v, err := os.ReadFile(filepath.Join(dataDir, "PG_VERSION")); err == nil && !exists(s.initdbMarker()) {
 		initialized = true
 		if binDir, err = binDirForCluster(binDir, strings.TrimSpace(string(v))); err != nil {
 			return nil, fmt.Errorf("pgserver: %w", err)
@@ -168,6 +168,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	} else if err := owner.ensureTraversable(dataDir, log); err != nil {
 		return nil, fmt.Errorf("pgserver: %w", err)
+	}
+
+	if listenHost != "" && s.password == "" {
+		log.Warn("pgserver: the password file is missing, so TCP clients cannot log in; set one with ALTER ROLE postgres PASSWORD over the socket",
+			"password_file", s.passwordFile)
 	}
 
 	if err := s.prepareSocketDir(owner); err != nil {
@@ -310,11 +315,11 @@ func (s *Server) tryAttach(ctx context.Context) (bool, error) {
 	if !processAlive(pf.pid) {
 		return false, nil
 	}
-	if !isPostgres(pf.pid) {
+	if !servesDataDir(pf.pid, s.dataDir) {
 		// After a reboot or in a fresh container the recorded pid can belong
 		// to an unrelated process, and postgres would then refuse to start
 		// ("lock file already exists").
-		s.log.Warn("pgserver: removing postmaster.pid whose pid now belongs to another program", "pid", pf.pid)
+		s.log.Warn("pgserver: removing a stale postmaster.pid whose pid now belongs to another process", "pid", pf.pid)
 		if err := os.Remove(pidPath); err != nil {
 			return false, err
 		}
@@ -337,6 +342,16 @@ func (s *Server) tryAttach(ctx context.Context) (bool, error) {
 
 // initdb creates the cluster. The data directory must be missing or empty.
 func (s *Server) initdb(ctx context.Context, binDir string, owner *runAs, ephemeral bool) error {
+	// initdb writes PG_VERSION early, so a run that was killed (with us, or
+	// by ctx) would leave a half-made cluster that looks initialised. The
+	// marker exists only while initdb runs; finding it means exactly that.
+	marker := s.initdbMarker()
+	if exists(marker) {
+		s.log.Warn("pgserver: removing the incomplete cluster of an interrupted initdb", "data", s.dataDir)
+		if err := removeContents(s.dataDir); err != nil {
+			return err
+		}
+	}
 	entries, err := os.ReadDir(s.dataDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -356,6 +371,9 @@ func (s *Server) initdb(ctx context.Context, binDir string, owner *runAs, epheme
 		return err
 	}
 	if err := owner.ensureTraversable(s.dataDir, s.log); err != nil {
+		return err
+	}
+	if err := os.WriteFile(marker, nil, 0o600); err != nil {
 		return err
 	}
 
@@ -391,9 +409,34 @@ func (s *Server) initdb(ctx context.Context, binDir string, owner *runAs, epheme
 		err = s.run(ctx, filepath.Join(binDir, "initdb"), owner, append(args, "--no-locale")...)
 	}
 	if err != nil {
+		// initdb cleans up after its own errors but not after being killed.
+		if rmErr := removeContents(s.dataDir); rmErr == nil {
+			_ = os.Remove(marker)
+		}
 		return fmt.Errorf("initdb: %w", err)
 	}
+	return os.Remove(marker)
+}
+
+func (s *Server) initdbMarker() string { return s.dataDir + ".initdb-incomplete" }
+
+// removeContents empties dir but keeps it, since it may be a mount point.
+func removeContents(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // run executes a helper program (initdb) as owner, appending its output to
@@ -423,12 +466,14 @@ var errOrphans = errors.New("processes of a crashed postmaster are still running
 // startRetrying runs start, retrying while errOrphans clears up.
 func (s *Server) startRetrying(ctx context.Context, binDir string, owner *runAs, ephemeral bool) error {
 	deadline := time.Now().Add(readyTimeout)
-	for {
+	for attempt := 0; ; attempt++ {
 		err := s.start(ctx, binDir, owner, ephemeral)
 		if err == nil || !errors.Is(err, errOrphans) || time.Now().After(deadline) {
 			return err
 		}
-		s.log.Info("pgserver: waiting for processes of a crashed postmaster to exit")
+		if attempt == 0 {
+			s.log.Info("pgserver: waiting for processes of a crashed postmaster to exit")
+		}
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())
@@ -756,15 +801,23 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// isPostgres reports whether pid runs the postgres binary. Without /proc it
-// cannot tell and assumes so, leaving the decision to postgres.
-func isPostgres(pid int) bool {
-	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+// servesDataDir reports whether pid is a postgres whose working directory
+// is dataDir (the postmaster chdirs into its data directory). What /proc
+// does not show is assumed true, leaving the decision to postgres.
+func servesDataDir(pid int, dataDir string) bool {
+	proc := fmt.Sprintf("/proc/%d", pid)
+	if comm, err := os.ReadFile(proc + "/comm"); err == nil {
+		name := strings.TrimSpace(string(comm))
+		if !strings.HasPrefix(name, "postgres") && !strings.HasPrefix(name, "postmaster") {
+			return false
+		}
+	}
+	cwd, err := os.Stat(proc + "/cwd")
 	if err != nil {
 		return true
 	}
-	name := strings.TrimSpace(string(comm))
-	return strings.HasPrefix(name, "postgres") || strings.HasPrefix(name, "postmaster")
+	dir, err := os.Stat(dataDir)
+	return err != nil || os.SameFile(cwd, dir)
 }
 
 func parseListenAddr(addr string) (host string, port int, err error) {

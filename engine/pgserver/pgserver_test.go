@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,6 +61,7 @@ func queryInt(t *testing.T, conn *pgx.Conn, sql string) int {
 }
 
 func TestStartStopRestartKeepsData(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "var", "postgres")
 	began := time.Now()
 	s := start(t, Options{DataDir: dataDir})
@@ -117,6 +119,7 @@ func TestStartStopRestartKeepsData(t *testing.T) {
 }
 
 func TestAttachToRunningCluster(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pg")
 	s1 := start(t, Options{DataDir: dataDir, Ephemeral: true})
 
@@ -141,6 +144,7 @@ func TestAttachToRunningCluster(t *testing.T) {
 }
 
 func TestConcurrentStartInitialisesOnce(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pg")
 	var (
 		wg      sync.WaitGroup
@@ -172,6 +176,7 @@ func TestConcurrentStartInitialisesOnce(t *testing.T) {
 }
 
 func TestTCPWithPassword(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	s := start(t, Options{DataDir: filepath.Join(t.TempDir(), "pg"), ListenAddr: port, Ephemeral: true})
 	if s.TCPAddr() != port {
@@ -190,6 +195,7 @@ func TestTCPWithPassword(t *testing.T) {
 }
 
 func TestStartFailureIncludesLogTail(t *testing.T) {
+	t.Parallel()
 	// Hold the TCP port so postgres cannot bind it.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -207,6 +213,7 @@ func TestStartFailureIncludesLogTail(t *testing.T) {
 }
 
 func TestLongDataDirUsesShortSocketDir(t *testing.T) {
+	t.Parallel()
 	deep := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 40), "pg")
 	s := start(t, Options{DataDir: deep, Ephemeral: true})
 	if len(s.SocketDir()) > maxSocketPath-len("/.s.PGSQL.65535") {
@@ -223,6 +230,7 @@ func TestLongDataDirUsesShortSocketDir(t *testing.T) {
 }
 
 func TestTwoClustersShareSocketDir(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	a := start(t, Options{DataDir: filepath.Join(parent, "a"), Ephemeral: true})
 	b := start(t, Options{DataDir: filepath.Join(parent, "b"), Ephemeral: true})
@@ -306,6 +314,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestRestartAfterCrash(t *testing.T) {
+	t.Parallel()
 	// Not ephemeral: with synchronous_commit off the commit below could
 	// still sit in WAL buffers when the postmaster dies.
 	dataDir := filepath.Join(t.TempDir(), "pg")
@@ -318,7 +327,14 @@ func TestRestartAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// SIGKILL leaves postmaster.pid and the socket lock behind, and the
-	// children notice their parent's death only after a moment.
+	// children notice their parent's death only after a moment, holding the
+	// shared memory until then. Freeze one child for a second so that the
+	// restart reliably meets that window.
+	child := queryInt(t, conn, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+	if err := syscall.Kill(child, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(time.Second, func() { _ = syscall.Kill(child, syscall.SIGCONT) })
 	if err := s.proc.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +354,7 @@ func TestRestartAfterCrash(t *testing.T) {
 }
 
 func TestStalePidFileOfAnotherProgram(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pg")
 	s := start(t, Options{DataDir: dataDir, Ephemeral: true})
 	if err := s.Stop(t.Context()); err != nil {
@@ -359,4 +376,45 @@ func TestStalePidFileOfAnotherProgram(t *testing.T) {
 		t.Fatal("attached to a non-postgres process")
 	}
 	queryInt(t, connect(t, s2.DSN("postgres")), "SELECT 1")
+}
+
+func TestStalePidFileOfAnotherCluster(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	other := start(t, Options{DataDir: filepath.Join(parent, "other"), Ephemeral: true})
+	dataDir := filepath.Join(parent, "pg")
+	s := start(t, Options{DataDir: dataDir, Ephemeral: true})
+	if err := s.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// The recorded pid is alive and is a postgres, but serves another
+	// data directory.
+	pidFile := fmt.Sprintf("%d\n%s\n0\n%d\n%s\n\n", other.proc.Pid, dataDir, other.Port(), other.SocketDir())
+	if err := os.WriteFile(filepath.Join(dataDir, "postmaster.pid"), []byte(pidFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s2 := start(t, Options{DataDir: dataDir, Ephemeral: true})
+	if !s2.Owned() {
+		t.Fatal("attached to another cluster's postmaster")
+	}
+}
+
+func TestInterruptedInitdbIsRedone(t *testing.T) {
+	t.Parallel()
+	dataDir := filepath.Join(t.TempDir(), "pg")
+	// What a killed initdb leaves: PG_VERSION and little else.
+	if err := os.MkdirAll(filepath.Join(dataDir, "base"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dataDir+".initdb-incomplete", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, Options{DataDir: dataDir, Ephemeral: true})
+	queryInt(t, connect(t, s.DSN("postgres")), "SELECT 1")
+	if _, err := os.Stat(dataDir + ".initdb-incomplete"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("marker left after a successful initdb: %v", err)
+	}
 }
