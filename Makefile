@@ -10,7 +10,7 @@ PKGS  := ./...
 # Test packages share the two cores; one package's tests run serially.
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run build test lint bench deps-postgres deps-chromium clean help
+.PHONY: run build test lint bench deps-postgres deps-chromium web-assets clean help
 
 help:
 	@echo "make run    build and start screenpop (embedded PostgreSQL under ./var unless DATABASE_URL is set)"
@@ -19,13 +19,25 @@ help:
 	@echo "make lint   gofmt and go vet"
 	@echo "make bench  run the benchmarks and print their figures"
 
-build:
+build: web-assets
 	$(GO) build -o $(BIN) ./cmd/screenpop
+
+# Front-end libraries come from npm (package-lock.json) and are embedded from
+# web/static/vendor/, which is generated and not committed.
+VENDOR := web/static/vendor/Sortable.min.js
+web-assets: $(VENDOR)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR): node_modules/.package-lock.json
+	mkdir -p web/static/vendor
+	cp node_modules/sortablejs/Sortable.min.js $@
 
 run: deps-postgres build
 	./$(BIN) serve
 
-test: deps-postgres deps-chromium
+test: deps-postgres deps-chromium web-assets
 	$(GO) run ./testkit/testpg -- $(GO) test $(TEST_FLAGS) $(PKGS)
 
 lint:
@@ -63,4 +75,4 @@ define apt_install
 endef
 
 clean:
-	rm -rf bin var/test-postgres var/test-artifacts
+	rm -rf bin var/test-postgres var/test-artifacts web/static/vendor node_modules

@@ -14,6 +14,7 @@ import (
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/tables"
 )
 
 // Engine is the running application's domain side.
@@ -22,16 +23,26 @@ type Engine struct {
 	MasterKey masterkey.Key
 	Accounts  *accounts.Service
 	Settings  *settings.Service
+	Tables    *tables.Service
 }
 
 // New wires the services on db.
-func New(db *bun.DB, key masterkey.Key) *Engine {
-	return &Engine{
+func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
+	keyring, err := tables.NewKeyring(db, key.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
 		DB:        db,
 		MasterKey: key,
 		Accounts:  accounts.New(db),
 		Settings:  settings.New(db),
+		Tables:    tables.NewService(db, keyring),
 	}
+	e.Tables.MaxTables = func(ctx context.Context) (int, error) {
+		return e.Settings.Param(ctx, settings.BaseTablesPerTenant)
+	}
+	return e, nil
 }
 
 // Ready checks that the database answers, for /readyz.

@@ -34,6 +34,7 @@ func (s *Server) mountAPI(app *fiber.App, group fiber.Router) {
 	cfg.Servers = []*huma.Server{{URL: s.cfg.BaseURL + "/api/v1"}}
 	cfg.DocsPath = "" // the interactive docs page loads scripts from a CDN; the JSON is enough
 	cfg.SchemasPath = ""
+	cfg.CreateHooks = nil // no "$schema" links: the schemas are inside openapi.json
 	cfg.OpenAPIPath = "/openapi"
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey":  {Type: "http", Scheme: "bearer", Description: "A tenant API key, sp_…"},
@@ -43,6 +44,7 @@ func (s *Server) mountAPI(app *fiber.App, group fiber.Router) {
 	api := humafiber.NewWithGroup(app, group, cfg)
 	s.registerAccountsAPI(api)
 	s.registerOperatorAPI(api)
+	s.registerTablesAPI(api)
 }
 
 // require checks the caller holds one of the roles (and, for tenant roles,

@@ -46,13 +46,16 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(db, key)
+	eng, err := engine.New(db, key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	eng.Accounts.BcryptCost = 4 // the minimum: tests sign in often
 	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), LogLevel: "error"}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	app, err := web.New(eng, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	app, err := web.New(eng, cfg, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,4 +193,13 @@ func httptestRequest(method, path, jsonBody string) *http.Request {
 	r := httptest.NewRequest(method, path, strings.NewReader(jsonBody))
 	r.Header.Set("Content-Type", "application/json")
 	return r
+}
+
+// testLog sends the server's warnings and errors to the test's log, so a 500
+// in a test shows its cause.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,6 +64,8 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, e
 	tmpl.AddFunc("asset", s.assetURL)
 	tmpl.AddFunc("langName", langName)
 	tmpl.AddFunc("dict", dict)
+	tmpl.AddFunc("stripPrefix", stripPrefix)
+	tmpl.AddFunc("add", func(a, b int) int { return a + b })
 	if err := tmpl.Load(); err != nil {
 		return nil, err
 	}
@@ -108,4 +111,16 @@ func dict(kv ...any) (map[string]any, error) {
 		m[k] = kv[i+1]
 	}
 	return m, nil
+}
+
+// stripPrefix returns the entries of m whose keys start with prefix, with
+// the prefix removed: one page's "new." form values for a shared partial.
+func stripPrefix(m map[string]string, prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out[rest] = v
+		}
+	}
+	return out
 }

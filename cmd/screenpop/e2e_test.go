@@ -350,7 +350,7 @@ func TestHelpEverywhere(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"serve"}, {"migrate"}, {"migrate", "up"}, {"migrate", "down"}, {"migrate", "status"},
 		{"tenant"}, {"tenant", "create"}, {"tenant", "list"}, {"user"}, {"user", "create"}, {"user", "passwd"},
-		{"apikey"}, {"apikey", "create"}, {"apikey", "revoke"},
+		{"apikey"}, {"apikey", "create"}, {"apikey", "revoke"}, {"keys"}, {"keys", "rotate"},
 	} {
 		out, err := exec.Command(binary, append(args, "--help")...).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "Usage:") {
@@ -385,6 +385,8 @@ func TestCLIAdministration(t *testing.T) {
 		{"", []string{"apikey", "create", "--tenant", "acme", "--name", "crm"}, false, "sp_"},
 		{"", []string{"apikey", "create", "--tenant", "nope", "--name", "crm"}, true, "Tenant not found."},
 		{"", []string{"migrate", "status"}, false, "applied"},
+		{"", []string{"keys", "rotate", "--tenant", "acme"}, false, "none is left on an old key"},
+		{"", []string{"keys", "rotate", "--tenant", "nope"}, true, "Tenant not found."},
 	}
 	for _, s := range steps {
 		out, err := run(s.stdin, s.args...)

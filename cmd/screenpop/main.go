@@ -84,7 +84,7 @@ Configuration comes from environment variables; the flags below override them:
 	f.StringVar(&c.cfg.BaseURL, "base-url", c.cfg.BaseURL, "public base URL ($SCREENPOP_BASE_URL)")
 	f.StringVar(&c.cfg.LogLevel, "log-level", c.cfg.LogLevel, "debug, info, warn or error ($SCREENPOP_LOG_LEVEL)")
 
-	root.AddCommand(c.serveCmd(), c.migrateCmd(), c.tenantCmd(), c.userCmd(), c.apikeyCmd())
+	root.AddCommand(c.serveCmd(), c.migrateCmd(), c.tenantCmd(), c.userCmd(), c.apikeyCmd(), c.keysCmd())
 	return root
 }
 

@@ -80,7 +80,10 @@ func (c *cli) open(ctx context.Context, migrate bool) (*runtime, error) {
 		rt.close(ctx)
 		return nil, fmt.Errorf("%w (set SCREENPOP_MASTER_KEY_FILE, or SCREENPOP_CREATE_MASTER_KEY=1 to create one)", err)
 	}
-	rt.eng = engine.New(db, key)
+	if rt.eng, err = engine.New(db, key); err != nil {
+		rt.close(ctx)
+		return nil, err
+	}
 	return rt, nil
 }
 

@@ -1,11 +1,72 @@
 // screenpop admin: progressive enhancement only; every page works without it.
 (function () {
   "use strict";
+
+  function csrfToken() {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.content : "";
+  }
+
+  // A field form shows only what applies to the chosen type: length for
+  // strings and numbers, masking for strings and numbers, items for
+  // dictionaries.
+  function initFieldForm(form) {
+    var type = form.querySelector('[data-role="type"]');
+    if (!type) { return; }
+    function sync() {
+      var t = type.value;
+      form.querySelectorAll('[data-show]').forEach(function (el) {
+        var what = el.getAttribute("data-show");
+        var show = (what === "length" || what === "mask") ? (t === "1" || t === "2") : (what === "dict" && t === "5");
+        el.hidden = !show;
+      });
+    }
+    type.addEventListener("change", sync);
+    sync();
+  }
+
+  // Drag and drop reordering; the new order is saved at once through the
+  // API and the page shows an error (and reloads the true order) if that fails.
+  function initSortable(list) {
+    if (!window.Sortable) { return; }
+    window.Sortable.create(list, {
+      handle: ".handle",
+      animation: 120,
+      forceFallback: true, // pointer events: same behaviour in every browser and in tests
+      onEnd: function () {
+        var ids = Array.prototype.map.call(list.querySelectorAll(":scope > li[data-id]"), function (li) {
+          return parseInt(li.getAttribute("data-id"), 10);
+        });
+        list.setAttribute("aria-busy", "true");
+        fetch(list.getAttribute("data-sortable"), {
+          method: "PUT",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+          body: JSON.stringify({ fieldIds: ids })
+        }).then(function (resp) {
+          list.removeAttribute("aria-busy");
+          if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+          list.setAttribute("data-saved", ids.join(","));
+        }).catch(function (err) {
+          window.alert(err.message);
+          window.location.reload();
+        });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-fieldform]").forEach(initFieldForm);
+    document.querySelectorAll("[data-sortable]").forEach(initSortable);
     // After a failed submit, put the cursor on the first field in error.
     var bad = document.querySelector('[aria-invalid="true"]');
-    if (bad) { bad.focus(); }
+    if (bad) {
+      var details = bad.closest("details");
+      if (details) { details.open = true; }
+      bad.focus();
+    }
   });
+
   // Forms that destroy something ask first.
   document.addEventListener("submit", function (ev) {
     var msg = ev.target.getAttribute("data-confirm");

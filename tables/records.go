@@ -1,0 +1,490 @@
+package tables
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/audit"
+	"github.com/screenpop/screenpop/engine/database"
+)
+
+// Record is a stored row with its values decrypted, keyed by field id.
+// Values never leave the package unmasked except through Schema.View with
+// reveal, or Service.Reveal.
+type Record struct {
+	ID        int64
+	TableID   int64
+	Values    map[int64]string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// recordRow is base_records as stored.
+type recordRow struct {
+	bun.BaseModel `bun:"table:base_records,alias:r"`
+
+	ID        int64           `bun:",pk,autoincrement"`
+	TenantID  int64           `bun:",notnull"`
+	TableID   int64           `bun:",notnull"`
+	IndexKey  []byte          `bun:",notnull"`
+	Plain     json.RawMessage `bun:"type:jsonb,notnull"`
+	Sealed    []byte
+	Digest    []byte    `bun:",notnull"`
+	CreatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp"`
+	UpdatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp"`
+}
+
+// recordAD binds a sealed value to its tenant, table and record (its index
+// key): a ciphertext copied to another row or tenant fails to open.
+func recordAD(tenantID, tableID int64, indexKey []byte) []byte {
+	return []byte("screenpop:record:v1:" + strconv.FormatInt(tenantID, 10) + ":" +
+		strconv.FormatInt(tableID, 10) + ":" + hex.EncodeToString(indexKey))
+}
+
+// indexKey computes the stored key of an index value: a blind index when
+// the index field is encrypted, the normalised value otherwise.
+func (s *Service) indexKey(ctx context.Context, sc *Schema, normalized string) ([]byte, error) {
+	if idx := sc.IndexField(); idx != nil && idx.Encrypted {
+		return s.keys.blindIndex(ctx, sc.TenantID, sc.ID, normalized)
+	}
+	return []byte(normalized), nil
+}
+
+// encode turns a validated row into what is stored.
+func (s *Service) encode(ctx context.Context, sc *Schema, row Row) (*recordRow, error) {
+	plain := map[string]string{}
+	secret := map[string]string{}
+	for id, v := range row.Values {
+		f := sc.FieldByID(id)
+		if f == nil {
+			continue
+		}
+		if f.Encrypted {
+			secret[strconv.FormatInt(id, 10)] = v
+		} else {
+			plain[strconv.FormatInt(id, 10)] = v
+		}
+	}
+	key, err := s.indexKey(ctx, sc, row.Index)
+	if err != nil {
+		return nil, err
+	}
+	// json.Marshal sorts map keys, so equal rows encode equally.
+	plainJSON, _ := json.Marshal(plain)
+	rr := &recordRow{TenantID: sc.TenantID, TableID: sc.ID, IndexKey: key, Plain: plainJSON}
+	content := plainJSON
+	if len(secret) > 0 {
+		secretJSON, _ := json.Marshal(secret)
+		if rr.Sealed, err = s.keys.Seal(ctx, sc.TenantID, secretJSON, recordAD(sc.TenantID, sc.ID, key)); err != nil {
+			return nil, err
+		}
+		content = append(append(append([]byte{}, plainJSON...), 0), secretJSON...)
+	}
+	if rr.Digest, err = s.keys.digest(ctx, sc.TenantID, sc.ID, content); err != nil {
+		return nil, err
+	}
+	return rr, nil
+}
+
+// decode opens a stored row.
+func (s *Service) decode(ctx context.Context, tenantID int64, rr *recordRow) (*Record, error) {
+	r := &Record{ID: rr.ID, TableID: rr.TableID, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt, Values: map[int64]string{}}
+	if err := mergeValues(r.Values, rr.Plain); err != nil {
+		return nil, fmt.Errorf("record %d: plain values: %w", rr.ID, err)
+	}
+	if len(rr.Sealed) > 0 {
+		pt, err := s.keys.Open(ctx, tenantID, rr.Sealed, recordAD(tenantID, rr.TableID, rr.IndexKey))
+		if err != nil {
+			return nil, fmt.Errorf("record %d: sealed values do not open: %w", rr.ID, err)
+		}
+		if err := mergeValues(r.Values, pt); err != nil {
+			return nil, fmt.Errorf("record %d: sealed values: %w", rr.ID, err)
+		}
+	}
+	return r, nil
+}
+
+func mergeValues(dst map[int64]string, data []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	for k, v := range m {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return err
+		}
+		dst[id] = v
+	}
+	return nil
+}
+
+// FindByIndex looks a customer up by an index value as typed or passed by a
+// platform (normalised here): one index seek on (tenant, table, index key).
+// It returns the schema used, so the caller can build the view, and nil
+// when no record matches.
+func (s *Service) FindByIndex(ctx context.Context, tenantID, tableID int64, value string) (*Schema, *Record, error) {
+	normalized := NormalizeIndex(value)
+	for attempt := 0; attempt < 2; attempt++ {
+		sc, err := s.cachedSchema(ctx, tenantID, tableID)
+		if err != nil {
+			return nil, nil, err
+		}
+		key, err := s.indexKey(ctx, sc, normalized)
+		if err != nil {
+			return nil, nil, err
+		}
+		// One round trip: the table's version comes with the row, so a stale
+		// cached schema is noticed without a second query. The LEFT JOIN
+		// gives NULLs when there is no such customer, hence the pointers.
+		var (
+			version             int64
+			id                  *int64
+			plain, sealed, key2 []byte
+			created, updated    *time.Time
+		)
+		err = s.db.NewSelect().TableExpr("base_tables AS bt").
+			ColumnExpr("bt.version, r.id, r.plain, r.sealed, r.index_key, r.created_at, r.updated_at").
+			Join("LEFT JOIN base_records AS r ON r.tenant_id = bt.tenant_id AND r.table_id = bt.id AND r.index_key = ?", key).
+			Where("bt.id = ? AND bt.tenant_id = ?", tableID, tenantID).
+			Scan(ctx, &version, &id, &plain, &sealed, &key2, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) {
+			s.schemas.Delete(tableID)
+			return nil, nil, apperr.NotFoundf("table.not_found")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if version != sc.Version {
+			s.schemas.Delete(tableID)
+			continue
+		}
+		if id == nil {
+			return sc, nil, nil
+		}
+		r, err := s.decode(ctx, tenantID, &recordRow{ID: *id, TableID: tableID, IndexKey: key2, Plain: plain,
+			Sealed: sealed, CreatedAt: *created, UpdatedAt: *updated})
+		return sc, r, err
+	}
+	return nil, nil, fmt.Errorf("table %d changed twice during one lookup", tableID)
+}
+
+// FindView is the one call a pop makes: index value in, the decrypted and
+// masked view of the customer out (nil when there is none).
+func (s *Service) FindView(ctx context.Context, tenantID, tableID int64, value string, reveal bool) (*RecordView, error) {
+	sc, r, err := s.FindByIndex(ctx, tenantID, tableID, value)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	v := sc.View(r, reveal)
+	return &v, nil
+}
+
+// GetRecord returns a record of the tenant's table by id.
+func (s *Service) GetRecord(ctx context.Context, tenantID, tableID, id int64) (*Schema, *Record, error) {
+	sc, err := s.Schema(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rr := new(recordRow)
+	err = s.db.NewSelect().Model(rr).Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, apperr.NotFoundf("record.not_found")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.decode(ctx, tenantID, rr)
+	return sc, r, err
+}
+
+// ListRecords returns one page of a table's records, oldest first, and the
+// total count.
+func (s *Service) ListRecords(ctx context.Context, tenantID, tableID int64, offset, limit int) (*Schema, []*Record, int, error) {
+	sc, err := s.Schema(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var rows []recordRow
+	total, err := s.db.NewSelect().Model(&rows).Where("tenant_id = ? AND table_id = ?", tenantID, tableID).
+		Order("id").Offset(int64(offset)).Limit(int64(limit)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	out := make([]*Record, 0, len(rows))
+	for i := range rows {
+		r, err := s.decode(ctx, tenantID, &rows[i])
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return sc, out, int(total), nil
+}
+
+// invalid wraps per-field errors as one validation error.
+func invalid(errs []apperr.FieldError) error {
+	e := apperr.New(apperr.Invalid, "error.invalid")
+	e.Fields = errs
+	return e
+}
+
+func (s *Service) publishedSchema(ctx context.Context, tenantID, tableID int64) (*Schema, error) {
+	sc, err := s.Schema(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Status != Published {
+		return nil, apperr.New(apperr.Invalid, "table.not_published")
+	}
+	return sc, nil
+}
+
+// CreateRecord validates and stores a new record; a record with the same
+// index value is a conflict.
+func (s *Service) CreateRecord(ctx context.Context, tenantID, tableID int64, in map[string]string) (*Record, error) {
+	sc, err := s.publishedSchema(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, err
+	}
+	row, errs := sc.ParseRow(in)
+	if len(errs) > 0 {
+		return nil, invalid(errs)
+	}
+	rr, err := s.encode(ctx, sc, row)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.NewInsert().Model(rr).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
+		if database.IsUniqueViolation(err) {
+			e := apperr.Field(sc.IndexField().Name, "record.duplicate")
+			e.Code = apperr.Conflict
+			return nil, e
+		}
+		return nil, err
+	}
+	return &Record{ID: rr.ID, TableID: tableID, Values: row.Values, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt}, nil
+}
+
+// UpdateRecord replaces a record's values (including, if given, its index
+// value) and re-seals it.
+func (s *Service) UpdateRecord(ctx context.Context, tenantID, tableID, id int64, in map[string]string) (*Record, error) {
+	sc, err := s.publishedSchema(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, err
+	}
+	row, errs := sc.ParseRow(in)
+	if len(errs) > 0 {
+		return nil, invalid(errs)
+	}
+	rr, err := s.encode(ctx, sc, row)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.db.NewUpdate().Model(rr).Column("index_key", "plain", "sealed", "digest").
+		Set("updated_at = now()").
+		Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).Exec(ctx)
+	if database.IsUniqueViolation(err) {
+		e := apperr.Field(sc.IndexField().Name, "record.duplicate")
+		e.Code = apperr.Conflict
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, apperr.NotFoundf("record.not_found")
+	}
+	return &Record{ID: id, TableID: tableID, Values: row.Values}, nil
+}
+
+// DeleteRecord removes a record.
+func (s *Service) DeleteRecord(ctx context.Context, tenantID, tableID, id int64) error {
+	res, err := s.db.NewDelete().Model((*recordRow)(nil)).Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFoundf("record.not_found")
+	}
+	return nil
+}
+
+// UpsertResult counts what an upsert did.
+type UpsertResult struct {
+	Inserted  int
+	Updated   int
+	Unchanged int
+}
+
+// UpsertRows stores validated rows in one statement, matched on the index:
+// new index values are inserted, changed rows updated, identical rows left
+// alone (their digest matches), so importing a file twice changes nothing.
+// Rows with the same index value: the last one wins. db may be a transaction.
+func (s *Service) UpsertRows(ctx context.Context, db bun.IDB, sc *Schema, rows []Row) (UpsertResult, error) {
+	var res UpsertResult
+	if len(rows) == 0 {
+		return res, nil
+	}
+	byKey := make(map[string]int, len(rows))
+	encoded := make([]*recordRow, 0, len(rows))
+	for _, row := range rows {
+		rr, err := s.encode(ctx, sc, row)
+		if err != nil {
+			return res, err
+		}
+		if i, dup := byKey[string(rr.IndexKey)]; dup {
+			encoded[i] = rr
+			res.Unchanged++ // superseded within the batch
+			continue
+		}
+		byKey[string(rr.IndexKey)] = len(encoded)
+		encoded = append(encoded, rr)
+	}
+	keys := make([][]byte, len(encoded))
+	plains := make([]string, len(encoded))
+	sealed := make([][]byte, len(encoded))
+	digests := make([][]byte, len(encoded))
+	for i, rr := range encoded {
+		keys[i], plains[i], sealed[i], digests[i] = rr.IndexKey, string(rr.Plain), rr.Sealed, rr.Digest
+	}
+	var inserted []bool
+	err := db.NewRaw(`
+		INSERT INTO base_records AS r (tenant_id, table_id, index_key, plain, sealed, digest)
+		SELECT ?, ?, u.k, u.p::jsonb, u.s, u.d
+		FROM unnest(?::bytea[], ?::text[], ?::bytea[], ?::bytea[]) AS u(k, p, s, d)
+		ON CONFLICT (tenant_id, table_id, index_key) DO UPDATE
+		SET plain = EXCLUDED.plain, sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, updated_at = now()
+		WHERE r.digest IS DISTINCT FROM EXCLUDED.digest
+		RETURNING (xmax = 0)`,
+		sc.TenantID, sc.ID, pgdialect.Array(keys), pgdialect.Array(plains), pgdialect.Array(sealed), pgdialect.Array(digests),
+	).Scan(ctx, &inserted)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return res, fmt.Errorf("upsert records: %w", err)
+	}
+	for _, ins := range inserted {
+		if ins {
+			res.Inserted++
+		} else {
+			res.Updated++
+		}
+	}
+	res.Unchanged += len(encoded) - len(inserted)
+	return res, nil
+}
+
+// RevealRequest asks for one masked value in clear.
+type RevealRequest struct {
+	TenantID  int64
+	UserID    *int64 // nil for an API key
+	CanReveal bool   // the caller holds the reveal permission
+	TableID   int64
+	RecordID  int64
+	FieldID   int64
+	CallID    string // the call during which the value was revealed, if any
+}
+
+// Reveal returns one masked value in clear and writes an audit entry (who,
+// tenant, table, record, field, time, call) in the same transaction. The
+// entry never holds the value.
+func (s *Service) Reveal(ctx context.Context, req RevealRequest) (string, error) {
+	if !req.CanReveal {
+		return "", apperr.New(apperr.Forbidden, "record.reveal_denied")
+	}
+	sc, r, err := s.GetRecord(ctx, req.TenantID, req.TableID, req.RecordID)
+	if err != nil {
+		return "", err
+	}
+	f := sc.FieldByID(req.FieldID)
+	if f == nil {
+		return "", apperr.NotFoundf("field.not_found")
+	}
+	if !f.Masked {
+		return "", apperr.New(apperr.Invalid, "record.not_masked")
+	}
+	tid := req.TenantID
+	err = audit.Record(ctx, s.db, audit.Entry{
+		TenantID: &tid, UserID: req.UserID, Action: "record.reveal",
+		Target: fmt.Sprintf("table:%d/record:%d/field:%d", req.TableID, req.RecordID, req.FieldID),
+		Detail: map[string]any{"table": sc.Name, "field": f.Name}, CallID: req.CallID,
+	})
+	if err != nil {
+		return "", err
+	}
+	return r.Values[f.ID], nil
+}
+
+// ResealProgress reports a re-seal's advance.
+type ResealProgress func(done, total int)
+
+// Reseal moves every sealed value of the tenant to the keyset's primary key,
+// in batches, each its own transaction; rows stay readable throughout since
+// old keys remain in the keyset. It returns how many rows it re-sealed.
+func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealProgress) (int, error) {
+	primary, err := s.keys.PrimaryKeyID(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	total, err := s.db.NewSelect().Model((*recordRow)(nil)).Where("tenant_id = ? AND sealed IS NOT NULL", tenantID).Count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	const batch = 500
+	var lastID int64
+	done, resealed := 0, 0
+	for {
+		var rows []recordRow
+		err := s.db.NewSelect().Model(&rows).Where("tenant_id = ? AND sealed IS NOT NULL AND id > ?", tenantID, lastID).
+			Order("id").Limit(batch).Scan(ctx)
+		if err != nil {
+			return resealed, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for i := range rows {
+				rr := &rows[i]
+				if id, ok := KeyIDOf(rr.Sealed); ok && id == primary {
+					continue
+				}
+				ad := recordAD(tenantID, rr.TableID, rr.IndexKey)
+				pt, err := s.keys.Open(ctx, tenantID, rr.Sealed, ad)
+				if err != nil {
+					return fmt.Errorf("record %d: %w", rr.ID, err)
+				}
+				ct, err := s.keys.Seal(ctx, tenantID, pt, ad)
+				if err != nil {
+					return err
+				}
+				// Compare-and-set on the old ciphertext: a row rewritten
+				// meanwhile by an edit is already on the new key.
+				if _, err := tx.NewUpdate().Model((*recordRow)(nil)).Set("sealed = ?", ct).
+					Where("id = ? AND sealed = ?", rr.ID, rr.Sealed).Exec(ctx); err != nil {
+					return err
+				}
+				resealed++
+			}
+			return nil
+		})
+		if err != nil {
+			return resealed, err
+		}
+		lastID = rows[len(rows)-1].ID
+		done += len(rows)
+		if progress != nil {
+			progress(done, int(total))
+		}
+	}
+	return resealed, nil
+}

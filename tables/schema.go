@@ -1,0 +1,189 @@
+package tables
+
+import (
+	"context"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+)
+
+// Schema is a table definition ready for use on records: its rules
+// compiled. Schemas are cached per table and checked against the table's
+// version, so a definition change anywhere takes effect on the next use.
+type Schema struct {
+	*Table
+	rules map[int64]*Rule
+}
+
+// NewSchema compiles a table's rules.
+func NewSchema(t *Table) *Schema {
+	s := &Schema{Table: t, rules: map[int64]*Rule{}}
+	for _, f := range t.Fields {
+		// Rules were checked when saved; a rule that no longer compiles
+		// (say, after an upgrade of CEL) is skipped rather than blocking data.
+		if r, msg := CompileRule(f.Rule); msg == nil && r != nil {
+			s.rules[f.ID] = r
+		}
+	}
+	return s
+}
+
+// Schema returns the tenant's table ready for records, from cache when its
+// version is current.
+func (s *Service) Schema(ctx context.Context, tenantID, tableID int64) (*Schema, error) {
+	if c, ok := s.schemas.Load(tableID); ok {
+		sc := c.(*Schema)
+		if sc.TenantID != tenantID {
+			return nil, apperr.NotFoundf("table.not_found")
+		}
+		var version int64
+		err := s.db.NewSelect().Table("base_tables").Column("version").
+			Where("id = ? AND tenant_id = ?", tableID, tenantID).Scan(ctx, &version)
+		if err == nil && version == sc.Version {
+			return sc, nil
+		}
+	}
+	return s.loadSchema(ctx, tenantID, tableID)
+}
+
+func (s *Service) loadSchema(ctx context.Context, tenantID, tableID int64) (*Schema, error) {
+	t, err := getTable(ctx, s.db, tenantID, tableID, false)
+	if err != nil {
+		return nil, err
+	}
+	sc := NewSchema(t)
+	s.schemas.Store(tableID, sc)
+	return sc, nil
+}
+
+// cachedSchema returns the cached schema without checking its version; the
+// caller checks the version its own query returns (one round trip on the
+// pop path).
+func (s *Service) cachedSchema(ctx context.Context, tenantID, tableID int64) (*Schema, error) {
+	if c, ok := s.schemas.Load(tableID); ok {
+		sc := c.(*Schema)
+		if sc.TenantID != tenantID {
+			return nil, apperr.NotFoundf("table.not_found")
+		}
+		return sc, nil
+	}
+	return s.loadSchema(ctx, tenantID, tableID)
+}
+
+// Row is one record's values, validated and in canonical form, keyed by
+// field id; Index is the normalised index value.
+type Row struct {
+	Index  string
+	Values map[int64]string
+}
+
+// ParseRow validates input keyed by field name (as from a form or a file
+// row): mandatory fields, type, length, dictionary (key or label) and the
+// field's rule. It returns the row and, if any, one error per field.
+// Unknown names are errors too, so a typo cannot silently drop data.
+func (s *Schema) ParseRow(in map[string]string) (Row, []apperr.FieldError) {
+	row := Row{Values: make(map[int64]string, len(s.Fields))}
+	var errs []apperr.FieldError
+	add := func(field, key string, args ...any) {
+		errs = append(errs, apperr.FieldError{Field: field, Message: apperr.Message{Key: key, Args: args}})
+	}
+	for name := range in {
+		if s.FieldByName(name) == nil {
+			add(name, "value.unknown_field", name)
+		}
+	}
+	for _, f := range s.Fields {
+		raw := in[f.Name]
+		v, msg := f.Normalize(raw)
+		if msg != nil {
+			errs = append(errs, apperr.FieldError{Field: f.Name, Message: *msg})
+			continue
+		}
+		if f.IsIndex && v != "" {
+			v = NormalizeIndex(v)
+		}
+		if v == "" {
+			if f.IsIndex {
+				add(f.Name, "value.index_required")
+			} else if f.Mandatory {
+				add(f.Name, "field.required")
+			}
+			continue
+		}
+		if r := s.rules[f.ID]; r != nil {
+			if msg := r.Check(v); msg != nil {
+				errs = append(errs, apperr.FieldError{Field: f.Name, Message: *msg})
+				continue
+			}
+		}
+		row.Values[f.ID] = v
+		if f.IsIndex {
+			row.Index = v
+		}
+	}
+	return row, errs
+}
+
+// FieldView is one field of a record as a user may see it.
+type FieldView struct {
+	FieldID   int64     `json:"fieldId"`
+	Name      string    `json:"name"`
+	Type      FieldType `json:"type"`
+	Value     string    `json:"value"`               // what to show: masked, or the dictionary label
+	Key       string    `json:"key,omitempty"`       // a dictionary value's stored key
+	Masked    bool      `json:"masked"`              // Value hides characters
+	Revealed  bool      `json:"revealed,omitempty"`  // maskable, shown in clear by permission
+	Empty     bool      `json:"empty"`               // no value
+	Mandatory bool      `json:"mandatory"`           // empty but mandatory is shown distinctly
+	MaskStyle MaskStyle `json:"maskStyle,omitempty"` // for the contract's maskStyle
+}
+
+// RecordView is a record ready to show: values formatted, dictionary keys
+// replaced by labels, masked fields masked. It is the only form in which
+// record values leave this package for templates and JSON, so masking
+// happens here, on the server.
+type RecordView struct {
+	RecordID int64       `json:"recordId"`
+	TableID  int64       `json:"tableId"`
+	Fields   []FieldView `json:"fields"`
+}
+
+// View builds the view of a record. reveal shows masked values in clear; it
+// is for users with the reveal permission, whose reveals are audited by the
+// caller (Service.Reveal audits one value at a time).
+func (s *Schema) View(r *Record, reveal bool) RecordView {
+	v := RecordView{RecordID: r.ID, TableID: s.ID, Fields: make([]FieldView, 0, len(s.Fields))}
+	for _, f := range s.Fields {
+		raw, ok := r.Values[f.ID]
+		fv := FieldView{FieldID: f.ID, Name: f.Name, Type: f.Type, Mandatory: f.Mandatory, Empty: !ok || raw == ""}
+		if f.Masked {
+			fv.MaskStyle = f.MaskStyle
+		}
+		switch {
+		case fv.Empty:
+		case f.Type == TypeDict:
+			fv.Key = raw
+			fv.Value = f.DictLabel(raw)
+			if fv.Value == "" {
+				fv.Value = raw
+			}
+		case f.Masked && !reveal:
+			fv.Value = Mask(raw, f.MaskStyle)
+			fv.Masked = true
+		default:
+			fv.Value = raw
+			fv.Revealed = f.Masked
+		}
+		v.Fields = append(v.Fields, fv)
+	}
+	return v
+}
+
+// Field returns the view of the named field, or nil.
+func (v *RecordView) Field(name string) *FieldView {
+	for i := range v.Fields {
+		if v.Fields[i].Name == name {
+			return &v.Fields[i]
+		}
+	}
+	return nil
+}
