@@ -14,6 +14,7 @@ import (
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -24,6 +25,7 @@ type Engine struct {
 	Accounts  *accounts.Service
 	Settings  *settings.Service
 	Tables    *tables.Service
+	Pages     *pages.Service
 }
 
 // New wires the services on db.
@@ -41,6 +43,13 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	}
 	e.Tables.MaxTables = func(ctx context.Context) (int, error) {
 		return e.Settings.Param(ctx, settings.BaseTablesPerTenant)
+	}
+	e.Pages = pages.NewService(db, e.Tables)
+	e.Pages.MaxPages = func(ctx context.Context) (int, error) {
+		return e.Settings.Param(ctx, settings.CustomPagesPerTenant)
+	}
+	e.Pages.MaxObjects = func(ctx context.Context) (int, error) {
+		return e.Settings.Param(ctx, settings.ObjectsPerPage)
 	}
 	return e, nil
 }

@@ -45,6 +45,7 @@ func (s *Server) mountAPI(app *fiber.App, group fiber.Router) {
 	s.registerAccountsAPI(api)
 	s.registerOperatorAPI(api)
 	s.registerTablesAPI(api)
+	s.registerPagesAPI(api)
 }
 
 // require checks the caller holds one of the roles (and, for tenant roles,

@@ -22,6 +22,7 @@ import (
 	"github.com/screenpop/screenpop/engine/config"
 	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/pages"
 )
 
 //go:embed templates
@@ -66,6 +67,14 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, e
 	tmpl.AddFunc("dict", dict)
 	tmpl.AddFunc("stripPrefix", stripPrefix)
 	tmpl.AddFunc("add", func(a, b int) int { return a + b })
+	tmpl.AddFunc("maskKey", pages.MaskKey)
+	tmpl.AddFunc("deref", func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	})
+	tmpl.AddFunc("reason", reasonText)
 	if err := tmpl.Load(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS page_versions;
+DROP TABLE IF EXISTS pages;

@@ -1,0 +1,87 @@
+package pages
+
+import (
+	"context"
+	"errors"
+
+	"github.com/screenpop/screenpop/tables"
+)
+
+// ExternalSource answers external pages: it calls the enterprise's
+// queryCustomer endpoint (the connector lives in the engine) and returns
+// what can be rendered.
+type ExternalSource interface {
+	Fetch(ctx context.Context, tenantID, interfaceID int64, param string) (*ExternalReply, error)
+}
+
+// ExternalReply is a queryCustomer reply, parsed leniently.
+type ExternalReply struct {
+	Objects []ExternalObject
+}
+
+// ExternalObject is one objectName with its values.
+type ExternalObject struct {
+	Name   string
+	Values []ExternalValue
+}
+
+// ExternalValue is one value, display text already formatted (dictionary
+// labels applied) but not yet masked.
+type ExternalValue struct {
+	Name      string
+	Display   string
+	Type      tables.FieldType
+	MaskStyle tables.MaskStyle
+	Mandatory bool
+}
+
+// ExternalError is a failure of the data source with a reason a person can
+// read ("timeout", "refused_address", …); the page shows "customer
+// information unavailable (reason)" with a retry button.
+type ExternalError struct {
+	Reason string
+	Err    error
+}
+
+func (e *ExternalError) Error() string {
+	return "external interface: " + e.Reason + ": " + e.Err.Error()
+}
+func (e *ExternalError) Unwrap() error { return e.Err }
+
+func (s *Service) renderExternal(ctx context.Context, tenantID int64, def *Definition, call Call, opts RenderOptions, m *Model) (*Model, error) {
+	if call.CustomerNumber == "" && !opts.Placeholder {
+		m.State = StateNoKey
+		return m, nil
+	}
+	if s.External == nil {
+		m.State, m.Reason = StateError, "not_configured"
+		return m, nil
+	}
+	reply, err := s.External.Fetch(ctx, tenantID, def.ExternalInterfaceID, call.CustomerNumber)
+	if err != nil {
+		var xe *ExternalError
+		if errors.As(err, &xe) {
+			m.State, m.Reason = StateError, xe.Reason
+			return m, nil
+		}
+		return nil, err
+	}
+	if len(reply.Objects) == 0 {
+		m.State = StateNotFound
+		return m, nil
+	}
+	for _, o := range reply.Objects {
+		om := ObjectModel{Name: o.Name, Found: true}
+		for _, v := range o.Values {
+			fm := FieldModel{Label: v.Name, Value: v.Display, Type: v.Type, Empty: v.Display == ""}
+			fm.MissingMandatory = fm.Empty && v.Mandatory
+			if v.MaskStyle != tables.MaskNone && !opts.Reveal && !fm.Empty {
+				fm.Value, fm.Masked = tables.Mask(v.Display, v.MaskStyle), true
+			}
+			fm.Phone = !fm.Masked && looksLikePhone(fm.Value)
+			om.Fields = append(om.Fields, fm)
+		}
+		m.Objects = append(m.Objects, om)
+	}
+	return m, nil
+}

@@ -1,0 +1,294 @@
+package pages
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/tables"
+)
+
+// Call is the call a page is rendered for, already normalised from the
+// platform's dialect.
+type Call struct {
+	CustomerNumber string            `json:"customerNumber"`
+	CallerNum      string            `json:"callerNum,omitempty"`
+	CalledNum      string            `json:"calledNum,omitempty"`
+	CallID         string            `json:"callId,omitempty"`
+	Direction      string            `json:"direction,omitempty"` // in | out
+	MediaType      string            `json:"mediaType,omitempty"`
+	WorkNo         string            `json:"workNo,omitempty"`
+	AgentName      string            `json:"agentName,omitempty"`
+	Platform       string            `json:"platform,omitempty"` // dialect, for dial-out buttons
+	AssociatedData map[string]string `json:"associatedData,omitempty"`
+}
+
+// key returns the call value an object looks up by.
+func (c Call) key(lookup string) string {
+	switch {
+	case lookup == KeyCaller:
+		return c.CallerNum
+	case lookup == KeyCalled:
+		return c.CalledNum
+	case strings.HasPrefix(lookup, keyCallDataPrefix):
+		return c.AssociatedData[strings.TrimPrefix(lookup, keyCallDataPrefix)]
+	}
+	return c.CustomerNumber
+}
+
+func (c Call) vars() map[string]string {
+	m := map[string]string{
+		"customerNumber": c.CustomerNumber, "callerNum": c.CallerNum, "calledNum": c.CalledNum,
+		"callid": c.CallID, "direction": c.Direction, "mediaType": c.MediaType, "workNo": c.WorkNo, "agentName": c.AgentName,
+	}
+	for k, v := range c.AssociatedData {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// State is what the page as a whole shows.
+type State string
+
+// Render states: each has its own look, so an agent can tell "no such
+// customer" from "could not ask".
+const (
+	StateOK          State = "ok"
+	StateNotFound    State = "not_found"   // no object found a record
+	StateNoKey       State = "no_key"      // the call carried no customer number
+	StateError       State = "error"       // the data source failed; Reason says why
+	StatePlaceholder State = "placeholder" // builder preview without a sample value
+)
+
+// Model is a page ready to be turned into HTML.
+type Model struct {
+	PageID     int64         `json:"pageId"`
+	PageName   string        `json:"pageName"`
+	Version    int           `json:"version"`
+	Layout     Layout        `json:"layout"`
+	Columns    int           `json:"columns"`
+	Call       Call          `json:"call"`
+	KeyDisplay string        `json:"keyDisplay"` // the customer number, masked
+	State      State         `json:"state"`
+	Reason     string        `json:"reason,omitempty"` // for StateError: a message key
+	Objects    []ObjectModel `json:"objects"`
+}
+
+// ObjectModel is one object as shown.
+type ObjectModel struct {
+	Name   string       `json:"name"`
+	Found  bool         `json:"found"`
+	Fields []FieldModel `json:"fields"`
+}
+
+// FieldModel is one value as shown.
+type FieldModel struct {
+	Label            string           `json:"label"`
+	Value            string           `json:"value"`
+	Type             tables.FieldType `json:"type"`
+	Masked           bool             `json:"masked,omitempty"`
+	Empty            bool             `json:"empty,omitempty"`
+	MissingMandatory bool             `json:"missingMandatory,omitempty"`
+	Highlight        bool             `json:"highlight,omitempty"`
+	Badge            string           `json:"badge,omitempty"`
+	Computed         bool             `json:"computed,omitempty"`
+	// Phone is set for an unmasked value that looks like a phone number,
+	// which gets a dial-out button.
+	Phone bool `json:"phone,omitempty"`
+}
+
+// RenderOptions tune a render.
+type RenderOptions struct {
+	// Reveal shows masked values in clear (users with the reveal permission).
+	Reveal bool
+	// Placeholder fills every field with sample data, for the builder
+	// preview without a sample customer.
+	Placeholder bool
+}
+
+// RenderPublished renders the page's published version for a call.
+func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, call Call, opts RenderOptions) (*Model, error) {
+	p, v, err := s.PublishedVersion(ctx, tenantID, pageID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Render(ctx, tenantID, &v.Definition, call, opts)
+	if m != nil {
+		m.PageID, m.PageName, m.Version = p.ID, p.Name, v.Version
+	}
+	return m, err
+}
+
+// Render builds the model of a definition for a call.
+func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, call Call, opts RenderOptions) (*Model, error) {
+	m := &Model{Layout: def.Layout, Columns: def.Columns, Call: call, KeyDisplay: MaskKey(call.CustomerNumber), State: StateOK}
+	if def.Source == SourceExternal {
+		return s.renderExternal(ctx, tenantID, def, call, opts, m)
+	}
+	if opts.Placeholder {
+		m.State = StatePlaceholder
+	}
+	callVars := call.vars()
+	type lookup struct {
+		table int64
+		key   string
+	}
+	found := map[lookup]*tables.RecordView{}
+	anyFound, anyKey := false, false
+	for _, o := range def.Objects {
+		sc, err := s.tables.Schema(ctx, tenantID, o.TableID)
+		if err != nil {
+			if apperr.Is(err, apperr.NotFound) {
+				continue // a table deleted after publishing: leave the object out
+			}
+			return nil, err
+		}
+		var view *tables.RecordView
+		switch {
+		case opts.Placeholder:
+			view = placeholderView(sc)
+		default:
+			key := strings.TrimSpace(call.key(o.LookupKey))
+			if key == "" {
+				break
+			}
+			anyKey = true
+			lk := lookup{o.TableID, key}
+			v, seen := found[lk]
+			if !seen {
+				if v, err = s.tables.FindView(ctx, tenantID, o.TableID, key, opts.Reveal); err != nil {
+					return nil, err
+				}
+				found[lk] = v
+			}
+			view = v
+		}
+		record := recordVars(sc, view)
+		vars := map[string]any{"record": record, "call": callVars}
+		if view != nil {
+			anyFound = true
+		}
+		if !evalBool(o.Visible, vars, true) {
+			continue
+		}
+		om := ObjectModel{Name: o.Name, Found: view != nil}
+		for _, of := range o.Fields {
+			if !evalBool(of.Visible, vars, true) {
+				continue
+			}
+			fm := FieldModel{Label: of.Label}
+			if of.FieldID == 0 {
+				fm.Computed = true
+				fm.Type = tables.TypeString
+				if view != nil {
+					fm.Value, _ = evalText(of.Computed, vars)
+				}
+			} else {
+				f := sc.FieldByID(of.FieldID)
+				if f == nil {
+					continue // removed from the table since publishing
+				}
+				if fm.Label == "" {
+					fm.Label = f.Name
+				}
+				fm.Type = f.Type
+				if view != nil {
+					if fv := view.Field(f.Name); fv != nil {
+						fm.Value, fm.Masked = fv.Value, fv.Masked
+						fm.MissingMandatory = fv.Empty && fv.Mandatory
+					}
+				}
+			}
+			fm.Empty = fm.Value == ""
+			if view != nil && of.Highlight != "" && evalBool(of.Highlight, vars, false) {
+				fm.Highlight = true
+				fm.Badge = of.Badge
+			}
+			fm.Phone = !fm.Masked && !fm.Computed && looksLikePhone(fm.Value)
+			om.Fields = append(om.Fields, fm)
+		}
+		m.Objects = append(m.Objects, om)
+	}
+	switch {
+	case opts.Placeholder:
+	case !anyKey:
+		m.State = StateNoKey
+	case !anyFound:
+		m.State = StateNotFound
+	}
+	return m, nil
+}
+
+// recordVars is what rules see of a record: names to values, numbers as
+// numbers, dictionary values by label, masked values masked (a computed
+// field must not be a way around a mask).
+func recordVars(sc *tables.Schema, v *tables.RecordView) map[string]any {
+	out := map[string]any{}
+	if v == nil {
+		return out
+	}
+	for _, fv := range v.Fields {
+		if fv.Empty {
+			continue
+		}
+		if fv.Type == tables.TypeNumber && !fv.Masked {
+			if n, err := strconv.ParseFloat(fv.Value, 64); err == nil {
+				out[fv.Name] = n
+				continue
+			}
+		}
+		out[fv.Name] = fv.Value
+	}
+	return out
+}
+
+// placeholderView fills a table's fields with sample values.
+func placeholderView(sc *tables.Schema) *tables.RecordView {
+	r := &tables.Record{Values: map[int64]string{}}
+	for _, f := range sc.Fields {
+		var v string
+		switch f.Type {
+		case tables.TypeString:
+			v = "示例 " + f.Name
+			if f.IsIndex {
+				v = "13800138000"
+			}
+		case tables.TypeNumber:
+			v = "1024"
+		case tables.TypeDate:
+			v = "2024-06-18"
+		case tables.TypeTime:
+			v = "09:30"
+		case tables.TypeDict:
+			if len(f.DictItems) > 0 {
+				v = f.DictItems[0].Key
+			}
+		}
+		r.Values[f.ID] = v
+	}
+	view := sc.View(r, false)
+	return &view
+}
+
+var phoneLike = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
+
+func looksLikePhone(v string) bool { return phoneLike.MatchString(v) }
+
+// MaskKey shows a customer number the way agents expect: the first three
+// and last four digits of a long number (138****1234), else only the last
+// four.
+func MaskKey(key string) string {
+	r := []rune(strings.TrimSpace(key))
+	if len(r) >= 11 {
+		return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+	}
+	return tables.Mask(string(r), tables.MaskLastFour)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

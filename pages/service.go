@@ -1,0 +1,347 @@
+package pages
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/database"
+	"github.com/screenpop/screenpop/tables"
+)
+
+// Page is a custom page with its draft.
+type Page struct {
+	bun.BaseModel `bun:"table:pages,alias:p"`
+
+	ID               int64      `bun:",pk,autoincrement" json:"id"`
+	TenantID         int64      `bun:",notnull" json:"-"`
+	Name             string     `bun:",notnull" json:"name"`
+	Draft            Definition `bun:"type:jsonb,notnull" json:"draft"`
+	DraftRevision    int64      `bun:",notnull" json:"draftRevision"`
+	PublishedVersion *int       `json:"publishedVersion,omitempty"`
+	CreatedAt        time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
+	UpdatedAt        time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+}
+
+// Version is a frozen, published definition.
+type Version struct {
+	bun.BaseModel `bun:"table:page_versions,alias:v"`
+
+	ID          int64      `bun:",pk,autoincrement" json:"-"`
+	TenantID    int64      `bun:",notnull" json:"-"`
+	PageID      int64      `bun:",notnull" json:"pageId"`
+	Version     int        `bun:",notnull" json:"version"`
+	Definition  Definition `bun:"type:jsonb,notnull" json:"definition"`
+	PublishedBy *int64     `json:"publishedBy,omitempty"`
+	PublishedAt time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"publishedAt"`
+	Note        string     `bun:",notnull" json:"note"`
+	// PublisherName is the publishing user's name, filled by Versions.
+	PublisherName string `bun:"publisher_name,scanonly" json:"publisherName,omitempty"`
+}
+
+// Service stores pages and renders them.
+type Service struct {
+	db     bun.IDB
+	tables *tables.Service
+	// MaxPages and MaxObjects are system parameters (custom pages per
+	// tenant, objects per page); nil means 5.
+	MaxPages   func(ctx context.Context) (int, error)
+	MaxObjects func(ctx context.Context) (int, error)
+	// External answers for external pages; nil until the connector is wired.
+	External ExternalSource
+	// ExternalGranted reports whether the tenant may use an interface.
+	ExternalGranted func(ctx context.Context, tenantID, interfaceID int64) bool
+}
+
+// NewService returns the pages store on db.
+func NewService(db bun.IDB, ts *tables.Service) *Service {
+	return &Service{db: db, tables: ts}
+}
+
+func limit(ctx context.Context, f func(context.Context) (int, error)) (int, error) {
+	if f == nil {
+		return 5, nil
+	}
+	return f(ctx)
+}
+
+func validateName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", apperr.Field("name", "field.required")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return "", apperr.Field("name", "field.too_long", MaxNameLength)
+	}
+	return name, nil
+}
+
+func nameTaken() error {
+	e := apperr.Field("name", "page.name_taken")
+	e.Code = apperr.Conflict
+	return e
+}
+
+// CreatePage adds a page with the default draft, within the tenant's limit.
+func (s *Service) CreatePage(ctx context.Context, tenantID int64, name string) (*Page, error) {
+	name, err := validateName(name)
+	if err != nil {
+		return nil, err
+	}
+	max, err := limit(ctx, s.MaxPages)
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{TenantID: tenantID, Name: name, Draft: DefaultDefinition(), DraftRevision: 1}
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('pages'), ?::int)", tenantID); err != nil {
+			return err
+		}
+		n, err := tx.NewSelect().Model((*Page)(nil)).Where("tenant_id = ?", tenantID).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if int(n) >= max {
+			return apperr.New(apperr.Invalid, "page.limit", n)
+		}
+		_, err = tx.NewInsert().Model(p).Returning("*").Exec(ctx)
+		return err
+	})
+	if database.IsUniqueViolation(err) {
+		return nil, nameTaken()
+	}
+	return p, err
+}
+
+// ListPages returns the tenant's pages by name.
+func (s *Service) ListPages(ctx context.Context, tenantID int64) ([]Page, error) {
+	var ps []Page
+	err := s.db.NewSelect().Model(&ps).Where("tenant_id = ?", tenantID).Order("name").Scan(ctx)
+	return ps, err
+}
+
+// GetPage returns a page of the tenant.
+func (s *Service) GetPage(ctx context.Context, tenantID, id int64) (*Page, error) {
+	p := new(Page)
+	err := s.db.NewSelect().Model(p).Where("id = ? AND tenant_id = ?", id, tenantID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundf("page.not_found")
+	}
+	return p, err
+}
+
+// RenamePage changes a page's name.
+func (s *Service) RenamePage(ctx context.Context, tenantID, id int64, name string) (*Page, error) {
+	name, err := validateName(name)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.db.NewUpdate().Model((*Page)(nil)).Set("name = ?, updated_at = now()", name).
+		Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+	if database.IsUniqueViolation(err) {
+		return nil, nameTaken()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, apperr.NotFoundf("page.not_found")
+	}
+	return s.GetPage(ctx, tenantID, id)
+}
+
+// DeletePage removes a page and its versions.
+func (s *Service) DeletePage(ctx context.Context, tenantID, id int64) error {
+	res, err := s.db.NewDelete().Model((*Page)(nil)).Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFoundf("page.not_found")
+	}
+	return nil
+}
+
+// catalog is the tenant's published tables, for validation.
+type catalog map[int64]*tables.Table
+
+func (c catalog) PublishedTable(id int64) (map[int64]string, string, bool) {
+	t, ok := c[id]
+	if !ok {
+		return nil, "", false
+	}
+	fields := make(map[int64]string, len(t.Fields))
+	for _, f := range t.Fields {
+		fields[f.ID] = f.Name
+	}
+	return fields, t.Name, true
+}
+
+// Catalog returns the tenant's published tables with their fields: the
+// builder's palette and validation's reference.
+func (s *Service) Catalog(ctx context.Context, tenantID int64) ([]*tables.Table, error) {
+	list, err := s.tables.ListTables(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*tables.Table
+	for _, ts := range list {
+		if ts.Status != tables.Published {
+			continue
+		}
+		t, err := s.tables.GetTable(ctx, tenantID, ts.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func (s *Service) validate(ctx context.Context, tenantID int64, def *Definition) error {
+	list, err := s.Catalog(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	cat := catalog{}
+	for _, t := range list {
+		cat[t.ID] = t
+	}
+	maxObjects, err := limit(ctx, s.MaxObjects)
+	if err != nil {
+		return err
+	}
+	granted := func(id int64) bool {
+		return s.ExternalGranted != nil && s.ExternalGranted(ctx, tenantID, id)
+	}
+	if def.Objects == nil {
+		def.Objects = []Object{}
+	}
+	return def.Validate(cat, maxObjects, granted)
+}
+
+// SaveDraft validates and stores a new draft. revision is the draft
+// revision the editor started from; if someone saved meanwhile the save is
+// refused (0 skips the check).
+func (s *Service) SaveDraft(ctx context.Context, tenantID, id int64, def Definition, revision int64) (*Page, error) {
+	if err := s.validate(ctx, tenantID, &def); err != nil {
+		return nil, err
+	}
+	q := s.db.NewUpdate().Model((*Page)(nil)).
+		Set("draft = ?", def).Set("draft_revision = draft_revision + 1").Set("updated_at = now()").
+		Where("id = ? AND tenant_id = ?", id, tenantID)
+	if revision > 0 {
+		q = q.Where("draft_revision = ?", revision)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.GetPage(ctx, tenantID, id); err != nil {
+			return nil, err
+		}
+		return nil, apperr.New(apperr.Conflict, "page.stale")
+	}
+	return s.GetPage(ctx, tenantID, id)
+}
+
+// Publish freezes the current draft as the next version, which agents see
+// from now on.
+func (s *Service) Publish(ctx context.Context, tenantID, id int64, by *int64, note string) (*Version, error) {
+	p, err := s.GetPage(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	// Tables may have changed since the draft was saved: check again.
+	if err := s.validate(ctx, tenantID, &p.Draft); err != nil {
+		return nil, err
+	}
+	return s.freeze(ctx, p, p.Draft, by, note)
+}
+
+func (s *Service) freeze(ctx context.Context, p *Page, def Definition, by *int64, note string) (*Version, error) {
+	v := &Version{TenantID: p.TenantID, PageID: p.ID, Definition: def, PublishedBy: by, Note: strings.TrimSpace(note)}
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// Lock the page so two publishers get consecutive numbers.
+		var current *int
+		if err := tx.NewSelect().Model((*Page)(nil)).Column("published_version").
+			Where("id = ? AND tenant_id = ?", p.ID, p.TenantID).For("UPDATE").Scan(ctx, &current); err != nil {
+			return err
+		}
+		var last int
+		if err := tx.NewSelect().Model((*Version)(nil)).ColumnExpr("coalesce(max(version), 0)").
+			Where("page_id = ?", p.ID).Scan(ctx, &last); err != nil {
+			return err
+		}
+		v.Version = last + 1
+		if _, err := tx.NewInsert().Model(v).Returning("*").Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewUpdate().Model((*Page)(nil)).Set("published_version = ?", v.Version).Set("updated_at = now()").
+			Where("id = ? AND tenant_id = ?", p.ID, p.TenantID).Exec(ctx)
+		return err
+	})
+	return v, err
+}
+
+// Versions returns a page's published versions, newest first, with who
+// published each.
+func (s *Service) Versions(ctx context.Context, tenantID, id int64) ([]Version, error) {
+	if _, err := s.GetPage(ctx, tenantID, id); err != nil {
+		return nil, err
+	}
+	var vs []Version
+	err := s.db.NewSelect().Model(&vs).ColumnExpr("v.*").
+		ColumnExpr("coalesce(u.display_name, u.username, '') AS publisher_name").
+		Join("LEFT JOIN users AS u ON u.id = v.published_by").
+		Where("v.page_id = ? AND v.tenant_id = ?", id, tenantID).Order("v.version DESC").Scan(ctx)
+	return vs, err
+}
+
+// Rollback publishes an earlier version again, as a new version (so the
+// history stays a straight line), and resets the draft to it.
+func (s *Service) Rollback(ctx context.Context, tenantID, id int64, version int, by *int64) (*Version, error) {
+	p, err := s.GetPage(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	old := new(Version)
+	err = s.db.NewSelect().Model(old).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, version).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundf("page.version_not_found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.freeze(ctx, p, old.Definition, by, "rollback to v"+itoa(version))
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.db.NewUpdate().Model((*Page)(nil)).Set("draft = ?", old.Definition).Set("draft_revision = draft_revision + 1").
+		Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+	return v, err
+}
+
+// PublishedVersion returns the version agents see.
+func (s *Service) PublishedVersion(ctx context.Context, tenantID, id int64) (*Page, *Version, error) {
+	p, err := s.GetPage(ctx, tenantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.PublishedVersion == nil {
+		return p, nil, apperr.NotFoundf("page.not_published")
+	}
+	v := new(Version)
+	err = s.db.NewSelect().Model(v).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, *p.PublishedVersion).Scan(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, v, nil
+}

@@ -1,0 +1,294 @@
+// screenpop page builder: objects of base-table fields, arranged by drag and
+// drop, saved as the draft through the REST API after every change, with a
+// live preview rendered by the real server-side renderer.
+(function () {
+  "use strict";
+
+  function readJSON(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  var state = readJSON("page-state");      // {definition, revision, pageId}
+  var catalog = readJSON("page-catalog");  // [{id, name, fields:[{id,name,type,masked,index}]}]
+  var T = readJSON("page-texts");
+  var def = state.definition;
+  var root = document.querySelector(".builder");
+  var objectsEl = document.getElementById("objects");
+  var statusEl = document.getElementById("save-status");
+  var errorEl = document.getElementById("builder-error");
+  var preview = document.getElementById("preview");
+  var sample = document.getElementById("sample");
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { e.textContent = attrs[k]; } else { e.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { e.appendChild(c); } });
+    return e;
+  }
+  function tableById(id) { return catalog.filter(function (t) { return t.id === id; })[0]; }
+
+  // --- page settings --------------------------------------------------------
+  var settings = document.getElementById("page-settings");
+  settings.querySelector('input[name=layout][value="' + (def.layout || "block") + '"]').checked = true;
+  settings.querySelector("select[name=columns]").value = String(def.columns || 2);
+  settings.querySelector("select[name=source]").value = def.source || "internal";
+  settings.addEventListener("change", changed);
+
+  // --- objects ----------------------------------------------------------------
+  function fieldItem(f, of, objIndex) {
+    // f: catalog field (null for computed); of: the object field settings
+    of = of || {};
+    var computed = !f;
+    var li = el("li", { "class": "pf" + (computed ? " computed" : ""), "data-field-id": computed ? "0" : String(f.id) }, [
+      el("span", { "class": "n", text: computed ? (of.label || "ƒ") : f.name }),
+      computed ? null : el("span", { "class": "t", text: T["type." + f.type] + (f.masked ? " · ***" : "") }),
+      el("button", { type: "button", "class": "cfg small", text: "⚙", title: T["ui.edit"] })
+    ]);
+    var opts = el("div", { "class": "opts" });
+    function opt(name, label, value) {
+      var input = el("input", { "data-opt": name, autocomplete: "off", spellcheck: "false" });
+      input.value = value || "";
+      opts.appendChild(el("label", {}, [document.createTextNode(label), input]));
+    }
+    opt("label", T["pages.label"], of.label);
+    if (computed) { opt("computed", T["pages.computed"], of.computed); }
+    opt("visible", T["pages.visible"], of.visible);
+    opt("highlight", T["pages.highlight"], of.highlight);
+    opt("badge", T["pages.badge"], of.badge);
+    opts.appendChild(el("button", { type: "button", "class": "small danger remove", text: T["ui.delete"] }));
+    li.appendChild(opts);
+    if (computed) { li.classList.add("open"); }
+    return li;
+  }
+
+  function objectCard(o, i) {
+    var card = el("div", { "class": "objcard", "data-index": String(i), "data-testid": "object-" + i });
+    var name = el("input", { "data-k": "name", "data-path": "objects[" + i + "].name", autocomplete: "off" });
+    name.value = o.name || "";
+    var table = el("select", { "data-k": "tableId", "data-path": "objects[" + i + "].tableId" }, [el("option", { value: "0", text: "—" })]);
+    catalog.forEach(function (t) { table.appendChild(el("option", { value: String(t.id), text: t.name })); });
+    table.value = String(o.tableId || 0);
+    var lookup = el("input", { "data-k": "lookupKey", "data-path": "objects[" + i + "].lookupKey", list: "lookup-keys", autocomplete: "off" });
+    lookup.value = o.lookupKey || "customer";
+    card.appendChild(el("div", { "class": "objhead" }, [
+      el("label", {}, [document.createTextNode(T["pages.object_name"]), name]),
+      el("label", {}, [document.createTextNode(T["pages.object_table"]), table]),
+      el("label", {}, [document.createTextNode(T["pages.lookup"]), lookup]),
+      el("button", { type: "button", "class": "small danger remove-object", text: T["pages.remove_object"] })
+    ]));
+    var available = el("ul", { "class": "pf-list available", "data-testid": "available-" + i });
+    var chosen = el("ul", { "class": "pf-list chosen", "data-path": "objects[" + i + "].fields", "data-testid": "chosen-" + i });
+    var t = tableById(o.tableId);
+    var used = {};
+    (o.fields || []).forEach(function (of) {
+      if (!of.fieldId) { chosen.appendChild(fieldItem(null, of, i)); return; }
+      var f = t && t.fields.filter(function (x) { return x.id === of.fieldId; })[0];
+      if (f) { used[f.id] = true; chosen.appendChild(fieldItem(f, of, i)); }
+    });
+    if (t) { t.fields.forEach(function (f) { if (!used[f.id]) { available.appendChild(fieldItem(f, null, i)); } }); }
+    card.appendChild(el("div", { "class": "lists" }, [
+      el("div", {}, [el("h3", { text: T["pages.available"] }), available]),
+      el("div", {}, [el("h3", { text: T["pages.chosen"] }), chosen,
+        el("button", { type: "button", "class": "small add-computed", text: "+ " + T["pages.add_computed"] })])
+    ]));
+    var vis = el("input", { "data-k": "visible", "data-path": "objects[" + i + "].visible", autocomplete: "off", spellcheck: "false" });
+    vis.value = o.visible || "";
+    card.appendChild(el("div", { "class": "rule" }, [el("label", {}, [document.createTextNode(T["pages.visible"]), vis])]));
+    if (window.Sortable) {
+      var group = "obj-" + i + "-" + (o.tableId || 0);
+      [available, chosen].forEach(function (list) {
+        window.Sortable.create(list, {
+          group: group, animation: 120, forceFallback: true, filter: ".opts, .cfg",
+          preventOnFilter: false, onSort: changed
+        });
+      });
+    }
+    return card;
+  }
+
+  function renderObjects() {
+    objectsEl.innerHTML = "";
+    (def.objects || []).forEach(function (o, i) { objectsEl.appendChild(objectCard(o, i)); });
+  }
+
+  // Read the whole definition back from the page.
+  function collect() {
+    var d = {
+      layout: settings.querySelector("input[name=layout]:checked").value,
+      columns: parseInt(settings.querySelector("select[name=columns]").value, 10),
+      source: settings.querySelector("select[name=source]").value,
+      externalInterfaceId: def.externalInterfaceId || 0,
+      objects: []
+    };
+    objectsEl.querySelectorAll(".objcard").forEach(function (card) {
+      var o = {
+        name: card.querySelector('[data-k="name"]').value,
+        tableId: parseInt(card.querySelector('[data-k="tableId"]').value, 10),
+        lookupKey: card.querySelector('[data-k="lookupKey"]').value,
+        visible: card.querySelector('[data-k="visible"]').value,
+        fields: []
+      };
+      card.querySelectorAll("ul.chosen > li.pf").forEach(function (li) {
+        var f = { fieldId: parseInt(li.getAttribute("data-field-id"), 10) };
+        li.querySelectorAll("[data-opt]").forEach(function (input) {
+          if (input.value) { f[input.getAttribute("data-opt")] = input.value; }
+        });
+        o.fields.push(f);
+      });
+      d.objects.push(o);
+    });
+    return d;
+  }
+
+  // --- saving -------------------------------------------------------------------
+  var timer = null;
+  var inflight = false;
+  var again = false;
+  function setStatus(s, text) { statusEl.setAttribute("data-state", s); statusEl.textContent = text; }
+  function changed() {
+    setStatus("dirty", T["pages.unsaved"]);
+    clearTimeout(timer);
+    timer = setTimeout(save, 400);
+  }
+  function clearErrors() {
+    errorEl.hidden = true;
+    root.querySelectorAll(".path-error").forEach(function (e) { e.remove(); });
+    root.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); });
+  }
+  function showErrors(problem) {
+    var general = [];
+    (problem.errors || []).forEach(function (e) {
+      var path = (e.location || "").replace(/^body\.(definition\.)?/, "");
+      var target = root.querySelector('[data-path="' + path + '"]') || pathTarget(path);
+      if (target) {
+        target.setAttribute("aria-invalid", "true");
+        target.insertAdjacentElement("afterend", el("span", { "class": "path-error", text: e.message }));
+      } else {
+        general.push(e.message);
+      }
+    });
+    if (general.length || !(problem.errors || []).length) {
+      errorEl.textContent = [problem.detail].concat(general).join(" ");
+      errorEl.hidden = false;
+    }
+  }
+  // objects[0].fields[2].computed → that field's option input.
+  function pathTarget(path) {
+    var m = /^objects\[(\d+)\]\.fields\[(\d+)\](?:\.(\w+))?$/.exec(path);
+    if (!m) { return null; }
+    var li = objectsEl.querySelectorAll(".objcard")[+m[1]];
+    li = li && li.querySelectorAll("ul.chosen > li.pf")[+m[2]];
+    if (!li) { return null; }
+    var input = m[3] && li.querySelector('[data-opt="' + m[3] + '"]');
+    if (input) { li.classList.add("open"); return input; }
+    return li;
+  }
+  function save() {
+    if (inflight) { again = true; return; }
+    inflight = true;
+    setStatus("saving", T["pages.saving"]);
+    var body = { definition: collect(), revision: state.revision };
+    fetch("/api/v1/pages/" + state.pageId + "/draft", {
+      method: "PUT", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body)
+    }).then(function (resp) {
+      return resp.json().then(function (data) { return { ok: resp.ok, data: data }; });
+    }).then(function (r) {
+      inflight = false;
+      clearErrors();
+      if (r.ok) {
+        state.revision = r.data.draftRevision;
+        def = r.data.draft;
+        setStatus("saved", T["pages.saved"]);
+        reloadPreview();
+      } else {
+        setStatus("error", T["pages.unsaved"]);
+        showErrors(r.data);
+      }
+      if (again) { again = false; save(); }
+    }).catch(function (err) {
+      inflight = false;
+      setStatus("error", T["pages.unsaved"]);
+      errorEl.textContent = err.message;
+      errorEl.hidden = false;
+    });
+  }
+
+  function reloadPreview() {
+    preview.src = "/admin/pages/" + state.pageId + "/preview?draft=1&sample=" + encodeURIComponent(sample.value.trim());
+  }
+
+  // --- events --------------------------------------------------------------------
+  document.getElementById("add-object").addEventListener("click", function () {
+    def = collect();
+    var first = catalog[0];
+    def.objects.push({ name: (T["pages.objects"] + " " + (def.objects.length + 1)), tableId: first ? first.id : 0, lookupKey: "customer", fields: [] });
+    renderObjects();
+    changed();
+  });
+  objectsEl.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (t.classList.contains("cfg")) { t.closest("li.pf").classList.toggle("open"); return; }
+    if (t.classList.contains("remove")) {
+      var li = t.closest("li.pf");
+      var card = t.closest(".objcard");
+      if (li.getAttribute("data-field-id") !== "0") {
+        li.classList.remove("open");
+        card.querySelector("ul.available").appendChild(li);
+      } else {
+        li.remove();
+      }
+      changed();
+      return;
+    }
+    if (t.classList.contains("remove-object")) {
+      t.closest(".objcard").remove();
+      def = collect();
+      renderObjects();
+      changed();
+      return;
+    }
+    if (t.classList.contains("add-computed")) {
+      var list = t.closest(".objcard").querySelector("ul.chosen");
+      list.appendChild(fieldItem(null, { label: "", computed: "" }));
+      changed();
+    }
+  });
+  objectsEl.addEventListener("change", function (ev) {
+    if (ev.target.getAttribute("data-k") === "tableId") {
+      // A new table: its fields replace the old ones.
+      def = collect();
+      var i = +ev.target.closest(".objcard").getAttribute("data-index");
+      def.objects[i].fields = [];
+      renderObjects();
+    }
+    changed();
+  });
+  objectsEl.addEventListener("input", function (ev) {
+    if (ev.target.matches("input")) { changed(); }
+  });
+  sample.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(reloadPreview, 300); });
+  document.querySelectorAll(".widths button").forEach(function (b) {
+    b.addEventListener("click", function () {
+      document.querySelectorAll(".widths button").forEach(function (x) { x.removeAttribute("aria-pressed"); });
+      b.setAttribute("aria-pressed", "true");
+      preview.style.width = b.getAttribute("data-width") + "px";
+    });
+  });
+  document.getElementById("publish-form").addEventListener("submit", function (ev) {
+    if (statusEl.getAttribute("data-state") !== "saved") {
+      ev.preventDefault();
+      save();
+      errorEl.textContent = T["pages.unsaved"];
+      errorEl.hidden = false;
+    }
+  });
+  document.body.appendChild(el("datalist", { id: "lookup-keys" }, [
+    el("option", { value: "customer", text: T["pages.lookup_customer"] }),
+    el("option", { value: "callerNum" }), el("option", { value: "calledNum" }), el("option", { value: "calldata:" })
+  ]));
+  renderObjects();
+  preview.style.width = "790px";
+})();
