@@ -13,6 +13,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/masterkey"
+	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
@@ -26,6 +27,8 @@ type Engine struct {
 	Settings  *settings.Service
 	Tables    *tables.Service
 	Pages     *pages.Service
+	Pops      *pops.Service
+	Nonces    *pops.Nonces
 }
 
 // New wires the services on db.
@@ -51,6 +54,8 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.Pages.MaxObjects = func(ctx context.Context) (int, error) {
 		return e.Settings.Param(ctx, settings.ObjectsPerPage)
 	}
+	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
+	e.Nonces = pops.NewNonces(db)
 	return e, nil
 }
 

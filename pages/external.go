@@ -49,7 +49,14 @@ func (e *ExternalError) Error() string {
 func (e *ExternalError) Unwrap() error { return e.Err }
 
 func (s *Service) renderExternal(ctx context.Context, tenantID int64, def *Definition, call Call, opts RenderOptions, m *Model) (*Model, error) {
-	if call.CustomerNumber == "" && !opts.Placeholder {
+	switch {
+	case opts.Placeholder:
+		// Never ask the enterprise with an empty parameter: sloppy
+		// endpoints answer that with real customers, which a preview
+		// must not show as sample data.
+		m.State = StatePlaceholder
+		return m, nil
+	case call.CustomerNumber == "":
 		m.State = StateNoKey
 		return m, nil
 	}
@@ -66,7 +73,7 @@ func (s *Service) renderExternal(ctx context.Context, tenantID int64, def *Defin
 		}
 		return nil, err
 	}
-	if len(reply.Objects) == 0 {
+	if reply == nil || len(reply.Objects) == 0 {
 		m.State = StateNotFound
 		return m, nil
 	}

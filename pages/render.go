@@ -62,6 +62,7 @@ const (
 	StateNoKey       State = "no_key"      // the call carried no customer number
 	StateError       State = "error"       // the data source failed; Reason says why
 	StatePlaceholder State = "placeholder" // builder preview without a sample value
+	StateWaiting     State = "waiting"     // a live page before its first call event
 )
 
 // Model is a page ready to be turned into HTML.
@@ -235,13 +236,16 @@ func recordVars(sc *tables.Schema, v *tables.RecordView) map[string]any {
 		if fv.Empty {
 			continue
 		}
+		var val any = fv.Value
 		if fv.Type == tables.TypeNumber && !fv.Masked {
 			if n, err := strconv.ParseFloat(fv.Value, 64); err == nil {
-				out[fv.Name] = n
-				continue
+				val = n
 			}
 		}
-		out[fv.Name] = fv.Value
+		out[fv.Name] = val
+		if a, ok := alias(fv.Name); ok {
+			out[a] = val
+		}
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -15,8 +16,10 @@ import (
 // Page rules see the object's record as `record` (field name → value:
 // numbers as double, everything else as string, empty fields absent) and the
 // call as `call` (callerNum, calledNum, callid, direction, … as strings).
+// Field names may be Chinese (see names.go):
 //
 //	record.level == "VIP"
+//	record.等级 == "VIP"
 //	has(record.points) && record.points > 1000 ? "Gold" : "Standard"
 //	call.direction == "in"
 var pageEnv = func() *cel.Env {
@@ -52,6 +55,14 @@ type program struct {
 // for every call, and compiling is far slower than evaluating.
 var programs sync.Map // kind+source → *program
 
+// programCount bounds the cache: every valid rule any tenant saves (or
+// sends in a draft through the API) lands in it, so without a bound it is a
+// way to grow the server's memory at will. Past maxPrograms it starts over;
+// the rules of published pages come back on their next render.
+var programCount atomic.Int64
+
+const maxPrograms = 10_000
+
 func compile(src string, kind ruleKind) (*program, *apperr.Message) {
 	src = strings.TrimSpace(src)
 	if src == "" {
@@ -64,10 +75,12 @@ func compile(src string, kind ruleKind) (*program, *apperr.Message) {
 	if len(src) > maxRuleLength {
 		return nil, &apperr.Message{Key: "field.too_long", Args: []any{maxRuleLength}}
 	}
-	ast, iss := pageEnv.Compile(src)
+	escaped, origin := escapeNames(src)
+	ast, iss := pageEnv.Compile(escaped)
 	if iss != nil && iss.Err() != nil {
 		e := iss.Errors()[0]
-		return nil, &apperr.Message{Key: "rule.compile", Args: []any{e.Location.Line(), e.Location.Column() + 1, e.Message}}
+		line, col := sourcePosition(escaped, origin, src, e.Location.Line(), e.Location.Column())
+		return nil, &apperr.Message{Key: "rule.compile", Args: []any{line, col + 1, unalias(e.Message)}}
 	}
 	if kind == ruleBool && ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
 		return nil, &apperr.Message{Key: "rule.not_bool", Args: []any{ast.OutputType().String()}}
@@ -77,7 +90,10 @@ func compile(src string, kind ruleKind) (*program, *apperr.Message) {
 		return nil, &apperr.Message{Key: "rule.compile", Args: []any{1, 1, err.Error()}}
 	}
 	p := &program{src: src, prg: prg}
-	programs.Store(cacheKey, p)
+	if _, loaded := programs.LoadOrStore(cacheKey, p); !loaded && programCount.Add(1) > maxPrograms {
+		programs.Clear()
+		programCount.Store(0)
+	}
 	return p, nil
 }
 

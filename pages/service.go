@@ -263,10 +263,12 @@ func (s *Service) Publish(ctx context.Context, tenantID, id int64, by *int64, no
 	if err := s.validate(ctx, tenantID, &p.Draft); err != nil {
 		return nil, err
 	}
-	return s.freeze(ctx, p, p.Draft, by, note)
+	return s.freeze(ctx, p, p.Draft, by, note, false)
 }
 
-func (s *Service) freeze(ctx context.Context, p *Page, def Definition, by *int64, note string) (*Version, error) {
+// freeze stores def as the page's next version and makes it the published
+// one; resetDraft also makes it the draft, in the same transaction.
+func (s *Service) freeze(ctx context.Context, p *Page, def Definition, by *int64, note string, resetDraft bool) (*Version, error) {
 	v := &Version{TenantID: p.TenantID, PageID: p.ID, Definition: def, PublishedBy: by, Note: strings.TrimSpace(note)}
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Lock the page so two publishers get consecutive numbers.
@@ -284,8 +286,12 @@ func (s *Service) freeze(ctx context.Context, p *Page, def Definition, by *int64
 		if _, err := tx.NewInsert().Model(v).Returning("*").Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewUpdate().Model((*Page)(nil)).Set("published_version = ?", v.Version).Set("updated_at = now()").
-			Where("id = ? AND tenant_id = ?", p.ID, p.TenantID).Exec(ctx)
+		q := tx.NewUpdate().Model((*Page)(nil)).Set("published_version = ?", v.Version).Set("updated_at = now()").
+			Where("id = ? AND tenant_id = ?", p.ID, p.TenantID)
+		if resetDraft {
+			q = q.Set("draft = ?", def).Set("draft_revision = draft_revision + 1")
+		}
+		_, err := q.Exec(ctx)
 		return err
 	})
 	return v, err
@@ -299,7 +305,7 @@ func (s *Service) Versions(ctx context.Context, tenantID, id int64) ([]Version, 
 	}
 	var vs []Version
 	err := s.db.NewSelect().Model(&vs).ColumnExpr("v.*").
-		ColumnExpr("coalesce(u.display_name, u.username, '') AS publisher_name").
+		ColumnExpr("coalesce(nullif(u.display_name, ''), u.username, '') AS publisher_name").
 		Join("LEFT JOIN users AS u ON u.id = v.published_by").
 		Where("v.page_id = ? AND v.tenant_id = ?", id, tenantID).Order("v.version DESC").Scan(ctx)
 	return vs, err
@@ -320,13 +326,9 @@ func (s *Service) Rollback(ctx context.Context, tenantID, id int64, version int,
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.freeze(ctx, p, old.Definition, by, "rollback to v"+itoa(version))
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.db.NewUpdate().Model((*Page)(nil)).Set("draft = ?", old.Definition).Set("draft_revision = draft_revision + 1").
-		Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
-	return v, err
+	// One transaction: a rollback that published but kept the newer draft
+	// would have the next Publish silently undo it.
+	return s.freeze(ctx, p, old.Definition, by, "rollback to v"+itoa(version), true)
 }
 
 // PublishedVersion returns the version agents see.

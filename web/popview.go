@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/pages"
 )
 
@@ -12,6 +13,36 @@ type popData struct {
 	Model    *pages.Model
 	RetryURL string
 	Scripts  []string
+	// Live is "hash" or "message" for pages that keep listening for calls;
+	// ContentURL is where they fetch the new content.
+	Live       string
+	ContentURL string
+	// Origins are the platforms that may frame the page and receive its
+	// dial-out messages; Dialect decides the dial-out message.
+	Origins []string
+	Dialect string
+}
+
+// dialOutButton is what a phone value's call button does.
+type dialOutButton struct {
+	Kind    string
+	Message string
+	URL     string
+	Target  string
+	Window  string // top for Huawei (its desk listens there), parent otherwise
+}
+
+// dialOutFor returns the call button of a number on a platform, or nil.
+func dialOutFor(name, number string) *dialOutButton {
+	a, ok := dialect.DialOut(dialect.Name(name), number, "")
+	if !ok {
+		return nil
+	}
+	b := &dialOutButton{Kind: string(a.Kind), Message: string(a.Message), URL: a.URL, Target: a.Target, Window: "parent"}
+	if dialect.Name(name).IsHuawei() {
+		b.Window = "top"
+	}
+	return b
 }
 
 // writePop renders a page model as a complete HTML document: the one

@@ -72,5 +72,13 @@ func (s *Server) routes(app *fiber.App) {
 	op.Post("/whitelist", s.addWhitelist)
 	op.Post("/whitelist/:id/delete", s.removeWhitelist)
 
+	// The pop runtime: framed by the tenant's platforms, authorised per
+	// request (signed link, platform signature, agent session, trusted address).
+	app.Get("/pop/:tenant/login", s.popLoginForm)
+	app.Post("/pop/:tenant/login", s.popLogin)
+	app.Get("/pop/:tenant/:page/content", s.popContent)
+	app.Get("/pop/:tenant/:page", s.popEntry)
+	app.Post("/pop/:tenant/:page", s.popEntry)
+
 	app.Get("/workspace", s.requireUser(accounts.RoleAgent, accounts.RoleAdmin), s.workspace)
 }

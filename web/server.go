@@ -75,6 +75,8 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, e
 		return *p
 	})
 	tmpl.AddFunc("reason", reasonText)
+	tmpl.AddFunc("dialOut", dialOutFor)
+	tmpl.AddFunc("join", strings.Join)
 	if err := tmpl.Load(); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ package i18n
 
 import (
 	"fmt"
+	"sync"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -24,12 +25,34 @@ var Languages = []string{Chinese, English}
 var (
 	tags    = []language.Tag{language.SimplifiedChinese, language.English}
 	matcher = language.NewMatcher(tags)
-	cat     = buildCatalog()
-	printer = map[string]*message.Printer{
-		Chinese: message.NewPrinter(language.SimplifiedChinese, message.Catalog(cat)),
-		English: message.NewPrinter(language.English, message.Catalog(cat)),
-	}
+
+	// The catalog is built on first use, after every file's init has added
+	// its messages (see Register).
+	once    sync.Once
+	printer map[string]*message.Printer
+	index   map[string]struct{}
 )
+
+// entry is one catalog row.
+type entry struct{ key, en, zh string }
+
+// register adds a domain's messages; files of this package call it from
+// init, so each feature keeps its texts in a file of its own.
+func register(rows []entry) { messages = append(messages, rows...) }
+
+func build() {
+	once.Do(func() {
+		cat := buildCatalog()
+		printer = map[string]*message.Printer{
+			Chinese: message.NewPrinter(language.SimplifiedChinese, message.Catalog(cat)),
+			English: message.NewPrinter(language.English, message.Catalog(cat)),
+		}
+		index = make(map[string]struct{}, len(messages))
+		for _, m := range messages {
+			index[m.key] = struct{}{}
+		}
+	})
+}
 
 func buildCatalog() *catalog.Builder {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
@@ -47,6 +70,7 @@ func buildCatalog() *catalog.Builder {
 // T renders key in lang with args. An unknown key renders as the key itself,
 // which a test for every template catches.
 func T(lang, key string, args ...any) string {
+	build()
 	p, ok := printer[lang]
 	if !ok {
 		p = printer[Chinese]
@@ -55,15 +79,11 @@ func T(lang, key string, args ...any) string {
 }
 
 // Has reports whether key is in the catalog.
-func Has(key string) bool { _, ok := index[key]; return ok }
-
-var index = func() map[string]struct{} {
-	m := make(map[string]struct{}, len(messages))
-	for _, msg := range messages {
-		m[msg.key] = struct{}{}
-	}
-	return m
-}()
+func Has(key string) bool {
+	build()
+	_, ok := index[key]
+	return ok
+}
 
 // Normalize maps a cookie or query value to a supported language, or "".
 func Normalize(code string) string {

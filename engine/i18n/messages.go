@@ -2,7 +2,7 @@ package i18n
 
 // messages is the catalog: one row a text, English and Chinese together.
 // Format verbs follow fmt and must match between the two columns.
-var messages = []struct{ key, en, zh string }{
+var messages = []entry{
 	// Errors shared by every domain.
 	{"error.invalid", "Please correct the highlighted fields.", "请修正标出的字段。"},
 	{"error.internal", "Something went wrong on our side. Please try again.", "服务器出现问题，请稍后重试。"},

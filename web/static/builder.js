@@ -270,13 +270,26 @@
     if (ev.target.matches("input")) { changed(); }
   });
   sample.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(reloadPreview, 300); });
+  // The preview iframe has the chosen panel width and is scaled down to fit
+  // the column, so the page lays out exactly as it will in the platform.
+  var previewWidth = 790;
+  function fitPreview() {
+    var box = preview.parentElement.clientWidth || previewWidth;
+    var scale = Math.min(1, box / previewWidth);
+    preview.style.width = previewWidth + "px";
+    preview.style.height = Math.round(560 / scale) + "px";
+    preview.style.transform = "scale(" + scale + ")";
+    preview.parentElement.style.height = Math.round(560) + "px";
+  }
   document.querySelectorAll(".widths button").forEach(function (b) {
     b.addEventListener("click", function () {
       document.querySelectorAll(".widths button").forEach(function (x) { x.removeAttribute("aria-pressed"); });
       b.setAttribute("aria-pressed", "true");
-      preview.style.width = b.getAttribute("data-width") + "px";
+      previewWidth = parseInt(b.getAttribute("data-width"), 10);
+      fitPreview();
     });
   });
+  window.addEventListener("resize", fitPreview);
   document.getElementById("publish-form").addEventListener("submit", function (ev) {
     if (statusEl.getAttribute("data-state") !== "saved") {
       ev.preventDefault();
@@ -290,5 +303,5 @@
     el("option", { value: "callerNum" }), el("option", { value: "calledNum" }), el("option", { value: "calldata:" })
   ]));
   renderObjects();
-  preview.style.width = "790px";
+  fitPreview();
 })();

@@ -1,0 +1,212 @@
+package pops
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
+)
+
+// PlatformSettings is how a tenant's platforms reach its pops.
+type PlatformSettings struct {
+	bun.BaseModel `bun:"table:pop_settings,alias:ps"`
+
+	TenantID     int64     `bun:",pk" json:"-"`
+	FrameOrigins []string  `bun:",array,notnull" json:"frameOrigins"`
+	SourceCIDRs  []string  `bun:"source_cidrs,array,notnull" json:"sourceCidrs"`
+	SobotSysNum  string    `bun:",notnull" json:"sobotSysNum"`
+	SobotSecret  []byte    `json:"-"`
+	SobotPage    string    `bun:",notnull" json:"sobotPage"`
+	UpdatedAt    time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+
+	// SobotSecretSet says a secret is stored; the secret itself never leaves.
+	SobotSecretSet bool `bun:"-" json:"sobotSecretSet"`
+}
+
+// SettingsInput changes the platform settings; a nil SobotSecret keeps the
+// stored one, an empty one removes it.
+type SettingsInput struct {
+	FrameOrigins []string `json:"frameOrigins" doc:"Origins allowed to frame pops and receive dial-out messages, e.g. https://cec.example.com"`
+	SourceCIDRs  []string `json:"sourceCidrs" doc:"Client addresses trusted without a session, e.g. 203.0.113.0/24"`
+	SobotSysNum  string   `json:"sobotSysNum,omitempty"`
+	SobotSecret  *string  `json:"sobotSecret,omitempty" doc:"Write-only; omit to keep the stored secret"`
+	SobotPage    string   `json:"sobotPage,omitempty" doc:"Sobot pages the URL is used on: empty (auto), chat, contact or wecom"`
+}
+
+func secretAD(tenantID int64) []byte {
+	return []byte("screenpop:sobot-secret:" + strconv.FormatInt(tenantID, 10))
+}
+
+// Settings returns the tenant's platform settings (empty when never saved).
+func (s *Service) Settings(ctx context.Context, tenantID int64) (*PlatformSettings, error) {
+	ps := &PlatformSettings{TenantID: tenantID}
+	err := s.db.NewSelect().Model(ps).Where("tenant_id = ?", tenantID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &PlatformSettings{TenantID: tenantID, FrameOrigins: []string{}, SourceCIDRs: []string{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ps.SobotSecretSet = len(ps.SobotSecret) > 0
+	return ps, nil
+}
+
+// SobotConfig returns what the Sobot signature check needs, secret opened.
+func (s *Service) SobotConfig(ctx context.Context, tenantID int64) (dialect.SobotConfig, error) {
+	ps, err := s.Settings(ctx, tenantID)
+	if err != nil {
+		return dialect.SobotConfig{}, err
+	}
+	cfg := dialect.SobotConfig{SysNum: ps.SobotSysNum, Page: dialect.SobotPage(ps.SobotPage)}
+	if len(ps.SobotSecret) > 0 {
+		pt, err := s.sealer.Open(ctx, tenantID, ps.SobotSecret, secretAD(tenantID))
+		if err != nil {
+			return cfg, fmt.Errorf("open sobot secret: %w", err)
+		}
+		cfg.Secret = string(pt)
+	}
+	return cfg, nil
+}
+
+// NormalizeOrigin checks an origin (scheme://host[:port], nothing more).
+// https only, except loopback hosts, which developers and tests use.
+func NormalizeOrigin(raw string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	host := strings.ToLower(u.Hostname())
+	loopback := host == "localhost" || host == "127.0.0.1" || host == "::1"
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+		return "", false
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), true
+}
+
+// SaveSettings validates and stores the platform settings.
+func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsInput) (*PlatformSettings, error) {
+	var v apperr.Fields
+	ps, err := s.Settings(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	ps.FrameOrigins = ps.FrameOrigins[:0]
+	for _, o := range in.FrameOrigins {
+		if strings.TrimSpace(o) == "" {
+			continue
+		}
+		n, ok := NormalizeOrigin(o)
+		if !ok {
+			v.Add("frameOrigins", "pop.origin", o)
+			continue
+		}
+		ps.FrameOrigins = append(ps.FrameOrigins, n)
+	}
+	ps.SourceCIDRs = ps.SourceCIDRs[:0]
+	for _, c := range in.SourceCIDRs {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			a, aerr := netip.ParseAddr(c)
+			if aerr != nil {
+				v.Add("sourceCidrs", "pop.cidr", c)
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		ps.SourceCIDRs = append(ps.SourceCIDRs, p.Masked().String())
+	}
+	ps.SobotSysNum = strings.TrimSpace(in.SobotSysNum)
+	switch in.SobotPage {
+	case string(dialect.SobotPageAuto), string(dialect.SobotPageChat), string(dialect.SobotPageContact), string(dialect.SobotPageWeCom):
+		ps.SobotPage = in.SobotPage
+	default:
+		v.Add("sobotPage", "pop.sobot_page")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.SobotSecret != nil {
+		if *in.SobotSecret == "" {
+			ps.SobotSecret = nil
+		} else if ps.SobotSecret, err = s.sealer.Seal(ctx, tenantID, []byte(*in.SobotSecret), secretAD(tenantID)); err != nil {
+			return nil, err
+		}
+	}
+	_, err = s.db.NewInsert().Model(ps).On("CONFLICT (tenant_id) DO UPDATE").
+		Set("frame_origins = EXCLUDED.frame_origins, source_cidrs = EXCLUDED.source_cidrs").
+		Set("sobot_sys_num = EXCLUDED.sobot_sys_num, sobot_secret = EXCLUDED.sobot_secret").
+		Set("sobot_page = EXCLUDED.sobot_page, updated_at = now()").Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps.SobotSecretSet = len(ps.SobotSecret) > 0
+	return ps, nil
+}
+
+// TrustsAddress reports whether a client address is on the tenant's
+// allow-list.
+func (ps *PlatformSettings) TrustsAddress(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, c := range ps.SourceCIDRs {
+		if p, err := netip.ParsePrefix(c); err == nil && p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsOrigin reports whether origin is one of the tenant's platforms.
+func (ps *PlatformSettings) AllowsOrigin(origin string) bool {
+	n, ok := NormalizeOrigin(origin)
+	if !ok {
+		return false
+	}
+	for _, o := range ps.FrameOrigins {
+		if o == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Nonces is the database-backed replay guard for signed links: a
+// signature can be used once, by any instance.
+type Nonces struct{ db bun.IDB }
+
+// NewNonces returns the nonce store.
+func NewNonces(db bun.IDB) *Nonces { return &Nonces{db: db} }
+
+// Seen records sig until the given time and reports whether it was
+// already there. The insert is atomic, so two instances racing on one
+// signature cannot both accept it.
+func (n *Nonces) Seen(ctx context.Context, sig string, until time.Time) (bool, error) {
+	res, err := n.db.NewRaw("INSERT INTO pop_nonces (sig, expires_at) VALUES (?, ?) ON CONFLICT (sig) DO NOTHING", sig, until).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	inserted, _ := res.RowsAffected()
+	if inserted == 1 && time.Now().Unix()%50 == 0 {
+		// Opportunistic clean-up; expired rows cannot be replayed anyway
+		// because the timestamp check refuses them first.
+		_, _ = n.db.NewRaw("DELETE FROM pop_nonces WHERE expires_at < now()").Exec(ctx)
+	}
+	return inserted == 0, nil
+}

@@ -1,0 +1,79 @@
+// screenpop pop pages: call buttons that speak the host platform's dial-out
+// message, and, for platforms that pass calls without reloading the page
+// (Tencent's URL hash, Huawei Web API events, Sobot's "selected" message),
+// fetching the new customer into the page.
+(function () {
+  "use strict";
+  var body = document.body;
+  var origins = (body.getAttribute("data-origins") || "").split(" ").filter(Boolean);
+
+  // The platform's origin: the one framing us, if it is one of the
+  // tenant's; never "*", so a number never goes to a stranger.
+  function hostOrigin() {
+    var anc = window.location.ancestorOrigins;
+    if (anc && anc.length && origins.indexOf(anc[0]) >= 0) { return anc[0]; }
+    return origins.length === 1 ? origins[0] : null;
+  }
+
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button.dial");
+    if (!b) { return; }
+    var target = hostOrigin();
+    if (!target || window.parent === window) { return; }
+    var win = b.getAttribute("data-window") === "top" ? window.top : window.parent;
+    win.postMessage(JSON.parse(b.getAttribute("data-msg")), target);
+    b.classList.add("sent");
+  });
+
+  var live = body.getAttribute("data-live");
+  var content = body.getAttribute("data-content");
+  var root = document.getElementById("pop-root");
+  if (!live || !content || !root) { return; }
+
+  function load(params) {
+    var q = new URLSearchParams(params);
+    if (!Array.from(q.keys()).length) { return; }
+    fetch(content + "&" + q.toString(), { credentials: "include", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) { root.innerHTML = html; });
+  }
+
+  if (live === "hash") {
+    // Tencent TCCC: #?mobile=…&userId=…&type=phone&status=100…
+    var fromHash = function () { load(window.location.hash.replace(/^#\??/, "")); };
+    window.addEventListener("hashchange", fromHash);
+    fromHash();
+    return;
+  }
+
+  function flat(obj) {
+    var out = {};
+    Object.keys(obj || {}).forEach(function (k) {
+      var v = obj[k];
+      if (v === null || v === undefined) { return; }
+      out[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+    });
+    return out;
+  }
+
+  window.addEventListener("message", function (ev) {
+    if (origins.indexOf(ev.origin) < 0) { return; }
+    var data = ev.data;
+    if (typeof data === "string") { try { data = JSON.parse(data); } catch (e) { return; } }
+    if (!data || typeof data !== "object") { return; }
+    if (data.eventName) {
+      // Huawei AICC events, {eventName, eventData}: a call starts or changes.
+      if (["Ringing", "Talking", "Switch"].indexOf(data.eventName) < 0) { return; }
+      var p = flat(data.eventData);
+      p.event = data.eventName;
+      load(p);
+    } else if (data.name === "selected") {
+      // Sobot: the agent selected another visitor.
+      var q = flat(data.query);
+      if (data.partnerId) { q.partnerId = data.partnerId; }
+      if (data.params) { q.params = typeof data.params === "string" ? data.params : JSON.stringify(data.params); }
+      if (data.visitData && data.visitData.uid) { q.uid = data.visitData.uid; }
+      load(q);
+    }
+  });
+})();
