@@ -280,13 +280,29 @@ func placeholderView(sc *tables.Schema) *tables.RecordView {
 
 var phoneLike = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
 
-func looksLikePhone(v string) bool { return phoneLike.MatchString(v) }
+// looksLikePhone: digits with optional separators, 6 to 15 of them (E.164's
+// most, after a 00 international prefix), so that ID numbers (18 digits)
+// and bank card numbers (16-19) get no dial-out button.
+func looksLikePhone(v string) bool {
+	if !phoneLike.MatchString(v) {
+		return false
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, v)
+	digits = strings.TrimPrefix(digits, "00")
+	return len(digits) >= 6 && len(digits) <= 15
+}
 
 // MaskKey shows a customer number the way agents expect: the first three
 // and last four digits of a long number (138****1234), else only the last
-// four.
+// four. A phone number is normalised first, so "+86 138-0013-8000" shows
+// as 138****8000 rather than as its country code.
 func MaskKey(key string) string {
-	r := []rune(strings.TrimSpace(key))
+	r := []rune(tables.NormalizeIndex(key))
 	if len(r) >= 11 {
 		return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
 	}

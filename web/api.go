@@ -46,6 +46,7 @@ func (s *Server) mountAPI(app *fiber.App, group fiber.Router) {
 	s.registerOperatorAPI(api)
 	s.registerTablesAPI(api)
 	s.registerPagesAPI(api)
+	s.registerPopsAPI(api)
 }
 
 // require checks the caller holds one of the roles (and, for tenant roles,

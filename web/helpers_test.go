@@ -29,10 +29,13 @@ func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 // env is a web app on the package's test database.
 type env struct {
-	t   *testing.T
-	app *fiber.App
-	eng *engine.Engine
+	t      *testing.T
+	app    *fiber.App
+	server *web.Server
+	eng    *engine.Engine
 }
+
+func (e *env) srv() *web.Server { return e.server }
 
 var uniq atomic.Int64
 
@@ -55,11 +58,11 @@ func newEnv(t *testing.T) *env {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	app, err := web.New(eng, cfg, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	srv, err := web.New(eng, cfg, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, app: app, eng: eng}
+	return &env{t: t, app: srv.App(), server: srv, eng: eng}
 }
 
 // tenantFixture is a tenant with an admin, an agent and an API key.
@@ -174,6 +177,7 @@ func (e *env) api(method, path, key string, body any) (*http.Response, map[strin
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
+	req.Header.Set("Accept-Language", "en")
 	resp, err := e.app.Test(req, -1)
 	if err != nil {
 		e.t.Fatal(err)

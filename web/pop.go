@@ -141,8 +141,13 @@ func (s *Server) popLinkKey(tenantID int64) []byte {
 // SignPopLink returns a signed pop URL for a call, valid for a few minutes
 // and usable once (the workspace and integrations use it).
 func (s *Server) SignPopLink(tenantID int64, slug string, pageID int64, call url.Values) string {
+	return s.SignPopLinkAt(tenantID, slug, pageID, call, time.Now())
+}
+
+// SignPopLinkAt signs as of the given time (links for later, and tests).
+func (s *Server) SignPopLinkAt(tenantID int64, slug string, pageID int64, call url.Values, at time.Time) string {
 	path := fmt.Sprintf("/pop/%s/%d", slug, pageID)
-	signed := dialect.Sign(s.popLinkKey(tenantID), path, call, time.Now())
+	signed := dialect.Sign(s.popLinkKey(tenantID), path, call, at)
 	return s.cfg.BaseURL + path + "?" + signed.Encode()
 }
 
@@ -231,7 +236,10 @@ func (s *Server) popError(c *fiber.Ctx, pt *popTarget, err error) error {
 	lang := langOf(c)
 	login := ""
 	if pt != nil && e.Code == apperr.Unauthorized {
-		login = "/pop/" + pt.tenant.Slug + "/login?next=" + url.QueryEscape(c.OriginalURL())
+		// Back to the page after sign-in, without the call's parameters: a
+		// refusal never repeats customer data, and the platform sends the
+		// next call's parameters anyway.
+		login = "/pop/" + pt.tenant.Slug + "/login?next=" + url.QueryEscape(pt.path)
 	}
 	c.Status(status)
 	return c.Render("pop/error", s.view(c, "", e.In(lang), popErrorData{Status: status, Message: e.In(lang), Login: login}))

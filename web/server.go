@@ -33,6 +33,7 @@ var staticFS embed.FS
 
 // Server holds what the handlers need.
 type Server struct {
+	app     *fiber.App
 	eng     *engine.Engine
 	cfg     config.Config
 	log     *slog.Logger
@@ -44,8 +45,8 @@ type Server struct {
 // which may take up to the largest import file the parameters allow.
 const DefaultBodyLimit = 1 << 20
 
-// New builds the Fiber application with every route.
-func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, error) {
+// New builds the server and its Fiber application with every route.
+func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, error) {
 	s := &Server{
 		eng:     eng,
 		cfg:     cfg,
@@ -77,6 +78,8 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, e
 	tmpl.AddFunc("reason", reasonText)
 	tmpl.AddFunc("dialOut", dialOutFor)
 	tmpl.AddFunc("join", strings.Join)
+	tmpl.AddFunc("hasPrefix", strings.HasPrefix)
+	tmpl.AddFunc("list", func(items ...string) []string { return items })
 	if err := tmpl.Load(); err != nil {
 		return nil, err
 	}
@@ -97,8 +100,12 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*fiber.App, e
 	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	app.Use(s.logRequests)
 	s.routes(app)
-	return app, nil
+	s.app = app
+	return s, nil
 }
+
+// App is the Fiber application, to listen with or to test.
+func (s *Server) App() *fiber.App { return s.app }
 
 func langName(lang string) string {
 	if lang == i18n.English {

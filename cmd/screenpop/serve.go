@@ -42,10 +42,11 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set SCREENPOP_ADDR or --addr to another port)", c.cfg.Addr, err)
 	}
-	app, err := web.New(rt.eng, c.cfg, rt.log)
+	srv, err := web.New(rt.eng, c.cfg, rt.log)
 	if err != nil {
 		return err
 	}
+	app := srv.App()
 
 	var logins string
 	if c.cfg.Demo {

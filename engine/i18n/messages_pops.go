@@ -25,6 +25,7 @@ var popMessages = []entry{
 	{"pop.param_assoc_key", "An associated-data key uses letters, digits, _ . - (at most 64).", "随路数据键只能包含字母、数字、_ . -（最多 64 个）。"},
 	{"pop.param_source", "Choose call data or associated data.", "请选择呼叫数据或随路数据。"},
 	{"pop.move", "Move up or down.", "请选择上移或下移。"},
+	{"pop.param_line", "Line %d: write name=call:key or name=assoc:key.", "第 %d 行：请写成 参数名=call:键 或 参数名=assoc:键。"},
 	{"pop.origin", "%s is not an origin such as https://cec.example.com.", "%s 不是有效的来源，例如 https://cec.example.com。"},
 	{"pop.cidr", "%s is not an address or range such as 203.0.113.0/24.", "%s 不是有效的地址或网段，例如 203.0.113.0/24。"},
 	{"pop.sobot_page", "Choose the Sobot pages: auto, chat, contact or wecom.", "请选择智齿页面：自动、工作台、联络中心或企业微信。"},

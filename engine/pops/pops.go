@@ -353,7 +353,7 @@ func (s *Service) UpdateConfig(ctx context.Context, tenantID, id int64, in Confi
 				return err
 			}
 		}
-		_, err := tx.NewUpdate().Model(&c).ExcludeColumn("id", "tenant_id", "position", "created_at").
+		_, err := tx.NewUpdate().Model(&c).ExcludeColumn("id", "tenant_id", "position", "created_at", "updated_at").
 			Set("updated_at = now()").Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
 		return err
 	})
