@@ -32,9 +32,10 @@ type dialOutButton struct {
 	Window  string // top for Huawei (its desk listens there), parent otherwise
 }
 
-// dialOutFor returns the call button of a number on a platform, or nil.
-func dialOutFor(name, number string) *dialOutButton {
-	a, ok := dialect.DialOut(dialect.Name(name), number, "")
+// dialOutFor returns the call button of a number on a platform, or nil;
+// desc (the field's label) tells the agent's desk what is being dialled.
+func dialOutFor(name, number, desc string) *dialOutButton {
+	a, ok := dialect.DialOut(dialect.Name(name), number, desc)
 	if !ok {
 		return nil
 	}
