@@ -3,13 +3,13 @@ package web
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/apperr"
@@ -322,7 +322,16 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 // third-party context needs SameSite=None, which needs Secure; Partitioned
 // (CHIPS) keeps it to that one platform site.
 func setPopCookie(c *fiber.Ctx, name, value, path string, maxAge int) {
-	ck := &http.Cookie{Name: name, Value: value, Path: path, HttpOnly: true, Secure: true,
-		SameSite: http.SameSiteNoneMode, Partitioned: true, MaxAge: maxAge}
-	c.Append(fiber.HeaderSetCookie, ck.String())
+	ck := fasthttp.AcquireCookie()
+	defer fasthttp.ReleaseCookie(ck)
+	ck.SetKey(name)
+	ck.SetValue(value)
+	ck.SetPath(path)
+	ck.SetHTTPOnly(true)
+	ck.SetSameSite(fasthttp.CookieSameSiteNoneMode) // also sets Secure
+	ck.SetPartitioned(true)
+	if maxAge > 0 {
+		ck.SetMaxAge(maxAge)
+	}
+	c.Response().Header.SetCookie(ck)
 }

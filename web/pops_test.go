@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/engine/pops"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
@@ -234,5 +235,76 @@ func TestPopAccessRefusals(t *testing.T) {
 	}
 	if resp.Header.Get("X-Frame-Options") != "" {
 		t.Fatal("X-Frame-Options DENY would block the platforms")
+	}
+}
+
+// The agent sign-in inside a platform's frame (Aliyun's homepage flow): its
+// cookie works in a third-party iframe (SameSite=None; Secure; Partitioned)
+// and opens the tenant's pops, not another tenant's.
+func TestPopSignInInsideThePlatform(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tb := e.customerTable(f.Tenant.ID)
+	page := e.publishedPage(f.Tenant.ID, tb)
+	if _, err := e.eng.Tables.CreateRecord(t.Context(), f.Tenant.ID, tb.ID, map[string]string{"手机号": "13912345678", "姓名": "钱七"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	loginPath := "/pop/" + f.Tenant.Slug + "/login"
+	resp, body := b.get(loginPath + "?next=/pop/" + f.Tenant.Slug + "/" + fmt.Sprint(page.ID))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'self'") {
+		t.Fatalf("pop login page: %d", resp.StatusCode)
+	}
+	var csrfCookie string
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		lc := strings.ToLower(c)
+		if strings.HasPrefix(c, "sp_pop_csrf=") && strings.Contains(lc, "samesite=none") && strings.Contains(lc, "secure") && strings.Contains(lc, "partitioned") {
+			csrfCookie = c
+		}
+	}
+	if csrfCookie == "" {
+		t.Fatalf("no partitioned CSRF cookie: %v", resp.Header.Values("Set-Cookie"))
+	}
+	// Without the token: refused.
+	if resp, _ := b.post(loginPath, url.Values{"_csrf": {"x"}, "username": {f.Agent.Username}, "password": {f.Password}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("pop login without CSRF: %d", resp.StatusCode)
+	}
+	b.get(loginPath)
+	resp, _ = b.post(loginPath, url.Values{"username": {f.Agent.Username}, "password": {f.Password}, "next": {"/pop/" + f.Tenant.Slug + "/" + fmt.Sprint(page.ID)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pop login: %d", resp.StatusCode)
+	}
+	var session string
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "sp_pop=") {
+			session = c
+		}
+	}
+	if ls := strings.ToLower(session); !strings.Contains(ls, "samesite=none") || !strings.Contains(ls, "partitioned") || !strings.Contains(ls, "httponly") || !strings.Contains(ls, "secure") {
+		t.Fatalf("pop session cookie %q", session)
+	}
+	_, body = b.get(fmt.Sprintf("/pop/%s/%d?callNumber=13912345678&callType=Inbound&contactId=c1", f.Tenant.Slug, page.ID))
+	if !strings.Contains(body, "钱七") {
+		t.Fatal("signed-in agent does not see the customer")
+	}
+	// The same session is nobody on another tenant's pops.
+	other := e.tenant()
+	op := e.publishedPage(other.Tenant.ID, e.customerTable(other.Tenant.ID))
+	if resp, _ := b.get(fmt.Sprintf("/pop/%s/%d?callNumber=13912345678&callType=Inbound", other.Tenant.Slug, op.ID)); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("session of tenant A on tenant B's pop: %d", resp.StatusCode)
+	}
+	// An admin finds what to paste into each platform's console.
+	if _, err := e.eng.Pops.CreateConfig(t.Context(), f.Tenant.ID, pops.ConfigInput{MediaType: "audio", Name: "客户", PageType: "internal",
+		PageID: page.ID, OpenMode: "embed", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	ab := e.browser()
+	ab.login(f.Admin.Username, f.Password)
+	for _, d := range dialect.Names() {
+		resp, body := ab.get("/admin/pops/help/" + string(d))
+		want := fmt.Sprintf("/pop/%s/%d?dialect=%s", f.Tenant.Slug, page.ID, d)
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("help for %s lacks %s", d, want)
+		}
 	}
 }
