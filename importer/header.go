@@ -1,0 +1,93 @@
+package importer
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// HeaderMismatch says how a file's header differs from the template's. Its
+// fields are for building a translated message; Error gives an English one.
+type HeaderMismatch struct {
+	Want []string // the template's columns, in order
+	Got  []string // the file's header, cleaned, in order
+
+	Missing    []string // in Want, not in Got (Want's order)
+	Unexpected []string // in Got, not in Want (Got's order); "" for a blank header cell
+	Duplicated []string // more than once in Got (once each, Got's order)
+	// OutOfOrder is set when Got has exactly Want's columns, each once, in
+	// another order: the only difference left to report.
+	OutOfOrder bool
+}
+
+// CompareHeader compares a file's header got with the template's columns
+// want. They match when they hold the same names in the same order, after
+// trimming white space from every cell and a byte order mark from the
+// first; names are otherwise compared exactly (case and width matter, as
+// they do for field names). It returns nil on a match.
+func CompareHeader(want, got []string) *HeaderMismatch {
+	w := make([]string, len(want))
+	for i, s := range want {
+		w[i] = strings.TrimSpace(s)
+	}
+	g := make([]string, len(got))
+	for i, s := range got {
+		g[i] = cleanHeaderCell(s)
+	}
+	if slices.Equal(w, g) {
+		return nil
+	}
+	m := &HeaderMismatch{Want: w, Got: g}
+	inWant := make(map[string]bool, len(w))
+	for _, s := range w {
+		inWant[s] = true
+	}
+	seen := make(map[string]int, len(g))
+	for _, s := range g {
+		seen[s]++
+		switch {
+		case !inWant[s]:
+			if seen[s] == 1 {
+				m.Unexpected = append(m.Unexpected, s)
+			}
+		case seen[s] == 2:
+			m.Duplicated = append(m.Duplicated, s)
+		}
+	}
+	for _, s := range w {
+		if seen[s] == 0 {
+			m.Missing = append(m.Missing, s)
+		}
+	}
+	m.OutOfOrder = len(m.Missing) == 0 && len(m.Unexpected) == 0 && len(m.Duplicated) == 0
+	return m
+}
+
+// Error describes the mismatch in English.
+func (m *HeaderMismatch) Error() string {
+	var parts []string
+	if len(m.Missing) > 0 {
+		parts = append(parts, "missing columns: "+quoteList(m.Missing))
+	}
+	if len(m.Unexpected) > 0 {
+		parts = append(parts, "unexpected columns: "+quoteList(m.Unexpected))
+	}
+	if len(m.Duplicated) > 0 {
+		parts = append(parts, "duplicated columns: "+quoteList(m.Duplicated))
+	}
+	if m.OutOfOrder {
+		parts = append(parts, "columns are out of order, want "+quoteList(m.Want))
+	}
+	return "importer: header does not match the template: " + strings.Join(parts, "; ")
+}
+
+// ErrorCode returns CodeHeaderMismatch; see CodeOf.
+func (m *HeaderMismatch) ErrorCode() string { return CodeHeaderMismatch }
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, s := range names {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,32 @@
+package importer
+
+import "testing"
+
+func TestNeutralizeFormula(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"张三", "张三"},
+		{"013800138000", "013800138000"},
+		{"a=b", "a=b"},
+		{"=1+2", "'=1+2"},
+		{"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
+		{"@SUM(A1:A2)", "'@SUM(A1:A2)"},
+		{"+1+2", "'+1+2"},
+		{"-2+3", "'-2+3"},
+		{"-A1", "'-A1"},
+		{"+1e5", "'+1e5"},
+		{"-", "'-"},
+		{"\tx", "'\tx"},
+		{"\r=1", "'\r=1"},
+		{"+8613800138000", "+8613800138000"}, // a phone number stays intact
+		{"-12.5", "-12.5"},
+		{"+0.5", "+0.5"},
+		{"-12.", "'-12."},
+		{"-.5", "'-.5"},
+		{"12.5", "12.5"},
+	} {
+		if got := NeutralizeFormula(tt.in); got != tt.want {
+			t.Errorf("NeutralizeFormula(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,363 @@
+package importer
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
+)
+
+// Column describes one column of a template or export.
+type Column struct {
+	Name      string   // the header: exactly the field name, so a filled-in template re-imports
+	Text      bool     // format the column as text (index, phone-like and string fields) so Excel keeps leading zeros and long digit runs
+	Mandatory bool     // marked in XLSX templates by a fill colour and a comment
+	Choices   []string // dictionary labels offered in an XLSX drop-down
+}
+
+// utf8BOM starts every CSV we write: without it Excel on Chinese Windows
+// reads UTF-8 as GBK and shows mojibake.
+const utf8BOM = "\uFEFF"
+
+// sheetName is the data sheet of templates and exports; choicesSheet holds
+// long drop-down lists, hidden.
+const (
+	sheetName    = "Sheet1"
+	choicesSheet = "choices"
+)
+
+// maxListFormula is Excel's limit on an inline drop-down list ("a,b,c"),
+// counted in UTF-16 units including the separators.
+const maxListFormula = 255
+
+// Styles of templates and exports.
+const (
+	textNumFmt     = 49       // the built-in "@" (text) number format
+	mandatoryColor = "FFE699" // a soft amber: visible, still readable in print
+)
+
+// WriteCSVTemplate writes an empty CSV template: a UTF-8 byte order mark and
+// the header row, with CRLF line endings as Excel on Windows writes them.
+// Header cells are written as they are, not neutralised: they are field
+// names, and they must come back unchanged on import.
+func WriteCSVTemplate(w io.Writer, cols []Column) error {
+	if len(cols) == 0 {
+		return errors.New("importer: a template needs at least one column")
+	}
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(columnNames(cols)); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteXLSXTemplate writes an empty XLSX template: a bold header row that
+// holds exactly the column names (so the filled-in file re-imports; a
+// mandatory column is shown by a fill colour and a "必填 / Required" comment,
+// never by changing its name), the header frozen, text format (@) on Text
+// columns so that typed phone numbers keep their leading zeros, and a
+// drop-down list on columns with Choices.
+//
+// Formats and drop-downs are set on whole columns below the header (a column
+// style and one validation range), not cell by cell, so the file stays a few
+// kilobytes whatever the number of rows. Choices that do not fit Excel's
+// 255-character inline list, or that hold a comma or a quote, go to a hidden
+// sheet that the drop-down refers to by a defined name.
+func WriteXLSXTemplate(w io.Writer, cols []Column) (err error) {
+	if len(cols) == 0 {
+		return errors.New("importer: a template needs at least one column")
+	}
+	f := excelize.NewFile()
+	defer func() { err = errors.Join(err, f.Close()) }()
+
+	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	mandatory, err := f.NewStyle(&excelize.Style{
+		Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{mandatoryColor}},
+	})
+	if err != nil {
+		return err
+	}
+	text, err := f.NewStyle(&excelize.Style{NumFmt: textNumFmt})
+	if err != nil {
+		return err
+	}
+	hiddenLists := 0
+	for i, c := range cols {
+		col, err := excelize.ColumnNumberToName(i + 1)
+		if err != nil {
+			return err
+		}
+		cell := col + "1"
+		if err := f.SetColWidth(sheetName, col, col, columnWidth(c.Name)); err != nil {
+			return err
+		}
+		if c.Text {
+			if err := f.SetColStyle(sheetName, col, text); err != nil {
+				return err
+			}
+		}
+		if err := f.SetCellStr(sheetName, cell, c.Name); err != nil {
+			return err
+		}
+		style := header
+		if c.Mandatory {
+			style = mandatory
+			if err := f.AddComment(sheetName, excelize.Comment{
+				Cell: cell, Author: "screenpop",
+				Paragraph: []excelize.RichTextRun{{Text: "必填 / Required"}},
+			}); err != nil {
+				return err
+			}
+		}
+		if err := f.SetCellStyle(sheetName, cell, cell, style); err != nil {
+			return err
+		}
+		if len(c.Choices) > 0 {
+			if err := addDropDown(f, col, c.Choices, &hiddenLists); err != nil {
+				return fmt.Errorf("importer: drop-down for %q: %w", c.Name, err)
+			}
+		}
+	}
+	if err := f.SetPanes(sheetName, headerPanes()); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// addDropDown offers choices in col below the header; hidden counts the
+// lists already on the hidden sheet.
+func addDropDown(f *excelize.File, col string, choices []string, hidden *int) error {
+	dv := excelize.NewDataValidation(true)
+	dv.SetSqref(fmt.Sprintf("%s2:%s%d", col, col, excelize.TotalRows))
+	// No error message: a dictionary column also accepts the item's key on
+	// import, so typing something off the list must stay possible.
+	joined := strings.Join(choices, ",")
+	if len(utf16.Encode([]rune(joined))) <= maxListFormula && !strings.ContainsAny(joined, `"`) &&
+		strings.Count(joined, ",") == len(choices)-1 {
+		if err := dv.SetDropList(choices); err != nil {
+			return err
+		}
+		return f.AddDataValidation(sheetName, dv)
+	}
+	*hidden++
+	n := *hidden
+	if n == 1 {
+		if _, err := f.NewSheet(choicesSheet); err != nil {
+			return err
+		}
+		if err := f.SetSheetVisible(choicesSheet, false); err != nil {
+			return err
+		}
+	}
+	listCol, err := excelize.ColumnNumberToName(n)
+	if err != nil {
+		return err
+	}
+	for i, s := range choices {
+		if err := f.SetCellStr(choicesSheet, listCol+strconv.Itoa(i+1), s); err != nil {
+			return err
+		}
+	}
+	name := "choices_" + strconv.Itoa(n)
+	if err := f.SetDefinedName(&excelize.DefinedName{
+		Name:     name,
+		RefersTo: fmt.Sprintf("%s!$%s$1:$%s$%d", choicesSheet, listCol, listCol, len(choices)),
+	}); err != nil {
+		return err
+	}
+	dv.SetSqrefDropList(name)
+	return f.AddDataValidation(sheetName, dv)
+}
+
+// RowWriter writes the rows of an export. Write takes one row of exactly as
+// many cells as the header; Close finishes the file (it does not close the
+// underlying io.Writer). Nothing is complete before Close returns nil.
+type RowWriter interface {
+	Write(cells []string) error
+	Close() error
+}
+
+// NewCSVExport starts a CSV export: a UTF-8 byte order mark, the header (as
+// is; see WriteCSVTemplate), then rows with every cell passed through
+// NeutralizeFormula. Lines end in CRLF.
+func NewCSVExport(w io.Writer, header []string) (RowWriter, error) {
+	if len(header) == 0 {
+		return nil, errors.New("importer: an export needs at least one column")
+	}
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return nil, err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(header); err != nil {
+		return nil, err
+	}
+	return &csvExport{cw: cw, width: len(header), buf: make([]string, len(header))}, nil
+}
+
+type csvExport struct {
+	cw     *csv.Writer
+	width  int
+	buf    []string
+	closed bool
+}
+
+func (e *csvExport) Write(cells []string) error {
+	if e.closed {
+		return errors.New("importer: export is closed")
+	}
+	if len(cells) != e.width {
+		return fmt.Errorf("importer: row has %d cells, the header %d", len(cells), e.width)
+	}
+	for i, s := range cells {
+		e.buf[i] = NeutralizeFormula(s)
+	}
+	return e.cw.Write(e.buf)
+}
+
+func (e *csvExport) Close() error {
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	e.cw.Flush()
+	return e.cw.Error()
+}
+
+// NewXLSXExport starts an XLSX export through excelize's StreamWriter, which
+// spills rows to a temporary file past 16 MB, so an export of any size holds
+// little memory. The header is bold and frozen; every cell is written as a
+// string cell, so "+8613800138000" and "013800138000" stay text, and text
+// cells are never evaluated as formulas (no neutralising needed). Text
+// columns also get the text format, so edits in Excel keep them text.
+func NewXLSXExport(w io.Writer, cols []Column) (rw RowWriter, err error) {
+	if len(cols) == 0 {
+		return nil, errors.New("importer: an export needs at least one column")
+	}
+	f := excelize.NewFile()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
+	sw, err := f.NewStreamWriter(sheetName)
+	if err != nil {
+		return nil, err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	text, err := f.NewStyle(&excelize.Style{NumFmt: textNumFmt})
+	if err != nil {
+		return nil, err
+	}
+	head := make([]any, len(cols))
+	for i, c := range cols {
+		if err := sw.SetColWidth(i+1, i+1, columnWidth(c.Name)); err != nil {
+			return nil, err
+		}
+		if c.Text {
+			if err := sw.SetColStyle(i+1, i+1, text); err != nil {
+				return nil, err
+			}
+		}
+		head[i] = excelize.Cell{StyleID: bold, Value: c.Name}
+	}
+	if err := sw.SetPanes(headerPanes()); err != nil {
+		return nil, err
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return nil, err
+	}
+	return &xlsxExport{w: w, f: f, sw: sw, row: 1, vals: make([]any, len(cols))}, nil
+}
+
+type xlsxExport struct {
+	w      io.Writer
+	f      *excelize.File
+	sw     *excelize.StreamWriter
+	row    int
+	vals   []any
+	closed bool
+}
+
+func (e *xlsxExport) Write(cells []string) error {
+	if e.closed {
+		return errors.New("importer: export is closed")
+	}
+	if len(cells) != len(e.vals) {
+		return fmt.Errorf("importer: row has %d cells, the header %d", len(cells), len(e.vals))
+	}
+	e.row++
+	for i, s := range cells {
+		if s == "" {
+			e.vals[i] = nil // no cell at all: a smaller file, and Excel's own idea of blank
+		} else {
+			e.vals[i] = s // a string is written as an inline string cell
+		}
+	}
+	cell, err := excelize.CoordinatesToCellName(1, e.row)
+	if err != nil {
+		return err
+	}
+	return e.sw.SetRow(cell, e.vals)
+}
+
+func (e *xlsxExport) Close() error {
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	err := e.sw.Flush()
+	if err == nil {
+		err = e.f.Write(e.w)
+	}
+	return errors.Join(err, e.f.Close())
+}
+
+func columnNames(cols []Column) []string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// headerPanes freezes the header row.
+func headerPanes() *excelize.Panes {
+	return &excelize.Panes{
+		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+	}
+}
+
+// columnWidth fits a column to its header, counting East Asian wide
+// characters twice as Excel draws them, within sensible bounds.
+func columnWidth(name string) float64 {
+	n := 0
+	for _, r := range name {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return float64(min(max(n+4, 12), 60))
+}
