@@ -374,7 +374,13 @@ func (s *Service) AddField(ctx context.Context, tenantID, tableID int64, in Fiel
 		if err := validateField(&in, t, nil, hasRows); err != nil {
 			return err
 		}
-		f := &Field{TenantID: tenantID, TableID: tableID, Position: len(t.Fields) + 1}
+		// After the last field: deletes leave gaps, so len(t.Fields)+1
+		// could land before a field that kept a higher position.
+		pos := 0
+		for _, other := range t.Fields {
+			pos = max(pos, other.Position)
+		}
+		f := &Field{TenantID: tenantID, TableID: tableID, Position: pos + 1}
 		in.apply(f)
 		if _, err := tx.NewInsert().Model(f).Returning("*").Exec(ctx); err != nil {
 			return err

@@ -419,7 +419,7 @@ func TestChangesWithRecords(t *testing.T) {
 			in.DictItems = append(slices.Clone(in.DictItems), tables.DictItem{Key: "4", Value: "Lost"})
 		}), func(fl *tables.Field) bool { return len(fl.DictItems) == 4 }},
 		{"relabel a dictionary item", "level", input("level", func(in *tables.FieldInput) {
-			in.DictItems = dict("1", "金卡", "2", "Normal", "3", "New")
+			in.DictItems = dict("1", "金卡", "2", "Normal", "3", "New", "4", "Lost")
 		}), func(fl *tables.Field) bool { return fl.DictLabel("1") == "金卡" }},
 		{"raise the length", "amount", input("amount", func(in *tables.FieldInput) { in.Length = 38 }),
 			func(fl *tables.Field) bool { return fl.Length == 38 }},
@@ -601,7 +601,7 @@ func TestDeleteTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		return int(n)
 	}
 	if n := count("base_records", tb.ID); n != 0 {
 		t.Fatalf("%d records left", n)

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/audit"
@@ -129,18 +129,42 @@ func mergeValues(dst map[int64]string, data []byte) error {
 	return nil
 }
 
+// lookupKey is the stored key a looked-up index value would have, or nil
+// when no stored record can have it (the value is not valid for the index
+// field, or the table has no index).
+func (s *Service) lookupKey(ctx context.Context, sc *Schema, value string) ([]byte, error) {
+	idx := sc.IndexField()
+	if idx == nil {
+		return nil, nil
+	}
+	v, msg := idx.indexValue(value)
+	if msg != nil || v == "" {
+		return nil, nil
+	}
+	return s.indexKey(ctx, sc, v)
+}
+
+// findSQL is the pop lookup. Its arguments are bound by the driver, not
+// formatted into the text (see queryRow), so it really is one round trip.
+const findSQL = `SELECT bt.version, r.id, r.plain, r.sealed, r.index_key, r.created_at, r.updated_at
+FROM base_tables AS bt
+LEFT JOIN base_records AS r ON r.tenant_id = bt.tenant_id AND r.table_id = bt.id AND r.index_key = $1
+WHERE bt.id = $2 AND bt.tenant_id = $3`
+
 // FindByIndex looks a customer up by an index value as typed or passed by a
 // platform (normalised here): one index seek on (tenant, table, index key).
 // It returns the schema used, so the caller can build the view, and nil
 // when no record matches.
 func (s *Service) FindByIndex(ctx context.Context, tenantID, tableID int64, value string) (*Schema, *Record, error) {
-	normalized := NormalizeIndex(value)
 	for attempt := 0; attempt < 2; attempt++ {
 		sc, err := s.cachedSchema(ctx, tenantID, tableID)
 		if err != nil {
 			return nil, nil, err
 		}
-		key, err := s.indexKey(ctx, sc, normalized)
+		// Normalised by the schema's index field, so a stale schema is
+		// retried below with the value normalised afresh. A nil key (NULL)
+		// matches nothing but still reads the table's version.
+		key, err := s.lookupKey(ctx, sc, value)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -153,11 +177,8 @@ func (s *Service) FindByIndex(ctx context.Context, tenantID, tableID int64, valu
 			plain, sealed, key2 []byte
 			created, updated    *time.Time
 		)
-		err = s.db.NewSelect().TableExpr("base_tables AS bt").
-			ColumnExpr("bt.version, r.id, r.plain, r.sealed, r.index_key, r.created_at, r.updated_at").
-			Join("LEFT JOIN base_records AS r ON r.tenant_id = bt.tenant_id AND r.table_id = bt.id AND r.index_key = ?", key).
-			Where("bt.id = ? AND bt.tenant_id = ?", tableID, tenantID).
-			Scan(ctx, &version, &id, &plain, &sealed, &key2, &created, &updated)
+		err = queryRow(ctx, s.db, findSQL, key, tableID, tenantID).
+			Scan(&version, &id, &plain, &sealed, &key2, &created, &updated)
 		if errors.Is(err, sql.ErrNoRows) {
 			s.schemas.Delete(tableID)
 			return nil, nil, apperr.NotFoundf("table.not_found")
@@ -208,9 +229,18 @@ func (s *Service) GetRecord(ctx context.Context, tenantID, tableID, id int64) (*
 	return sc, r, err
 }
 
+// defaultPage is ListRecords' page size when none is given.
+const defaultPage = 50
+
 // ListRecords returns one page of a table's records, oldest first, and the
 // total count.
 func (s *Service) ListRecords(ctx context.Context, tenantID, tableID int64, offset, limit int) (*Schema, []*Record, int, error) {
+	// bun reads a limit of 0 as none: every record of the table decrypted
+	// at once. A negative offset is an SQL error.
+	if limit <= 0 {
+		limit = defaultPage
+	}
+	offset = max(offset, 0)
 	sc, err := s.Schema(ctx, tenantID, tableID)
 	if err != nil {
 		return nil, nil, 0, err
@@ -247,30 +277,113 @@ func (s *Service) publishedSchema(ctx context.Context, tenantID, tableID int64) 
 	if sc.Status != Published {
 		return nil, apperr.New(apperr.Invalid, "table.not_published")
 	}
+	// A published table loses its index if the field is deleted or unset
+	// while no records exist; records need one (it is their key).
+	if sc.IndexField() == nil {
+		return nil, apperr.New(apperr.Invalid, "table.needs_index")
+	}
 	return sc, nil
+}
+
+// errStale says a definition changed between reading the schema and
+// writing with it.
+func errStale() error { return apperr.New(apperr.Conflict, "table.stale") }
+
+// lockVersion holds the table's row against definition changes until the
+// transaction ends (FOR KEY SHARE conflicts with the FOR UPDATE that every
+// edit takes) and checks that values encoded with sc are still stored the
+// way the current definition says. Values encoded under a stale schema
+// must not be written: a field encrypted meanwhile would land in the plain
+// column. In READ COMMITTED a lock that waited for an edit re-reads the
+// row, so the edit's new version is seen.
+func lockVersion(ctx context.Context, tx bun.IDB, sc *Schema) error {
+	var version int64
+	err := tx.NewSelect().Table("base_tables").Column("version").
+		Where("id = ? AND tenant_id = ?", sc.ID, sc.TenantID).For("KEY SHARE").Scan(ctx, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFoundf("table.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	if version == sc.Version {
+		return nil
+	}
+	// Renames, reordering, masks, dictionary labels and the like do not
+	// change how a value is stored; a long import survives them.
+	cur, err := getTable(ctx, tx, sc.TenantID, sc.ID, false)
+	if err != nil {
+		return err
+	}
+	if !storedAlike(sc.Table, cur) {
+		return errStale()
+	}
+	return nil
+}
+
+// storedAlike reports whether rows encoded with old are stored as cur
+// would store them: the same index field, keyed the same way, and every
+// field of old that still exists with the same type and encryption.
+func storedAlike(old, cur *Table) bool {
+	oi, ci := old.IndexField(), cur.IndexField()
+	if oi == nil || ci == nil || oi.ID != ci.ID {
+		return false
+	}
+	for _, f := range old.Fields {
+		c := cur.FieldByID(f.ID)
+		if c != nil && (c.Encrypted != f.Encrypted || c.Type != f.Type || c.IsIndex != f.IsIndex) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeRecord validates in against the current schema and writes it with
+// write inside a transaction that holds the schema's version; if the
+// definition changed after it was read, it starts over once with the new
+// one.
+func (s *Service) writeRecord(ctx context.Context, tenantID, tableID int64, in map[string]string,
+	write func(ctx context.Context, tx bun.Tx, sc *Schema, rr *recordRow) error) (*Schema, Row, *recordRow, error) {
+	for attempt := 0; ; attempt++ {
+		sc, err := s.publishedSchema(ctx, tenantID, tableID)
+		if err != nil {
+			return nil, Row{}, nil, err
+		}
+		row, errs := sc.ParseRow(in)
+		if len(errs) > 0 {
+			return nil, Row{}, nil, invalid(errs)
+		}
+		rr, err := s.encode(ctx, sc, row)
+		if err != nil {
+			return nil, Row{}, nil, err
+		}
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := lockVersion(ctx, tx, sc); err != nil {
+				return err
+			}
+			return write(ctx, tx, sc, rr)
+		})
+		if database.IsUniqueViolation(err) {
+			e := apperr.Field(sc.IndexField().Name, "record.duplicate")
+			e.Code = apperr.Conflict
+			return nil, Row{}, nil, e
+		}
+		if apperr.Is(err, apperr.Conflict) && attempt == 0 {
+			s.schemas.Delete(tableID)
+			continue
+		}
+		return sc, row, rr, err
+	}
 }
 
 // CreateRecord validates and stores a new record; a record with the same
 // index value is a conflict.
 func (s *Service) CreateRecord(ctx context.Context, tenantID, tableID int64, in map[string]string) (*Record, error) {
-	sc, err := s.publishedSchema(ctx, tenantID, tableID)
+	_, row, rr, err := s.writeRecord(ctx, tenantID, tableID, in, func(ctx context.Context, tx bun.Tx, _ *Schema, rr *recordRow) error {
+		_, err := tx.NewInsert().Model(rr).Returning("id, created_at, updated_at").Exec(ctx)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	row, errs := sc.ParseRow(in)
-	if len(errs) > 0 {
-		return nil, invalid(errs)
-	}
-	rr, err := s.encode(ctx, sc, row)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.db.NewInsert().Model(rr).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
-		if database.IsUniqueViolation(err) {
-			e := apperr.Field(sc.IndexField().Name, "record.duplicate")
-			e.Code = apperr.Conflict
-			return nil, e
-		}
 		return nil, err
 	}
 	return &Record{ID: rr.ID, TableID: tableID, Values: row.Values, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt}, nil
@@ -279,33 +392,23 @@ func (s *Service) CreateRecord(ctx context.Context, tenantID, tableID int64, in 
 // UpdateRecord replaces a record's values (including, if given, its index
 // value) and re-seals it.
 func (s *Service) UpdateRecord(ctx context.Context, tenantID, tableID, id int64, in map[string]string) (*Record, error) {
-	sc, err := s.publishedSchema(ctx, tenantID, tableID)
+	_, row, rr, err := s.writeRecord(ctx, tenantID, tableID, in, func(ctx context.Context, tx bun.Tx, _ *Schema, rr *recordRow) error {
+		res, err := tx.NewUpdate().Model(rr).Column("index_key", "plain", "sealed", "digest").
+			Set("updated_at = now()").
+			Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).
+			Returning("created_at, updated_at").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFoundf("record.not_found")
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	row, errs := sc.ParseRow(in)
-	if len(errs) > 0 {
-		return nil, invalid(errs)
-	}
-	rr, err := s.encode(ctx, sc, row)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.db.NewUpdate().Model(rr).Column("index_key", "plain", "sealed", "digest").
-		Set("updated_at = now()").
-		Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).Exec(ctx)
-	if database.IsUniqueViolation(err) {
-		e := apperr.Field(sc.IndexField().Name, "record.duplicate")
-		e.Code = apperr.Conflict
-		return nil, e
-	}
-	if err != nil {
-		return nil, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, apperr.NotFoundf("record.not_found")
-	}
-	return &Record{ID: id, TableID: tableID, Values: row.Values}, nil
+	return &Record{ID: id, TableID: tableID, Values: row.Values, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt}, nil
 }
 
 // DeleteRecord removes a record.
@@ -327,10 +430,15 @@ type UpsertResult struct {
 	Unchanged int
 }
 
-// UpsertRows stores validated rows in one statement, matched on the index:
+// UpsertRows stores validated rows in one statement (in a transaction that
+// holds the table's definition meanwhile), matched on the index:
 // new index values are inserted, changed rows updated, identical rows left
 // alone (their digest matches), so importing a file twice changes nothing.
-// Rows with the same index value: the last one wins. db may be a transaction.
+// Rows with the same index value: the last one wins (the others count as
+// unchanged). db may be a transaction. If the table's definition changed
+// since sc was read in a way that changes how values are stored (a field's
+// encryption or type, the index), nothing is written and the error is a
+// conflict (table.stale): read the schema again and re-validate the rows.
 func (s *Service) UpsertRows(ctx context.Context, db bun.IDB, sc *Schema, rows []Row) (UpsertResult, error) {
 	var res UpsertResult
 	if len(rows) == 0 {
@@ -358,30 +466,99 @@ func (s *Service) UpsertRows(ctx context.Context, db bun.IDB, sc *Schema, rows [
 	for i, rr := range encoded {
 		keys[i], plains[i], sealed[i], digests[i] = rr.IndexKey, string(rr.Plain), rr.Sealed, rr.Digest
 	}
-	var inserted []bool
-	err := db.NewRaw(`
-		INSERT INTO base_records AS r (tenant_id, table_id, index_key, plain, sealed, digest)
-		SELECT ?, ?, u.k, u.p::jsonb, u.s, u.d
-		FROM unnest(?::bytea[], ?::text[], ?::bytea[], ?::bytea[]) AS u(k, p, s, d)
-		ON CONFLICT (tenant_id, table_id, index_key) DO UPDATE
-		SET plain = EXCLUDED.plain, sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, updated_at = now()
-		WHERE r.digest IS DISTINCT FROM EXCLUDED.digest
-		RETURNING (xmax = 0)`,
-		sc.TenantID, sc.ID, pgdialect.Array(keys), pgdialect.Array(plains), pgdialect.Array(sealed), pgdialect.Array(digests),
-	).Scan(ctx, &inserted)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return res, fmt.Errorf("upsert records: %w", err)
-	}
-	for _, ins := range inserted {
-		if ins {
-			res.Inserted++
-		} else {
-			res.Updated++
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockVersion(ctx, tx, sc); err != nil {
+			return err
 		}
+		written, err := query(ctx, tx, upsertSQL, sc.TenantID, sc.ID, keys, plains, sealed, digests)
+		if err != nil {
+			return err
+		}
+		defer written.Close()
+		for written.Next() {
+			var ins bool
+			if err := written.Scan(&ins); err != nil {
+				return err
+			}
+			if ins {
+				res.Inserted++
+			} else {
+				res.Updated++
+			}
+		}
+		return written.Err()
+	})
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return UpsertResult{}, err
+		}
+		return UpsertResult{}, fmt.Errorf("upsert records: %w", err)
 	}
-	res.Unchanged += len(encoded) - len(inserted)
+	res.Unchanged += len(encoded) - res.Inserted - res.Updated
 	return res, nil
 }
+
+// upsertSQL writes a batch as four arrays bound by the driver (binary,
+// not megabytes of escaped literals in the text); an unchanged digest
+// leaves the row alone and out of RETURNING.
+const upsertSQL = `INSERT INTO base_records AS r (tenant_id, table_id, index_key, plain, sealed, digest)
+SELECT $1, $2, u.k, u.p::jsonb, u.s, u.d
+FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[]) AS u(k, p, s, d)
+ON CONFLICT (tenant_id, table_id, index_key) DO UPDATE
+SET plain = EXCLUDED.plain, sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, updated_at = now()
+WHERE r.digest IS DISTINCT FROM EXCLUDED.digest
+RETURNING (xmax = 0)`
+
+// driverQuerier is what database/sql's DB, Tx and Conn share.
+type driverQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// driverOf returns the database/sql handle under a bun.IDB, or nil.
+func driverOf(db bun.IDB) driverQuerier {
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB
+	case bun.Tx:
+		return d.Tx
+	case *bun.Tx:
+		return d.Tx
+	case bun.Conn:
+		return d.Conn
+	case *bun.Conn:
+		return d.Conn
+	}
+	return nil
+}
+
+// query runs a statement written with $n placeholders with its arguments
+// bound by the driver. bun would format them into the text instead, which
+// makes every text new: pgx then parses and describes it in an extra round
+// trip before running it (and evicts the statements it had cached), and a
+// batch's bytea arrays become megabytes of hex to build and parse. A
+// constant text is described once per connection.
+func query(ctx context.Context, db bun.IDB, q string, args ...any) (*sql.Rows, error) {
+	if d := driverOf(db); d != nil {
+		return d.QueryContext(ctx, q, args...)
+	}
+	return db.QueryContext(ctx, questionMarks(q), args...)
+}
+
+// queryRow is query for one row.
+func queryRow(ctx context.Context, db bun.IDB, q string, args ...any) *sql.Row {
+	if d := driverOf(db); d != nil {
+		return d.QueryRowContext(ctx, q, args...)
+	}
+	return db.QueryRowContext(ctx, questionMarks(q), args...)
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// questionMarks turns $1, $2… into bun's ? placeholders, for a bun.IDB
+// without a database/sql handle (none exists today). The statements here
+// use each placeholder once, in order.
+func questionMarks(q string) string { return placeholder.ReplaceAllString(q, "?") }
 
 // RevealRequest asks for one masked value in clear.
 type RevealRequest struct {
@@ -431,6 +608,10 @@ type ResealProgress func(done, total int)
 // in batches, each its own transaction; rows stay readable throughout since
 // old keys remain in the keyset. It returns how many rows it re-sealed.
 func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealProgress) (int, error) {
+	// The keyset as stored, not as cached: the rotation may have been made
+	// by another instance (or the CLI), and a stale primary here would skip
+	// exactly the rows sealed with the old key.
+	s.keys.forget(tenantID)
 	primary, err := s.keys.PrimaryKeyID(ctx, tenantID)
 	if err != nil {
 		return 0, err
@@ -469,11 +650,14 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealPro
 				}
 				// Compare-and-set on the old ciphertext: a row rewritten
 				// meanwhile by an edit is already on the new key.
-				if _, err := tx.NewUpdate().Model((*recordRow)(nil)).Set("sealed = ?", ct).
-					Where("id = ? AND sealed = ?", rr.ID, rr.Sealed).Exec(ctx); err != nil {
+				res, err := tx.NewUpdate().Model((*recordRow)(nil)).Set("sealed = ?", ct).
+					Where("id = ? AND sealed = ?", rr.ID, rr.Sealed).Exec(ctx)
+				if err != nil {
 					return err
 				}
-				resealed++
+				if n, _ := res.RowsAffected(); n > 0 {
+					resealed++
+				}
 			}
 			return nil
 		})

@@ -93,13 +93,14 @@ func (s *Schema) ParseRow(in map[string]string) (Row, []apperr.FieldError) {
 	}
 	for _, f := range s.Fields {
 		raw := in[f.Name]
-		v, msg := f.Normalize(raw)
+		normalize := f.Normalize
+		if f.IsIndex {
+			normalize = f.indexValue
+		}
+		v, msg := normalize(raw)
 		if msg != nil {
 			errs = append(errs, apperr.FieldError{Field: f.Name, Message: *msg})
 			continue
-		}
-		if f.IsIndex && v != "" {
-			v = NormalizeIndex(v)
 		}
 		if v == "" {
 			if f.IsIndex {

@@ -24,7 +24,9 @@ var (
 // come from Excel on Chinese Windows: dates as 2024/3/5, dictionary values
 // by label as well as by key.
 func (f *Field) Normalize(raw string) (string, *apperr.Message) {
-	v := strings.TrimSpace(raw)
+	// PostgreSQL text cannot hold NUL: in a plain (jsonb) value it fails the
+	// whole statement, or is stored as the six characters \u0000.
+	v := strings.TrimSpace(strings.ReplaceAll(raw, "\x00", ""))
 	if v == "" {
 		return "", nil
 	}
@@ -151,6 +153,23 @@ func parseClock(v string, withSeconds bool) (string, bool) {
 		return fmt.Sprintf("%02d:%02d", h, mi), true
 	}
 	return fmt.Sprintf("%02d:%02d:%02d", h, mi, s), true
+}
+
+// indexValue returns the canonical form of an index field's value, the one
+// its key is made of. String and number values get NormalizeIndex's phone
+// rules before the type and length checks, so "+86 138-0013-8000" fits an
+// index of length 11; other types keep their own canonical form (a date
+// index stays 2024-03-05, a dictionary key stays as defined). ParseRow and
+// FindByIndex both use it, so a value stored and a value looked up meet.
+func (f *Field) indexValue(raw string) (string, *apperr.Message) {
+	if f.Type != TypeString && f.Type != TypeNumber {
+		return f.Normalize(raw)
+	}
+	v, msg := f.Normalize(NormalizeIndex(raw))
+	if msg != nil {
+		return "", msg
+	}
+	return NormalizeIndex(v), nil
 }
 
 // NormalizeIndex returns the key form of an index value. Phone numbers are

@@ -26,6 +26,8 @@ func TestNormalize(t *testing.T) {
 	}{
 		{"empty", str, "  ", "", ""},
 		{"string trimmed", str, " abc ", "abc", ""},
+		{"NUL dropped", str, "a\x00b\x00", "ab", ""},
+		{"only NUL", str, "\x00", "", ""},
 		{"string of five runes", str, "客服中心好", "客服中心好", ""},
 		{"string too long", str, "客服中心好吗", "", "At most 5 characters."},
 		{"string default length", str256, strings.Repeat("x", 256), strings.Repeat("x", 256), ""},
@@ -239,7 +241,7 @@ func TestRules(t *testing.T) {
 		{"double(value) > 0.0", ""},
 		{"int(value) % 2 == 0", ""},
 		{"size(value) = 11", "Line 1, column 13: "},
-		{"\n  value ==", "Line 2, column 11: "},
+		{"size(value) > 0 &&\n  valu == 1", "Line 2, column 3: undeclared reference to 'valu'"},
 		{"value", "The rule must give true or false, not string."},
 		{"size(value) + 1", "The rule must give true or false, not int."},
 		{"dyn(value)", "The rule must give true or false, not dyn."},
