@@ -59,8 +59,8 @@ func TestChineseRules(t *testing.T) {
 	// An error is where the same error is in an ASCII rule of the same shape.
 	for src, ascii := range map[string]string{
 		`record.等级 = "VIP"`:                 `record.ab = "VIP"`,
-		"record.等级 == \"VIP\" &&\n":        "record.ab == \"VIP\" &&\n",
-		"true &&\n  record.等级 ==":          "true &&\n  record.ab ==",
+		"record.等级 == \"VIP\" &&\n":         "record.ab == \"VIP\" &&\n",
+		"true &&\n  record.等级 ==":           "true &&\n  record.ab ==",
 		`"等级" + record.积分 +`:                `"ab" + record.cd +`,
 		`record.等级 == "VIP" && record.积分 >`: `record.ab == "VIP" && record.cd >`,
 	} {

@@ -2,6 +2,10 @@ package pages
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -113,13 +117,31 @@ type RenderOptions struct {
 
 // RenderPublished renders the page's published version for a call.
 func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, call Call, opts RenderOptions) (*Model, error) {
-	p, v, err := s.PublishedVersion(ctx, tenantID, pageID)
-	if err != nil {
+	// The pop path: the page's name and published definition in one round
+	// trip, without decoding the draft.
+	var (
+		name    string
+		version *int
+		raw     []byte
+	)
+	err := s.db.NewRaw(`SELECT p.name, v.version, v.definition FROM pages AS p
+		LEFT JOIN page_versions AS v ON v.tenant_id = p.tenant_id AND v.page_id = p.id AND v.version = p.published_version
+		WHERE p.id = ? AND p.tenant_id = ?`, pageID, tenantID).Scan(ctx, &name, &version, &raw)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, apperr.NotFoundf("page.not_found")
+	case err != nil:
 		return nil, err
+	case version == nil:
+		return nil, apperr.NotFoundf("page.not_published")
 	}
-	m, err := s.Render(ctx, tenantID, &v.Definition, call, opts)
+	var def Definition
+	if err := json.Unmarshal(raw, &def); err != nil {
+		return nil, fmt.Errorf("page %d version %d: %w", pageID, *version, err)
+	}
+	m, err := s.Render(ctx, tenantID, &def, call, opts)
 	if m != nil {
-		m.PageID, m.PageName, m.Version = p.ID, p.Name, v.Version
+		m.PageID, m.PageName, m.Version = pageID, name, *version
 	}
 	return m, err
 }
@@ -134,42 +156,64 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 		m.State = StatePlaceholder
 	}
 	callVars := call.vars()
+	// Objects over the same table and key share one lookup (one round trip:
+	// the record and the table's version together) and one record map.
 	type lookup struct {
 		table int64
 		key   string
 	}
-	found := map[lookup]*tables.RecordView{}
+	type result struct {
+		sc     *tables.Schema
+		view   *tables.RecordView
+		record map[string]any
+	}
+	results := map[lookup]*result{}
+	get := func(tableID int64, key string) (*result, error) {
+		lk := lookup{tableID, key}
+		if r, ok := results[lk]; ok {
+			return r, nil
+		}
+		r := &result{}
+		var err error
+		switch {
+		case opts.Placeholder:
+			if r.sc, err = s.tables.Schema(ctx, tenantID, tableID); err == nil {
+				r.view = placeholderView(r.sc)
+			}
+		case key == "":
+			r.sc, err = s.tables.Schema(ctx, tenantID, tableID)
+		default:
+			var rec *tables.Record
+			if r.sc, rec, err = s.tables.FindByIndex(ctx, tenantID, tableID, key); err == nil && rec != nil {
+				v := r.sc.View(rec, opts.Reveal)
+				r.view = &v
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.record = recordVars(r.sc, r.view)
+		results[lk] = r
+		return r, nil
+	}
 	anyFound, anyKey := false, false
 	for _, o := range def.Objects {
-		sc, err := s.tables.Schema(ctx, tenantID, o.TableID)
+		key := ""
+		if !opts.Placeholder {
+			key = strings.TrimSpace(call.key(o.LookupKey))
+		}
+		r, err := get(o.TableID, key)
 		if err != nil {
 			if apperr.Is(err, apperr.NotFound) {
 				continue // a table deleted after publishing: leave the object out
 			}
 			return nil, err
 		}
-		var view *tables.RecordView
-		switch {
-		case opts.Placeholder:
-			view = placeholderView(sc)
-		default:
-			key := strings.TrimSpace(call.key(o.LookupKey))
-			if key == "" {
-				break
-			}
+		sc, view := r.sc, r.view
+		if key != "" {
 			anyKey = true
-			lk := lookup{o.TableID, key}
-			v, seen := found[lk]
-			if !seen {
-				if v, err = s.tables.FindView(ctx, tenantID, o.TableID, key, opts.Reveal); err != nil {
-					return nil, err
-				}
-				found[lk] = v
-			}
-			view = v
 		}
-		record := recordVars(sc, view)
-		vars := map[string]any{"record": record, "call": callVars}
+		vars := map[string]any{"record": r.record, "call": callVars}
 		if view != nil {
 			anyFound = true
 		}

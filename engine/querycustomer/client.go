@@ -1,0 +1,474 @@
+package querycustomer
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// Limits of an Endpoint. The default timeout keeps an agent's pop responsive
+// when an enterprise API is slow; the maximum keeps a misconfigured interface
+// from holding connections open.
+const (
+	DefaultTimeout          = 3 * time.Second
+	MaxTimeout              = 10 * time.Second
+	MaxRetries              = 2
+	DefaultMaxResponseBytes = 1 << 20 // 1 MB
+	DefaultUserAgent        = "screenpop-querycustomer/1"
+	maxRedirects            = 5
+	maxErrorBody            = 64 << 10 // kept from a non-2xx reply for diagnosis
+)
+
+// ErrorKind classifies a failed Query so that a page can say "customer
+// information unavailable (reason)" and a report can say what to fix.
+type ErrorKind string
+
+// The kinds of Error.
+const (
+	KindBadURL         ErrorKind = "bad_url"         // the endpoint configuration is unusable: URL, scheme, host, header
+	KindRefusedAddress ErrorKind = "refused_address" // the guard refused the address the host resolved to
+	KindConnect        ErrorKind = "connect"         // DNS failure, connection refused or reset, TLS failure
+	KindTimeout        ErrorKind = "timeout"         // no complete answer within Endpoint.Timeout
+	KindCanceled       ErrorKind = "canceled"        // the caller's context was canceled (the agent left)
+	KindRedirect       ErrorKind = "redirect"        // a redirect to another origin, or too many
+	KindHTTPStatus     ErrorKind = "http_status"     // a non-2xx status
+	KindTooLarge       ErrorKind = "too_large"       // the reply exceeded Options.MaxResponseBytes
+	KindNotJSON        ErrorKind = "not_json"        // the reply is not JSON, or not a JSON array
+)
+
+// Error is every error Query returns. Message is plain English meant for
+// admins (it names the host, the status or the limit, never secrets from
+// Headers); pages should show a translated text chosen by Kind.
+type Error struct {
+	Kind    ErrorKind
+	Message string
+	Status  int   // the HTTP status for KindHTTPStatus
+	Err     error // the underlying error, for logs
+}
+
+func (e *Error) Error() string { return string(e.Kind) + ": " + e.Message }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options configure a Client. The zero value is usable.
+type Options struct {
+	// AllowPrefixes opens private or reserved ranges that the guard refuses
+	// by default, e.g. 10.20.0.0/16 for a CRM on the enterprise network.
+	// Loopback, unspecified and link-local addresses stay refused whatever
+	// this says. List narrow prefixes: 0.0.0.0/0 would open every reserved
+	// range.
+	AllowPrefixes []netip.Prefix
+	// MaxResponseBytes caps a reply body (after decompression); default 1 MB.
+	MaxResponseBytes int64
+	// UserAgent is sent with every request; default DefaultUserAgent.
+	UserAgent string
+}
+
+// Endpoint is one configured external interface.
+type Endpoint struct {
+	URL string
+	// Headers are added to every request (typically an authorisation
+	// token). Content-Type, Content-Length, Host, Connection and
+	// Transfer-Encoding belong to the client and are ignored here.
+	Headers map[string]string
+	// Timeout bounds the whole query, retries included; default 3s, at
+	// most 10s.
+	Timeout time.Duration
+	// Retries (0–2) repeats a query only when the connection could not be
+	// made, so the POST was never sent: a request that reached the server is
+	// never repeated, since queryCustomer endpoints may log or bill each
+	// call.
+	Retries int
+	// AllowHTTP permits http:// URLs; otherwise only https is used, since
+	// replies carry customer data.
+	AllowHTTP bool
+}
+
+// Result is what a Query did and got. Query returns one with every error
+// except bad_url (Reply then empty), so that a conformance report can show
+// the attempts, the time taken and, for http_status, too_large and not_json,
+// what the endpoint did send.
+type Result struct {
+	Reply    Reply
+	Status   int
+	Duration time.Duration // the whole Query, retries included
+	Raw      []byte        // the reply body as received, at most MaxResponseBytes
+	Attempts int           // connection attempts made (1 + retries used)
+}
+
+// Client calls queryCustomer endpoints. It is safe for concurrent use and
+// meant to be shared: one Client holds one pool of keep-alive connections.
+type Client struct {
+	http      *http.Client
+	transport *http.Transport
+	guard     *guard
+	maxBytes  int64
+	userAgent string
+}
+
+// NewClient builds a Client.
+func NewClient(opts Options) *Client { return newClient(opts, nil) }
+
+func newClient(opts Options, testAllow []netip.Prefix) *Client {
+	g := newGuard(opts.AllowPrefixes, testAllow)
+	dialer := &net.Dialer{
+		Timeout:   MaxTimeout, // the request context is usually shorter
+		KeepAlive: 30 * time.Second,
+		Control:   g.control,
+	}
+	t := &http.Transport{
+		// No proxy, deliberately: through HTTP(S)_PROXY the dial would go to
+		// the proxy and the guard would vet the proxy's address, not the
+		// endpoint's.
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:      true, // a custom dialer and TLS config disable it otherwise
+		TLSHandshakeTimeout:    MaxTimeout,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256, // a busy contact center pops hundreds of calls at once on one CRM
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	c := &Client{
+		transport: t,
+		guard:     g,
+		maxBytes:  opts.MaxResponseBytes,
+		userAgent: opts.UserAgent,
+	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = DefaultMaxResponseBytes
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	c.http = &http.Client{Transport: t, CheckRedirect: checkRedirect}
+	return c
+}
+
+// CloseIdleConnections closes pooled connections, e.g. at shutdown.
+func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
+
+// checkRedirect follows a redirect only to the origin of the first request:
+// same scheme, host and port. The dial guard still vets every connection,
+// so even a same-origin redirect cannot reach a refused address.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return &Error{Kind: KindRedirect, Message: fmt.Sprintf("more than %d redirects", maxRedirects)}
+	}
+	if from := via[0].URL; origin(from) != origin(req.URL) {
+		return &Error{Kind: KindRedirect, Message: fmt.Sprintf("redirect from %s to %s refused: only redirects to the same scheme, host and port are followed", origin(from), origin(req.URL))}
+	}
+	return nil
+}
+
+// origin is scheme://host:port with the default port filled in.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// Query POSTs {"param": param} to the endpoint and parses the reply. Every
+// error is an *Error; see Result for what comes back with it.
+func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result, error) {
+	start := time.Now()
+	u, qerr := checkEndpoint(ep)
+	if qerr != nil {
+		return nil, qerr
+	}
+	timeout := ep.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	timeout = min(timeout, MaxTimeout)
+	retries := min(max(ep.Retries, 0), MaxRetries)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	body, err := json.Marshal(Request{Param: param})
+	if err != nil { // a string always marshals; kept for completeness
+		return nil, &Error{Kind: KindBadURL, Message: "cannot encode the request", Err: err}
+	}
+
+	res := &Result{}
+	var resp *http.Response
+	for {
+		res.Attempts++
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+		if err != nil {
+			return nil, &Error{Kind: KindBadURL, Message: err.Error(), Err: err}
+		}
+		for k, v := range ep.Headers {
+			if !reservedHeaders[http.CanonicalHeaderKey(k)] {
+				req.Header.Set(k, v)
+			}
+		}
+		req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.userAgent)
+
+		resp, err = c.http.Do(req)
+		if err == nil {
+			break
+		}
+		qe := classify(ctx, err, timeout, u)
+		if res.Attempts > retries || !retryable(err, qe) {
+			res.Duration = time.Since(start)
+			return res, qe
+		}
+		// A short pause lets a restarting server come back; the context
+		// still bounds the total.
+		select {
+		case <-time.After(time.Duration(res.Attempts) * 100 * time.Millisecond):
+		case <-ctx.Done():
+			res.Duration = time.Since(start)
+			return res, classify(ctx, ctx.Err(), timeout, u)
+		}
+	}
+	defer resp.Body.Close()
+	res.Status = resp.StatusCode
+	// net/http may hand back a response that raced the deadline: a server
+	// that noticed the client leaving can still answer (typically an empty
+	// 200 from a handler that returned early). Past the deadline nothing
+	// from this exchange is trusted.
+	if ctx.Err() != nil {
+		res.Duration = time.Since(start)
+		return res, classify(ctx, ctx.Err(), timeout, u)
+	}
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		res.Raw, _ = io.ReadAll(io.LimitReader(resp.Body, min(c.maxBytes, maxErrorBody)))
+		res.Duration = time.Since(start)
+		return res, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode, Message: fmt.Sprintf("the endpoint answered %s", statusText(resp.StatusCode))}
+	}
+	if resp.ContentLength > c.maxBytes {
+		res.Duration = time.Since(start)
+		return res, c.tooLarge(fmt.Sprintf(" (Content-Length %d)", resp.ContentLength))
+	}
+	// Read one byte more than allowed, to tell "exactly the limit" from
+	// "over it" without trusting Content-Length.
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	if err == nil {
+		err = ctx.Err() // the same race, during the body
+	}
+	if err != nil {
+		res.Duration = time.Since(start)
+		return res, classify(ctx, err, timeout, u)
+	}
+	if int64(len(raw)) > c.maxBytes {
+		res.Raw = raw[:c.maxBytes]
+		res.Duration = time.Since(start)
+		return res, c.tooLarge("")
+	}
+	res.Raw = raw
+
+	text, charsetViolation := toUTF8(raw, resp.Header.Get("Content-Type"))
+	rep, err := Parse(text)
+	res.Duration = time.Since(start)
+	if err != nil {
+		return res, &Error{Kind: KindNotJSON, Message: err.Error(), Err: err}
+	}
+	if charsetViolation != nil {
+		rep.Violations = append([]Violation{*charsetViolation}, rep.Violations...)
+	}
+	res.Reply = rep
+	return res, nil
+}
+
+func (c *Client) tooLarge(detail string) *Error {
+	return &Error{Kind: KindTooLarge, Message: "response larger than " + byteSize(c.maxBytes) + detail}
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return strconv.Itoa(code) + " " + t
+	}
+	return strconv.Itoa(code)
+}
+
+// toUTF8 converts a body declared in another charset (GBK and GB18030 are
+// common in Chinese enterprise systems) so that it renders, and returns the
+// violation to report: the contract says charset=UTF-8.
+func toUTF8(raw []byte, contentType string) ([]byte, *Violation) {
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return raw, nil
+	}
+	cs := strings.ToLower(strings.TrimSpace(params["charset"]))
+	if cs == "" || cs == "utf-8" || cs == "utf8" {
+		return raw, nil
+	}
+	enc, err := htmlindex.Get(cs)
+	if err != nil {
+		return raw, nil // unknown: parse as sent, Parse flags bytes that are not UTF-8
+	}
+	if name, _ := htmlindex.Name(enc); name == "utf-8" {
+		return raw, nil
+	}
+	out, err := enc.NewDecoder().Bytes(raw)
+	if err != nil {
+		return raw, nil
+	}
+	return out, &Violation{Path: "$", Rule: RuleUTF8, Got: "charset=" + cs + ", converted for display"}
+}
+
+// retryable: only failures to connect, where the request cannot have been
+// sent. A refused address or an unknown host will not change in 100 ms.
+func retryable(err error, qe *Error) bool {
+	if qe.Kind != KindConnect {
+		return false
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func classify(ctx context.Context, err error, timeout time.Duration, u *url.URL) *Error {
+	var qe *Error
+	if errors.As(err, &qe) {
+		return qe
+	}
+	var re *refusedError
+	if errors.As(err, &re) {
+		return &Error{Kind: KindRefusedAddress, Message: fmt.Sprintf("%s: %s", u.Hostname(), re.Error()), Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Kind: KindTimeout, Message: fmt.Sprintf("no complete answer from %s within %v", u.Host, timeout), Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Kind: KindCanceled, Message: "the query was canceled", Err: err}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{Kind: KindTimeout, Message: fmt.Sprintf("no complete answer from %s within %v", u.Host, timeout), Err: err}
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return &Error{Kind: KindConnect, Message: fmt.Sprintf("cannot resolve %s: %s", u.Hostname(), dnsErr.Err), Err: err}
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = ue.Err.Error() // url.Error repeats method and URL
+	}
+	return &Error{Kind: KindConnect, Message: fmt.Sprintf("cannot reach %s: %s", u.Host, msg), Err: err}
+}
+
+// reservedHeaders are set by the client itself.
+var reservedHeaders = map[string]bool{
+	"Content-Type": true, "Content-Length": true, "Host": true, "Connection": true, "Transfer-Encoding": true,
+}
+
+// checkEndpoint validates the configuration before anything is dialled.
+func checkEndpoint(ep Endpoint) (*url.URL, *Error) {
+	bad := func(format string, args ...any) *Error {
+		return &Error{Kind: KindBadURL, Message: fmt.Sprintf(format, args...)}
+	}
+	u, err := url.Parse(strings.TrimSpace(ep.URL))
+	if err != nil {
+		return nil, &Error{Kind: KindBadURL, Message: "the URL does not parse", Err: err}
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !ep.AllowHTTP {
+			return nil, bad("http:// is refused: customer data travels only over https unless the interface allows http")
+		}
+	default:
+		return nil, bad("the URL must start with https://")
+	}
+	if u.User != nil {
+		return nil, bad("credentials in the URL are refused: put them in a header")
+	}
+	host := u.Hostname()
+	if host == "" {
+		return nil, bad("the URL has no host")
+	}
+	if _, err := netip.ParseAddr(host); err != nil && numericHost(host) {
+		// 2130706433, 0x7f000001, 127.1 and 0177.0.0.1 all mean 127.0.0.1 to
+		// inet_aton (and so to cgo's getaddrinfo), while Go's own resolver
+		// refuses them: refuse them here so the outcome never depends on the
+		// resolver.
+		return nil, bad("host %q is neither a name nor a standard IP address", host)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, bad("port %q is not a port number", p)
+		}
+	}
+	for k, v := range ep.Headers {
+		if !validHeaderName(k) {
+			return nil, bad("header name %q is not valid", k)
+		}
+		if reservedHeaders[http.CanonicalHeaderKey(k)] {
+			continue
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return nil, bad("header %s has a line break or NUL in its value", k)
+		}
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+// numericHost reports whether host's last label is a number (decimal or
+// 0x-hex): no top-level domain is numeric, so such a host can only be an
+// IP address in one of inet_aton's non-standard forms.
+func numericHost(host string) bool {
+	host = strings.TrimSuffix(host, ".")
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if last == "" {
+		return false
+	}
+	if h, ok := strings.CutPrefix(strings.ToLower(last), "0x"); ok {
+		last = h
+		if last == "" {
+			return true
+		}
+		return strings.Trim(last, "0123456789abcdef") == ""
+	}
+	return strings.Trim(last, "0123456789") == ""
+}
+
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}

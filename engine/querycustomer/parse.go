@@ -1,0 +1,809 @@
+package querycustomer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Reply is what Parse understood of a queryCustomer response: the objects
+// that can be rendered, and every way the response departs from the contract.
+// Objects and Violations are independent: a reply full of violations usually
+// still renders, and that is the point.
+type Reply struct {
+	Objects    []ParsedObject
+	Violations []Violation
+}
+
+// Conforms reports whether the reply broke no rule of the contract.
+func (r Reply) Conforms() bool { return len(r.Violations) == 0 }
+
+// ValueCount is the number of values across all objects that can be rendered.
+func (r Reply) ValueCount() int {
+	n := 0
+	for _, o := range r.Objects {
+		n += len(o.Values)
+	}
+	return n
+}
+
+// ParsedObject is one renderable object: its title and its values in
+// display order.
+type ParsedObject struct {
+	Name   string
+	Values []ParsedValue
+}
+
+// ParsedValue is one renderable value, every member already normalised so
+// that the page layer never looks at raw JSON.
+type ParsedValue struct {
+	ValueNo string // the order key as sent ("" when absent)
+	Name    string
+	// Display is the value as text: a JSON string as it is, a number in
+	// plain decimal (never an exponent, never rounded through float64, so
+	// that long IDs and phone numbers sent as numbers survive), a boolean as
+	// "true"/"false", null or anything unrenderable as "".
+	Display   string
+	Type      ValueType // 1..5; an absent or unknown type reads as TypeString
+	Length    int       // 0 when absent or unreadable
+	Mandatory bool
+	MaskStyle MaskStyle
+	DictItems []DictItem
+}
+
+// Text is what the agent should read before masking: for a dictionary
+// value the label of its key when the dictionary has it, otherwise Display.
+func (v ParsedValue) Text() string {
+	if v.Type == TypeDict {
+		for _, d := range v.DictItems {
+			if d.Key == v.Display {
+				return d.Value
+			}
+		}
+	}
+	return v.Display
+}
+
+// Violation is one departure from the contract.
+type Violation struct {
+	Path string // JSON path of the offending member, e.g. $[0].values[2].type
+	Rule string // what the contract says, in English
+	Got  string // what the endpoint sent: a JSON literal, "missing", "array (3 items)"…
+}
+
+func (v Violation) String() string { return v.Path + ": " + v.Rule + " (got " + v.Got + ")" }
+
+// The rules, one sentence per member, so that a report reads the same way
+// for every endpoint and tests can match them.
+const (
+	RuleBOM         = "the body must be UTF-8 JSON without a byte-order mark"
+	RuleUTF8        = "the body must be UTF-8 (charset=UTF-8)"
+	RuleElement     = "each element of the reply array must be an object"
+	RuleObjectName  = "objectName is required and must be a string"
+	RuleValues      = "values is required and must be an array"
+	RuleValueObject = "each element of values must be an object"
+	RuleValueNo     = "valueNo must be a string"
+	RuleName        = "name is required and must be a string"
+	RuleValue       = "value is required and must be a JSON scalar (string, number, boolean or null)"
+	RuleType        = `type is required and must be one of "1".."5" as a string`
+	RuleLength      = "length must be a string holding a whole number no greater than 256"
+	RuleValueLength = "value must be no longer than length"
+	RuleMandatory   = "isMandatory is required and must be a boolean"
+	RuleMaskStyle   = `maskStyle must be "1" or "2", or absent`
+	RuleDictItems   = "dictItems must be an array of {key, value} objects"
+	RuleDictNeeded  = `dictItems is required when type is "5"`
+	RuleDictItem    = "each dictItem must be an object with a string key and a string value"
+	RuleDictKey     = "dictItem key is required and must be a string"
+	RuleDictLabel   = "dictItem value is required and must be a string"
+	RuleDictUnique  = "dictItems keys must be unique"
+	RuleDictValue   = `value must be one of the dictItems keys when type is "5"`
+	RuleNumber      = `value must be numeric when type is "2"`
+	RuleDate        = `value must be a date YYYY-MM-DD when type is "3"`
+	RuleTime        = `value must be a time HH:MM[:SS] or YYYY-MM-DD HH:MM:SS when type is "4"`
+	RuleTruncated   = "report truncated"
+)
+
+// maxLength is the contract's bound on the length member: "≤256字符".
+const maxLength = 256
+
+// maxViolations bounds a report: a 1 MB reply of broken values would
+// otherwise produce a report larger than the reply.
+const maxViolations = 500
+
+// missing is the Got text of an absent member.
+const missing = "missing"
+
+// Parse reads a queryCustomer response body leniently. It fails only when
+// the body is not JSON or is JSON whose top level is not an array, because
+// then there is nothing to render; every other departure from the contract
+// becomes a Violation and Parse renders what it can.
+func Parse(body []byte) (Reply, error) {
+	p := &parser{}
+	if rest, ok := bytes.CutPrefix(body, []byte("\xef\xbb\xbf")); ok {
+		// Windows-born services add a BOM; encoding/json rejects it, yet the
+		// rest is usually fine, so strip it and say so.
+		body = rest
+		p.add("$", RuleBOM, "a byte-order mark")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Reply{}, errors.New("the reply is empty; the contract wants a JSON array of objects")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	// Numbers stay json.Number so that Display keeps every digit.
+	dec.UseNumber()
+	var top any
+	if err := dec.Decode(&top); err != nil {
+		return Reply{}, notJSON(err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return Reply{}, errors.New("the reply is not JSON: more data follows the first JSON value")
+	} else if !errors.Is(err, io.EOF) {
+		return Reply{}, notJSON(err)
+	}
+	if !utf8.Valid(body) {
+		// encoding/json replaced the bad bytes with U+FFFD; the text is
+		// probably GBK sent without saying so.
+		p.add("$", RuleUTF8, "bytes that are not UTF-8")
+	}
+	arr, ok := top.([]any)
+	if !ok {
+		return Reply{}, notArray(top)
+	}
+	var rep Reply
+	for i, el := range arr {
+		if o, ok := p.object(fmt.Sprintf("$[%d]", i), el); ok {
+			rep.Objects = append(rep.Objects, o)
+		}
+	}
+	rep.Violations = p.violations
+	if p.dropped > 0 {
+		rep.Violations = append(rep.Violations, Violation{Path: "$", Rule: RuleTruncated, Got: fmt.Sprintf("%d more violations", p.dropped)})
+	}
+	return rep, nil
+}
+
+func notJSON(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("the reply is not JSON (%v at byte %d); the contract wants a JSON array of objects", se, se.Offset)
+	}
+	return fmt.Errorf("the reply is not JSON (%v); the contract wants a JSON array of objects", err)
+}
+
+func notArray(top any) error {
+	msg := fmt.Sprintf("the reply is a JSON %s, not an array; the contract wants a JSON array of objects ([{\"objectName\": …, \"values\": […]}])", jsonKind(top))
+	if m, ok := top.(map[string]any); ok {
+		// A common wrapper ({"code":0,"data":[…]}): name the member so the
+		// admin knows what the endpoint should return instead.
+		keys := make([]string, 0, len(m))
+		for k, v := range m {
+			if _, isArr := v.([]any); isArr {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		if len(keys) > 0 {
+			msg += fmt.Sprintf("; the array under %q should be the whole reply", keys[0])
+		}
+	}
+	return errors.New(msg)
+}
+
+type parser struct {
+	violations []Violation
+	// order[i] is the index of the value that violations[i] is about (-1
+	// for the object itself), so that the type-5 checks, which run after
+	// all values of an object were read, can be put back in place.
+	order   []int
+	current int
+	dropped int
+}
+
+func (p *parser) add(path, rule, got string) {
+	if len(p.violations) >= maxViolations {
+		p.dropped++
+		return
+	}
+	p.violations = append(p.violations, Violation{Path: path, Rule: rule, Got: got})
+	p.order = append(p.order, p.current)
+}
+
+// sortFrom orders the violations added since start by value index, stably,
+// so a report reads in the reply's order.
+func (p *parser) sortFrom(start int) {
+	idx := make([]int, len(p.violations)-start)
+	for i := range idx {
+		idx[i] = start + i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p.order[idx[a]] < p.order[idx[b]] })
+	vs := make([]Violation, len(idx))
+	ord := make([]int, len(idx))
+	for i, j := range idx {
+		vs[i], ord[i] = p.violations[j], p.order[j]
+	}
+	copy(p.violations[start:], vs)
+	copy(p.order[start:], ord)
+}
+
+// member looks name up in m. Java and .NET serialisers sometimes change the
+// case of member names (ObjectName); such a member is used, and reported.
+func (p *parser) member(m map[string]any, path, name string) (any, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	var keys []string
+	for k := range m {
+		if strings.EqualFold(k, name) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, false
+	}
+	sort.Strings(keys) // deterministic when several spellings are present
+	p.add(path+"."+keys[0], fmt.Sprintf("member names are case-sensitive: the contract spells it %s", name), strconv.Quote(keys[0]))
+	return m[keys[0]], true
+}
+
+func (p *parser) object(path string, el any) (ParsedObject, bool) {
+	m, ok := el.(map[string]any)
+	if !ok {
+		p.add(path, RuleElement, describe(el))
+		return ParsedObject{}, false
+	}
+	var o ParsedObject
+	start := len(p.violations)
+	p.current = -1
+	defer func() { p.sortFrom(start) }()
+	if v, ok := p.member(m, path, "objectName"); !ok {
+		p.add(path+".objectName", RuleObjectName, missing)
+	} else if s, isStr := v.(string); isStr {
+		o.Name = s
+	} else {
+		p.add(path+".objectName", RuleObjectName, describe(v))
+		o.Name, _ = scalarText(v)
+	}
+	raw, ok := p.member(m, path, "values")
+	if !ok {
+		p.add(path+".values", RuleValues, missing)
+		return o, true
+	}
+	arr, isArr := raw.([]any)
+	if !isArr {
+		p.add(path+".values", RuleValues, describe(raw))
+		return o, true
+	}
+	drafts := make([]*draft, len(arr))
+	for j, el := range arr {
+		p.current = j
+		drafts[j] = p.value(fmt.Sprintf("%s.values[%d]", path, j), el)
+	}
+	joinSplitDictionaries(drafts)
+	for j, d := range drafts {
+		if d == nil {
+			continue
+		}
+		p.current = j
+		d.checkDict(p)
+		if d.renderable() {
+			o.Values = append(o.Values, d.v)
+		}
+	}
+	sortByValueNo(o.Values)
+	return o, true
+}
+
+// draft is a value between reading and rendering: what was read, plus the
+// facts needed to repair a dictionary split from its value.
+type draft struct {
+	path                       string
+	v                          ParsedValue
+	raw                        any // the value member as decoded
+	hasName, hasValue, hasType bool
+	scalar                     bool // value is a JSON scalar (null included)
+	empty                      bool // value absent, null or ""
+	hasDict                    bool // dictItems present as an array
+	dictBadShape               bool // dictItems present but not an array (already reported)
+	fragment                   bool // only a dictionary (and valueNo): half of a split value
+	joined                     bool // a fragment that lent its dictionary, or the value that took one
+	joinedFrom                 string
+}
+
+func (p *parser) value(path string, el any) *draft {
+	m, ok := el.(map[string]any)
+	if !ok {
+		p.add(path, RuleValueObject, describe(el))
+		return nil
+	}
+	d := &draft{path: path}
+	v := &d.v
+
+	if raw, ok := p.member(m, path, "valueNo"); ok && raw != nil {
+		if s, isStr := raw.(string); isStr {
+			v.ValueNo = s
+		} else {
+			p.add(path+".valueNo", RuleValueNo, describe(raw))
+			v.ValueNo, _ = scalarText(raw)
+		}
+	}
+
+	if raw, ok := p.member(m, path, "name"); !ok {
+		p.add(path+".name", RuleName, missing)
+	} else {
+		d.hasName = true
+		if s, isStr := raw.(string); isStr {
+			v.Name = s
+		} else {
+			p.add(path+".name", RuleName, describe(raw))
+			v.Name, _ = scalarText(raw)
+		}
+	}
+
+	if raw, ok := p.member(m, path, "value"); !ok {
+		p.add(path+".value", RuleValue, missing)
+		d.empty = true
+	} else {
+		d.hasValue, d.raw = true, raw
+		text, isScalar := scalarText(raw)
+		if !isScalar {
+			p.add(path+".value", RuleValue, describe(raw))
+		}
+		d.scalar = isScalar
+		v.Display = text
+		d.empty = raw == nil || text == ""
+	}
+
+	v.Type = TypeString
+	if raw, ok := p.member(m, path, "type"); !ok {
+		p.add(path+".type", RuleType, missing)
+	} else {
+		d.hasType = true
+		t, exact := readType(raw)
+		if !exact {
+			p.add(path+".type", RuleType, describe(raw))
+		}
+		if t != 0 {
+			v.Type = t
+		}
+	}
+
+	if raw, ok := p.member(m, path, "length"); ok && raw != nil {
+		n, good := readLength(raw)
+		if !good {
+			p.add(path+".length", RuleLength, describe(raw))
+		}
+		v.Length = n
+	}
+
+	if raw, ok := p.member(m, path, "isMandatory"); !ok {
+		p.add(path+".isMandatory", RuleMandatory, missing)
+	} else {
+		b, exact := readBool(raw)
+		if !exact {
+			p.add(path+".isMandatory", RuleMandatory, describe(raw))
+		}
+		v.Mandatory = b
+	}
+
+	if raw, ok := p.member(m, path, "maskStyle"); ok && raw != nil {
+		ms, exact := readMask(raw)
+		if !exact {
+			p.add(path+".maskStyle", RuleMaskStyle, describe(raw))
+		}
+		v.MaskStyle = ms
+	}
+
+	if raw, ok := p.member(m, path, "dictItems"); ok && raw != nil {
+		items, isArr := raw.([]any)
+		if !isArr {
+			p.add(path+".dictItems", RuleDictItems, describe(raw))
+			d.dictBadShape = true
+		} else {
+			d.hasDict = true
+			v.DictItems = p.dictItems(path+".dictItems", items)
+		}
+	}
+
+	// Type-independent format checks run now; the dictionary checks wait
+	// until split dictionaries have been joined (checkDict).
+	if d.hasValue && d.scalar && !d.empty {
+		p.checkFormat(path+".value", d.raw, v)
+		if n := utf8.RuneCountInString(v.Display); v.Length > 0 && n > v.Length {
+			p.add(path+".value", RuleValueLength, fmt.Sprintf("%d characters for length %d", n, v.Length))
+		}
+	}
+	d.fragment = !d.hasName && !d.hasValue && !d.hasType && len(v.DictItems) > 0
+	return d
+}
+
+func (p *parser) dictItems(path string, items []any) []DictItem {
+	out := make([]DictItem, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for k, el := range items {
+		ip := fmt.Sprintf("%s[%d]", path, k)
+		m, ok := el.(map[string]any)
+		if !ok {
+			p.add(ip, RuleDictItem, describe(el))
+			continue
+		}
+		var it DictItem
+		key, ok := p.member(m, ip, "key")
+		switch {
+		case !ok:
+			p.add(ip+".key", RuleDictKey, missing)
+			continue // an item without a key can never match a value
+		case key == nil:
+			p.add(ip+".key", RuleDictKey, describe(key))
+			continue
+		default:
+			s, isStr := key.(string)
+			if !isStr {
+				p.add(ip+".key", RuleDictKey, describe(key))
+				var scalar bool
+				if s, scalar = scalarText(key); !scalar {
+					continue
+				}
+			}
+			it.Key = s
+		}
+		if label, ok := p.member(m, ip, "value"); !ok {
+			p.add(ip+".value", RuleDictLabel, missing)
+		} else if s, isStr := label.(string); isStr {
+			it.Value = s
+		} else {
+			p.add(ip+".value", RuleDictLabel, describe(label))
+			it.Value, _ = scalarText(label)
+		}
+		if seen[it.Key] {
+			// The first item wins in Text, so the later one is the fault.
+			p.add(ip+".key", RuleDictUnique, strconv.Quote(it.Key))
+			continue
+		}
+		seen[it.Key] = true
+		out = append(out, it)
+	}
+	return out
+}
+
+// joinSplitDictionaries repairs the seed's own example (H5.3), where the
+// dictionary of "付费方式" sits in a value of its own ({"valueNo": "2",
+// "dictItems": […]}) and the type-5 value that needs it follows without one.
+// A fragment holding nothing but a dictionary lends it, with its valueNo, to
+// the nearest type-5 value in the same object that lacks one — the next
+// such value first, else the previous — so the agent sees the label and not
+// the bare key. The violations on both halves are still reported.
+func joinSplitDictionaries(ds []*draft) {
+	needs := func(d *draft) bool {
+		return d != nil && !d.fragment && !d.joined && d.v.Type == TypeDict && !d.hasDict && !d.dictBadShape
+	}
+	for i, f := range ds {
+		if f == nil || !f.fragment || f.joined {
+			continue
+		}
+		target := -1
+		for j := i + 1; j < len(ds) && target < 0; j++ {
+			if needs(ds[j]) {
+				target = j
+			}
+		}
+		for j := i - 1; j >= 0 && target < 0; j-- {
+			if needs(ds[j]) {
+				target = j
+			}
+		}
+		if target < 0 {
+			continue
+		}
+		t := ds[target]
+		t.v.DictItems = f.v.DictItems
+		if t.v.ValueNo == "" {
+			t.v.ValueNo = f.v.ValueNo
+		}
+		t.joined, t.joinedFrom = true, f.path
+		f.joined = true // consumed: never rendered on its own
+	}
+}
+
+// checkDict runs the type-5 rules once dictionaries are where they belong.
+func (d *draft) checkDict(p *parser) {
+	if d == nil || d.v.Type != TypeDict || d.fragment {
+		return
+	}
+	if !d.hasDict && !d.dictBadShape {
+		got := missing
+		if d.joinedFrom != "" {
+			got = "missing; the dictItems of " + d.joinedFrom + " were used"
+		}
+		p.add(d.path+".dictItems", RuleDictNeeded, got)
+	}
+	if d.hasValue && d.scalar && !d.empty && len(d.v.DictItems) > 0 {
+		for _, it := range d.v.DictItems {
+			if it.Key == d.v.Display {
+				return
+			}
+		}
+		p.add(d.path+".value", RuleDictValue, strconv.Quote(d.v.Display))
+	}
+}
+
+// renderable: a value is shown when it has a name or a value; a fragment
+// whose dictionary found no owner, or an empty object, shows nothing.
+func (d *draft) renderable() bool {
+	if d.fragment {
+		return false
+	}
+	return d.hasName || d.hasValue
+}
+
+var (
+	decimalRe = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
+	timeRe    = regexp.MustCompile(`^\d{2}:\d{2}(:\d{2})?$`)
+	stampRe   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`)
+	dateRe    = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
+
+// checkFormat applies the type's format to a non-empty scalar value. An
+// empty value is "no data", which every type allows.
+func (p *parser) checkFormat(path string, raw any, v *ParsedValue) {
+	switch v.Type {
+	case TypeNumber:
+		switch x := raw.(type) {
+		case json.Number:
+		case string:
+			if !decimalRe.MatchString(strings.TrimSpace(x)) {
+				p.add(path, RuleNumber, describe(raw))
+			}
+		default:
+			p.add(path, RuleNumber, describe(raw))
+		}
+	case TypeDate:
+		s, isStr := raw.(string)
+		if !isStr || !validDate(s) {
+			p.add(path, RuleDate, describe(raw))
+		}
+	case TypeTime:
+		s, isStr := raw.(string)
+		if !isStr || !validTime(s) {
+			p.add(path, RuleTime, describe(raw))
+		}
+	}
+}
+
+func validDate(s string) bool {
+	if !dateRe.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, s) // rejects 2024-02-30
+	return err == nil
+}
+
+func validTime(s string) bool {
+	switch {
+	case timeRe.MatchString(s):
+		layout := "15:04"
+		if len(s) == 8 {
+			layout = time.TimeOnly
+		}
+		_, err := time.Parse(layout, s)
+		return err == nil
+	case stampRe.MatchString(s):
+		_, err := time.Parse(time.DateTime, s)
+		return err == nil
+	}
+	return false
+}
+
+// readType returns the type and whether it was sent exactly as the contract
+// wants. A number (1) or a padded string (" 1") is understood but inexact;
+// anything else gives 0 (the caller falls back to TypeString).
+func readType(raw any) (ValueType, bool) {
+	var s string
+	exact := false
+	switch x := raw.(type) {
+	case string:
+		s = strings.TrimSpace(x)
+		exact = s == x
+	case json.Number:
+		s = x.String()
+	default:
+		return 0, false
+	}
+	if len(s) == 1 && s[0] >= '1' && s[0] <= '5' {
+		return ValueType(s[0] - '0'), exact
+	}
+	return 0, false
+}
+
+func readLength(raw any) (int, bool) {
+	var s string
+	exact := false
+	switch x := raw.(type) {
+	case string:
+		s, exact = x, true
+	case json.Number:
+		s = x.String()
+	default:
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, exact && n <= maxLength && strings.TrimSpace(s) == s
+}
+
+func readBool(raw any) (bool, bool) {
+	switch x := raw.(type) {
+	case bool:
+		return x, true
+	case string:
+		return strings.EqualFold(strings.TrimSpace(x), "true") || strings.TrimSpace(x) == "1", false
+	case json.Number:
+		return x.String() == "1", false
+	}
+	return false, false
+}
+
+func readMask(raw any) (MaskStyle, bool) {
+	switch x := raw.(type) {
+	case string:
+		switch x {
+		case "":
+			return MaskNone, true // the seed: "空或不传正常展示"
+		case "1", "2":
+			return MaskStyle(x[0] - '0'), true
+		}
+		if t := strings.TrimSpace(x); t == "1" || t == "2" {
+			return MaskStyle(t[0] - '0'), false
+		}
+	case json.Number:
+		if s := x.String(); s == "1" || s == "2" {
+			return MaskStyle(s[0] - '0'), false
+		}
+	}
+	return MaskNone, false
+}
+
+// sortByValueNo orders values by numeric valueNo when every value has one
+// and all are numbers; otherwise the reply's order stands. The sort is
+// stable, so equal numbers keep the reply's order.
+func sortByValueNo(vs []ParsedValue) {
+	keys := make([]float64, len(vs))
+	for i, v := range vs {
+		s := strings.TrimSpace(v.ValueNo)
+		if !decimalRe.MatchString(s) {
+			return
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return
+		}
+		keys[i] = f
+	}
+	idx := make([]int, len(vs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	sorted := make([]ParsedValue, len(vs))
+	for i, j := range idx {
+		sorted[i] = vs[j]
+	}
+	copy(vs, sorted)
+}
+
+// scalarText renders a decoded JSON scalar as text; ok is false for arrays
+// and objects, which have no text.
+func scalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return x, true
+	case json.Number:
+		return plainNumber(x.String()), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// maxExpand bounds how far plainNumber shifts the decimal point: 1e999999
+// would otherwise become a megabyte of zeros.
+const maxExpand = 400
+
+// plainNumber writes a JSON number literal without an exponent, exactly:
+// the digits are moved, never passed through float64, so 12345678901234567890
+// and 1.10 keep every digit.
+func plainNumber(lit string) string {
+	e := strings.IndexAny(lit, "eE")
+	if e < 0 {
+		return lit
+	}
+	mant, expStr := lit[:e], lit[e+1:]
+	exp, err := strconv.Atoi(expStr)
+	if err != nil || exp > maxExpand || exp < -maxExpand {
+		return lit
+	}
+	sign := ""
+	if strings.HasPrefix(mant, "-") {
+		sign, mant = "-", mant[1:]
+	}
+	intPart, fracPart, _ := strings.Cut(mant, ".")
+	digits := intPart + fracPart
+	point := len(intPart) + exp
+	var s string
+	switch {
+	case point <= 0:
+		s = "0." + strings.Repeat("0", -point) + digits
+	case point >= len(digits):
+		s = digits + strings.Repeat("0", point-len(digits))
+	default:
+		s = digits[:point] + "." + digits[point:]
+	}
+	ip, fp, hasFrac := strings.Cut(s, ".")
+	ip = strings.TrimLeft(ip, "0")
+	if ip == "" {
+		ip = "0"
+	}
+	if hasFrac {
+		fp = strings.TrimRight(fp, "0")
+	}
+	s = ip
+	if fp != "" {
+		s += "." + fp
+	}
+	if s == "0" {
+		sign = "" // -0e5 is zero
+	}
+	return sign + s
+}
+
+// describe renders what was received for a Violation's Got: scalars as JSON
+// literals (long strings cut), containers by kind and size.
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		const max = 60
+		if utf8.RuneCountInString(x) > max {
+			r := []rune(x)
+			return strconv.Quote(string(r[:max])) + "…"
+		}
+		return strconv.Quote(x)
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		return fmt.Sprintf("array (%d items)", len(x))
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case map[string]any:
+		return "object"
+	}
+	return "value"
+}
