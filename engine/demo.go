@@ -52,12 +52,14 @@ func (e *Engine) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 			username string
 			display  string
 			perms    []string
+			workNo   string
 		}{
-			{accounts.RoleOperator, DemoOperator, "运营管理员 Operator", nil},
-			{accounts.RoleAdmin, DemoAdmin, "管理员 Admin", []string{string(accounts.PermReveal)}},
-			{accounts.RoleAgent, DemoAgent, "座席 Agent", nil},
+			{accounts.RoleOperator, DemoOperator, "运营管理员 Operator", nil, ""},
+			{accounts.RoleAdmin, DemoAdmin, "管理员 Admin", []string{string(accounts.PermReveal)}, "1000"},
+			{accounts.RoleAgent, DemoAgent, "座席 Agent", nil, "1001"},
 		} {
-			in := accounts.NewUser{Username: u.username, DisplayName: u.display, Role: u.role, Permissions: u.perms, Password: randomPassword()}
+			in := accounts.NewUser{Username: u.username, DisplayName: u.display, Role: u.role, Permissions: u.perms,
+				Password: randomPassword(), WorkNo: u.workNo}
 			if u.role != accounts.RoleOperator {
 				in.TenantID = &tenant.ID
 			}

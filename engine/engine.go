@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
@@ -29,6 +31,17 @@ type Engine struct {
 	Pages     *pages.Service
 	Pops      *pops.Service
 	Nonces    *pops.Nonces
+	Calls     *calls.Service
+	// Hub delivers call notices to this instance's workspaces; Start runs it.
+	Hub *calls.Hub
+	// Webhooks posts to tenants' endpoints (outbound calls) through the
+	// address-guarded client; nil disables forwarding.
+	Webhooks WebhookPoster
+}
+
+// WebhookPoster posts a JSON body to a tenant-configured https endpoint.
+type WebhookPoster interface {
+	PostJSON(ctx context.Context, url string, body any) error
 }
 
 // New wires the services on db.
@@ -56,8 +69,14 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	}
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
+	e.Calls = calls.New(db)
+	e.Hub = calls.NewHub(db.DB, slog.Default())
 	return e, nil
 }
+
+// Start runs the engine's background work (the call-notice listener) until
+// ctx ends.
+func (e *Engine) Start(ctx context.Context) { go e.Hub.Run(ctx) }
 
 // Ready checks that the database answers, for /readyz.
 func (e *Engine) Ready(ctx context.Context) error {

@@ -63,6 +63,7 @@ func Fingerprint() string {
 		// The files are compiled in; failing to read them is a build bug.
 		panic(fmt.Sprintf("migrations: read embedded files: %v", err))
 	}
+	riverFingerprint(h)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -122,7 +123,10 @@ func Up(ctx context.Context, db *bun.DB) ([]string, error) {
 		for _, mig := range group.Migrations {
 			applied = append(applied, mig.Name+"_"+mig.Comment)
 		}
-		return nil
+		// The job queue's own schema, after ours (see river.go); its
+		// versions are not listed in applied.
+		_, err = riverUp(ctx, db)
+		return err
 	})
 	return applied, err
 }
@@ -131,6 +135,11 @@ func Up(ctx context.Context, db *bun.DB) ([]string, error) {
 func Down(ctx context.Context, db *bun.DB) ([]string, error) {
 	var rolled []string
 	err := withLock(ctx, db, func(m *migrate.Migrator) error {
+		river, err := riverDownIfLast(ctx, db, m)
+		if err != nil {
+			return err
+		}
+		rolled = append(rolled, river...)
 		group, err := m.Rollback(ctx)
 		if err != nil {
 			return fmt.Errorf("migrations: down: %w", err)

@@ -40,7 +40,7 @@ func TestUpDownUp(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, testkit.EmptyDatabase(t))
 	tables := []string{"tenants", "users", "sessions", "login_failures", "api_keys", "system_params", "url_whitelist", "audit_log", "install_state",
-		"tenant_keys", "base_tables", "base_fields", "base_records", "pages", "page_versions", "pop_configs", "pop_settings", "pop_nonces"}
+		"tenant_keys", "base_tables", "base_fields", "base_records", "pages", "page_versions", "pop_configs", "pop_settings", "pop_nonces", "call_events", "verify_results"}
 
 	applied, err := migrations.Up(ctx, db)
 	if err != nil || len(applied) == 0 {

@@ -49,6 +49,9 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// Test servers use throwaway self-signed certificates (https is
+		// required for external pop pages and partitioned cookies).
+		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)

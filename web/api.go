@@ -47,6 +47,7 @@ func (s *Server) mountAPI(app *fiber.App, group fiber.Router) {
 	s.registerTablesAPI(api)
 	s.registerPagesAPI(api)
 	s.registerPopsAPI(api)
+	s.registerCallsAPI(api)
 }
 
 // require checks the caller holds one of the roles (and, for tenant roles,

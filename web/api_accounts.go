@@ -28,10 +28,15 @@ type UserBody struct {
 	Role        accounts.Role `json:"role" enum:"operator,admin,agent"`
 	Permissions []string      `json:"permissions"`
 	Disabled    bool          `json:"disabled"`
+	WorkNo      string        `json:"workNo,omitempty" doc:"The agent's work number (工号) on the telephony side"`
 }
 
 func userBody(u *accounts.User) UserBody {
-	return UserBody{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Permissions: u.Permissions, Disabled: u.Disabled}
+	b := UserBody{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Permissions: u.Permissions, Disabled: u.Disabled}
+	if u.WorkNo != nil {
+		b.WorkNo = *u.WorkNo
+	}
+	return b
 }
 
 // UserOutput wraps one user.
@@ -52,6 +57,7 @@ type CreateUserInput struct {
 		Role        string   `json:"role" enum:"admin,agent"`
 		Permissions []string `json:"permissions,omitempty" doc:"Extra rights, e.g. reveal"`
 		Password    string   `json:"password" minLength:"8"`
+		WorkNo      string   `json:"workNo,omitempty" doc:"Work number (工号) that call events name the agent by"`
 	}
 }
 
@@ -62,6 +68,7 @@ type UpdateUserInput struct {
 		DisplayName *string  `json:"displayName,omitempty" maxLength:"128"`
 		Permissions []string `json:"permissions,omitempty"`
 		Disabled    *bool    `json:"disabled,omitempty"`
+		WorkNo      *string  `json:"workNo,omitempty" doc:"Empty string clears it"`
 	}
 }
 
@@ -133,7 +140,7 @@ func (s *Server) registerAccountsAPI(api huma.API) {
 			tid := op.p.TenantID()
 			u, err := s.eng.Accounts.CreateUser(ctx, accounts.NewUser{
 				TenantID: &tid, Username: in.Body.Username, DisplayName: in.Body.DisplayName,
-				Role: accounts.Role(in.Body.Role), Permissions: in.Body.Permissions, Password: in.Body.Password,
+				Role: accounts.Role(in.Body.Role), Permissions: in.Body.Permissions, Password: in.Body.Password, WorkNo: in.Body.WorkNo,
 			})
 			if err != nil {
 				return nil, op.fail(err)
@@ -161,7 +168,7 @@ func (s *Server) registerAccountsAPI(api huma.API) {
 				return nil, err
 			}
 			u, err := s.eng.Accounts.UpdateUser(ctx, op.p.TenantID(), in.ID, accounts.UserUpdate{
-				DisplayName: in.Body.DisplayName, Permissions: in.Body.Permissions, Disabled: in.Body.Disabled,
+				DisplayName: in.Body.DisplayName, Permissions: in.Body.Permissions, Disabled: in.Body.Disabled, WorkNo: in.Body.WorkNo,
 			})
 			if err != nil {
 				return nil, op.fail(err)

@@ -62,6 +62,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	eng.Start(ctx)
 	return &env{t: t, app: srv.App(), server: srv, eng: eng}
 }
 

@@ -125,7 +125,12 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if sent == "" {
 		sent = c.FormValue(csrfField)
 	}
-	if c.Request().Header.Cookie(cookieCSRF) == nil || !hmac.Equal([]byte(sent), []byte(token)) {
+	valid := c.Request().Header.Cookie(cookieCSRF) != nil && hmac.Equal([]byte(sent), []byte(token))
+	if pop := c.Cookies(cookiePopCSRF); !valid && pop != "" {
+		// Inside a platform's iframe only the partitioned cookie arrives.
+		valid = hmac.Equal([]byte(sent), []byte(s.csrfToken(pop)))
+	}
+	if !valid {
 		return apperr.New(apperr.Forbidden, "error.csrf")
 	}
 	return c.Next()
@@ -176,6 +181,15 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			c.ClearCookie(cookieSession)
 		default:
 			return err
+		}
+	} else if token := c.Cookies(cookiePopSession); token != "" && strings.HasPrefix(c.Path(), "/workspace") {
+		// The workspace embedded in a platform's desk: the agent signed in
+		// through the pop sign-in, whose cookie works in iframes.
+		if u, err := s.eng.Accounts.SessionUser(ctx, token); err == nil {
+			c.Locals(keyPrincipal, &accounts.Principal{User: u})
+			if pop := c.Cookies(cookiePopCSRF); pop != "" {
+				c.Locals(keyCSRF, s.csrfToken(pop))
+			}
 		}
 	}
 	return c.Next()

@@ -146,9 +146,15 @@ func (s *Server) SignPopLink(tenantID int64, slug string, pageID int64, call url
 
 // SignPopLinkAt signs as of the given time (links for later, and tests).
 func (s *Server) SignPopLinkAt(tenantID int64, slug string, pageID int64, call url.Values, at time.Time) string {
+	return s.cfg.BaseURL + s.signPopPath(tenantID, slug, pageID, call, at)
+}
+
+// signPopPath is the signed link without the scheme and host, for pages of
+// our own origin (the workspace).
+func (s *Server) signPopPath(tenantID int64, slug string, pageID int64, call url.Values, at time.Time) string {
 	path := fmt.Sprintf("/pop/%s/%d", slug, pageID)
 	signed := dialect.Sign(s.popLinkKey(tenantID), path, call, at)
-	return s.cfg.BaseURL + path + "?" + signed.Encode()
+	return path + "?" + signed.Encode()
 }
 
 // toPageCall turns a dialect's call into the renderer's.
@@ -312,7 +318,7 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 	}
 	setPopCookie(c, cookiePopSession, token, "/pop/", int(popSessionTTL.Seconds()))
 	next := safeNext(c.FormValue("next"))
-	if !strings.HasPrefix(next, "/pop/"+t.Slug+"/") {
+	if !strings.HasPrefix(next, "/pop/"+t.Slug+"/") && next != "/workspace" {
 		next = "/pop/" + t.Slug + "/login?signed_in=1"
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)

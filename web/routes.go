@@ -48,6 +48,8 @@ func (s *Server) routes(app *fiber.App) {
 	admin.Post("/data/:id/records/:rid/delete", s.deleteRecordForm)
 	admin.Post("/data/:id/records/:rid/reveal", s.revealValue)
 	admin.Get("/audit", s.auditPage)
+	admin.Get("/simulator", s.simulatorPage)
+	admin.Post("/simulator", s.simulate)
 	admin.Get("/pages", s.pagesPage)
 	admin.Post("/pages", s.createPage)
 	admin.Get("/pages/:id", s.pageBuilder)
@@ -86,5 +88,13 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/pop/:tenant/:page", s.popEntry)
 	app.Post("/pop/:tenant/:page", s.popEntry)
 
-	app.Get("/workspace", s.requireUser(accounts.RoleAgent, accounts.RoleAdmin), s.workspace)
+	// The agent workspace and the JS SDK for pages inside it.
+	agent := s.requireUser(accounts.RoleAgent, accounts.RoleAdmin)
+	app.Get("/workspace", agent, s.workspace)
+	app.Get("/workspace/state", agent, s.workspaceState)
+	app.Get("/workspace/stream", agent, s.workspaceStream)
+	app.Post("/workspace/outbound", agent, s.workspaceOutbound)
+	app.Get("/sdk/screenpop.js", s.sdkFile("sdk/screenpop.js", "application/javascript; charset=utf-8"))
+	app.Get("/sdk/demo.html", s.sdkFile("sdk/demo.html", "text/html; charset=utf-8"))
+	app.Get("/sdk/demo.js", s.sdkFile("sdk/demo.js", "application/javascript; charset=utf-8"))
 }

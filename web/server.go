@@ -79,6 +79,12 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 	tmpl.AddFunc("dialOut", dialOutFor)
 	tmpl.AddFunc("join", strings.Join)
 	tmpl.AddFunc("hasPrefix", strings.HasPrefix)
+	tmpl.AddFunc("deref2", func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	})
 	tmpl.AddFunc("list", func(items ...string) []string { return items })
 	if err := tmpl.Load(); err != nil {
 		return nil, err
@@ -90,7 +96,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		ErrorHandler:          s.handleError,
 		BodyLimit:             (settings.MaxImportFileSizeMB + 2) << 20,
 		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
+		WriteTimeout:          0, // the workspace streams events for hours; idle peers are cut by IdleTimeout
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		// Behind a proxy the operator sets X-Forwarded-For; we do not trust it

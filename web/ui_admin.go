@@ -59,14 +59,14 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	}
 	u, err := s.eng.Accounts.CreateUser(c.UserContext(), accounts.NewUser{
 		TenantID: &tenantID, Username: c.FormValue("username"), DisplayName: c.FormValue("displayName"),
-		Role: role, Permissions: perms, Password: c.FormValue("password"),
+		Role: role, Permissions: perms, Password: c.FormValue("password"), WorkNo: c.FormValue("workNo"),
 	})
 	if err != nil {
 		v, verr := s.settingsView(c)
 		if verr != nil {
 			return verr
 		}
-		v.Form = formValues(c, "username", "displayName", "role", "reveal")
+		v.Form = formValues(c, "username", "displayName", "role", "reveal", "workNo")
 		return s.renderForm(c, prefixFields(err, "user."), "admin/settings", v)
 	}
 	return c.Redirect("/admin/settings?flash=created&who="+url.QueryEscape(u.Username), fiber.StatusSeeOther)

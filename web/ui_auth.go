@@ -97,10 +97,6 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-func (s *Server) workspace(c *fiber.Ctx) error {
-	return c.Render("workspace", s.view(c, "workspace", i18n.T(langOf(c), "workspace.title"), nil), "layouts/shell")
-}
-
 // placeholder renders a section whose feature has not landed yet.
 func (s *Server) placeholder(active, titleKey string) fiber.Handler {
 	return func(c *fiber.Ctx) error {

@@ -64,6 +64,7 @@ func (s *Server) popsView(c *fiber.Ctx, media string) (view, *popsData, error) {
 	v.Form["cidrs"] = strings.Join(settings.SourceCIDRs, "\n")
 	v.Form["sobotSysNum"] = settings.SobotSysNum
 	v.Form["sobotPage"] = settings.SobotPage
+	v.Form["outboundWebhook"] = settings.OutboundWebhook
 	return v, d, nil
 }
 
@@ -233,10 +234,11 @@ func (s *Server) popAction(c *fiber.Ctx) error {
 
 func (s *Server) savePopSettings(c *fiber.Ctx) error {
 	in := pops.SettingsInput{
-		FrameOrigins: strings.Split(c.FormValue("origins"), "\n"),
-		SourceCIDRs:  strings.Split(c.FormValue("cidrs"), "\n"),
-		SobotSysNum:  c.FormValue("sobotSysNum"),
-		SobotPage:    c.FormValue("sobotPage"),
+		FrameOrigins:    strings.Split(c.FormValue("origins"), "\n"),
+		SourceCIDRs:     strings.Split(c.FormValue("cidrs"), "\n"),
+		SobotSysNum:     c.FormValue("sobotSysNum"),
+		SobotPage:       c.FormValue("sobotPage"),
+		OutboundWebhook: c.FormValue("outboundWebhook"),
 	}
 	if secret := c.FormValue("sobotSecret"); secret != "" {
 		in.SobotSecret = &secret
@@ -252,6 +254,7 @@ func (s *Server) savePopSettings(c *fiber.Ctx) error {
 		}
 		v.Form["origins"], v.Form["cidrs"] = c.FormValue("origins"), c.FormValue("cidrs")
 		v.Form["sobotSysNum"], v.Form["sobotPage"] = c.FormValue("sobotSysNum"), c.FormValue("sobotPage")
+		v.Form["outboundWebhook"] = c.FormValue("outboundWebhook")
 		return s.renderForm(c, err, "admin/pops", v)
 	}
 	return c.Redirect("/admin/pops?flash=saved#platforms", fiber.StatusSeeOther)

@@ -47,6 +47,7 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 		return err
 	}
 	app := srv.App()
+	rt.eng.Start(ctx)
 
 	var logins string
 	if c.cfg.Demo {

@@ -31,6 +31,7 @@ type User struct {
 	DisplayName  string    `bun:",notnull" json:"displayName"`
 	Role         Role      `bun:",notnull" json:"role"`
 	Permissions  []string  `bun:",array,notnull" json:"permissions"`
+	WorkNo       *string   `bun:"work_no" json:"workNo,omitempty"`
 	PasswordHash string    `bun:",notnull" json:"-"`
 	Disabled     bool      `bun:",notnull" json:"disabled"`
 	CreatedAt    time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
@@ -49,7 +50,12 @@ type NewUser struct {
 	Role        Role
 	Permissions []string
 	Password    string
+	// WorkNo is the agent's work number (工号) on the telephony side; call
+	// events name agents by it. Optional.
+	WorkNo string
 }
+
+var workNoPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 func (n *NewUser) validate() error {
 	n.Username = strings.TrimSpace(n.Username)
@@ -74,7 +80,28 @@ func (n *NewUser) validate() error {
 	if utf8.RuneCountInString(n.Password) < MinPasswordLength {
 		v.Add("password", "field.password_short", MinPasswordLength)
 	}
+	n.WorkNo = strings.TrimSpace(n.WorkNo)
+	if n.WorkNo != "" && !workNoPattern.MatchString(n.WorkNo) {
+		v.Add("workNo", "field.work_no")
+	}
 	return v.Err()
+}
+
+func workNoPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func uniqueUserError(err error) error {
+	field, key := "username", "user.username_taken"
+	if strings.Contains(err.Error(), "work_no") {
+		field, key = "workNo", "user.work_no_taken"
+	}
+	e := apperr.Field(field, key)
+	e.Code = apperr.Conflict
+	return e
 }
 
 // CreateUser adds a user with a hashed password.
@@ -92,13 +119,11 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	}
 	u := &User{
 		TenantID: in.TenantID, Username: in.Username, DisplayName: in.DisplayName,
-		Role: in.Role, Permissions: perms, PasswordHash: string(hash),
+		Role: in.Role, Permissions: perms, PasswordHash: string(hash), WorkNo: workNoPtr(in.WorkNo),
 	}
 	if _, err := s.db.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {
 		if database.IsUniqueViolation(err) {
-			e := apperr.Field("username", "user.username_taken")
-			e.Code = apperr.Conflict
-			return nil, e
+			return nil, uniqueUserError(err)
 		}
 		return nil, fmt.Errorf("create user: %w", err)
 	}
@@ -134,6 +159,7 @@ type UserUpdate struct {
 	DisplayName *string
 	Permissions []string // nil: unchanged
 	Disabled    *bool
+	WorkNo      *string // "" clears it
 }
 
 // UpdateUser changes a user of the tenant.
@@ -160,11 +186,21 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id int64, up UserUpd
 	if up.Disabled != nil {
 		u.Disabled = *up.Disabled
 	}
+	if up.WorkNo != nil {
+		w := strings.TrimSpace(*up.WorkNo)
+		if w != "" && !workNoPattern.MatchString(w) {
+			v.Add("workNo", "field.work_no")
+		}
+		u.WorkNo = workNoPtr(w)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	_, err = s.db.NewUpdate().Model(u).Column("display_name", "permissions", "disabled").
+	_, err = s.db.NewUpdate().Model(u).Column("display_name", "permissions", "disabled", "work_no").
 		Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+	if database.IsUniqueViolation(err) {
+		return nil, uniqueUserError(err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -198,4 +234,14 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	}
 	_, err = s.db.NewDelete().Model((*session)(nil)).Where("user_id = ?", id).Exec(ctx)
 	return err
+}
+
+// UserByWorkNo finds the tenant's user with a work number.
+func (s *Service) UserByWorkNo(ctx context.Context, tenantID int64, workNo string) (*User, error) {
+	u := new(User)
+	err := s.db.NewSelect().Model(u).Where("tenant_id = ? AND work_no = ?", tenantID, workNo).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundf("user.not_found")
+	}
+	return u, err
 }

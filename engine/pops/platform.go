@@ -21,13 +21,15 @@ import (
 type PlatformSettings struct {
 	bun.BaseModel `bun:"table:pop_settings,alias:ps"`
 
-	TenantID     int64     `bun:",pk" json:"-"`
-	FrameOrigins []string  `bun:",array,notnull" json:"frameOrigins"`
-	SourceCIDRs  []string  `bun:"source_cidrs,array,notnull" json:"sourceCidrs"`
-	SobotSysNum  string    `bun:",notnull" json:"sobotSysNum"`
-	SobotSecret  []byte    `json:"-"`
-	SobotPage    string    `bun:",notnull" json:"sobotPage"`
-	UpdatedAt    time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+	TenantID     int64    `bun:",pk" json:"-"`
+	FrameOrigins []string `bun:",array,notnull" json:"frameOrigins"`
+	SourceCIDRs  []string `bun:"source_cidrs,array,notnull" json:"sourceCidrs"`
+	SobotSysNum  string   `bun:",notnull" json:"sobotSysNum"`
+	SobotSecret  []byte   `json:"-"`
+	SobotPage    string   `bun:",notnull" json:"sobotPage"`
+	// OutboundWebhook receives the agents' dial-out requests.
+	OutboundWebhook string    `bun:",notnull" json:"outboundWebhook"`
+	UpdatedAt       time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
 
 	// SobotSecretSet says a secret is stored; the secret itself never leaves.
 	SobotSecretSet bool `bun:"-" json:"sobotSecretSet"`
@@ -41,6 +43,9 @@ type SettingsInput struct {
 	SobotSysNum  string   `json:"sobotSysNum,omitempty"`
 	SobotSecret  *string  `json:"sobotSecret,omitempty" doc:"Write-only; omit to keep the stored secret"`
 	SobotPage    string   `json:"sobotPage,omitempty" doc:"Sobot pages the URL is used on: empty (auto), chat, contact or wecom"`
+	// OutboundWebhook is an https URL that receives dial-out requests as
+	// JSON {workNo, calledNum, mediaType}; empty turns forwarding off.
+	OutboundWebhook string `json:"outboundWebhook,omitempty"`
 }
 
 func secretAD(tenantID int64) []byte {
@@ -130,6 +135,12 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 		ps.SourceCIDRs = append(ps.SourceCIDRs, p.Masked().String())
 	}
 	ps.SobotSysNum = strings.TrimSpace(in.SobotSysNum)
+	ps.OutboundWebhook = strings.TrimSpace(in.OutboundWebhook)
+	if ps.OutboundWebhook != "" {
+		if u, err := url.Parse(ps.OutboundWebhook); err != nil || u.Scheme != "https" || u.Host == "" {
+			v.Add("outboundWebhook", "call.webhook")
+		}
+	}
 	switch in.SobotPage {
 	case string(dialect.SobotPageAuto), string(dialect.SobotPageChat), string(dialect.SobotPageContact), string(dialect.SobotPageWeCom):
 		ps.SobotPage = in.SobotPage
@@ -149,7 +160,7 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 	_, err = s.db.NewInsert().Model(ps).On("CONFLICT (tenant_id) DO UPDATE").
 		Set("frame_origins = EXCLUDED.frame_origins, source_cidrs = EXCLUDED.source_cidrs").
 		Set("sobot_sys_num = EXCLUDED.sobot_sys_num, sobot_secret = EXCLUDED.sobot_secret").
-		Set("sobot_page = EXCLUDED.sobot_page, updated_at = now()").Exec(ctx)
+		Set("sobot_page = EXCLUDED.sobot_page, outbound_webhook = EXCLUDED.outbound_webhook, updated_at = now()").Exec(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,8 @@
   // tenant's; never "*", so a number never goes to a stranger.
   function hostOrigin() {
     var anc = window.location.ancestorOrigins;
-    if (anc && anc.length && origins.indexOf(anc[0]) >= 0) { return anc[0]; }
+    // Our own workspace frames our pages too.
+    if (anc && anc.length && (origins.indexOf(anc[0]) >= 0 || anc[0] === window.location.origin)) { return anc[0]; }
     return origins.length === 1 ? origins[0] : null;
   }
 

@@ -1,0 +1,207 @@
+// screenpop agent workspace: the tenant's pops as tabs, opened or refreshed
+// by the call events that arrive on the Server-Sent Events stream.
+(function () {
+  "use strict";
+  var T = JSON.parse(document.getElementById("ws-texts").textContent);
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var statusEl = document.getElementById("ws-status");
+  var callEl = document.getElementById("ws-call");
+  var outEl = document.getElementById("ws-outbound");
+  var mediaNav = document.getElementById("ws-media");
+  var panesEl = document.getElementById("ws-panes");
+  var hiddenEl = document.getElementById("ws-hidden");
+  var pops = {};       // id → pop
+  var frames = {};     // id → iframe
+  var sdkReady = {};   // id → true once the page's SDK said hello
+  var pending = {};    // id → events waiting for the SDK
+  var verify = {};     // verifyTypeCode → result, for the current call
+  var currentMedia = "audio";
+  var lastEvent = null;
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  function maskNumber(n) {
+    n = String(n || "");
+    return n.length >= 11 ? n.slice(0, 3) + "*".repeat(n.length - 7) + n.slice(-4) : n;
+  }
+
+  // --- layout ---------------------------------------------------------------
+  function build(list) {
+    ["audio", "multimedia"].forEach(function (media) {
+      var a = el("a", { href: "#", "data-media": media }, T["pops.media." + media]);
+      a.addEventListener("click", function (ev) { ev.preventDefault(); showMedia(media); });
+      mediaNav.appendChild(a);
+      var pane = el("div", { "class": "ws-pane", "data-media": media });
+      var tabs = el("nav", { "class": "ws-poptabs" });
+      var area = el("div", { "class": "ws-frames" });
+      pane.appendChild(tabs);
+      pane.appendChild(area);
+      var mine = list.filter(function (p) { return p.media === media; });
+      if (!mine.length) { area.appendChild(el("p", { "class": "empty" }, T["workspace.no_pops"])); }
+      mine.forEach(function (p) {
+        pops[p.id] = p;
+        if (p.openMode !== "embed") { return; }
+        var b = el("button", { type: "button", "data-pop": String(p.id), "data-testid": "poptab-" + p.name }, p.name);
+        b.addEventListener("click", function () { showPop(p); });
+        tabs.appendChild(b);
+      });
+      panesEl.appendChild(pane);
+    });
+    showMedia("audio");
+  }
+  function showMedia(media) {
+    currentMedia = media;
+    mediaNav.querySelectorAll("a").forEach(function (a) {
+      if (a.getAttribute("data-media") === media) { a.setAttribute("aria-current", "page"); } else { a.removeAttribute("aria-current"); }
+    });
+    panesEl.querySelectorAll(".ws-pane").forEach(function (p) { p.hidden = p.getAttribute("data-media") !== media; });
+  }
+  function showPop(p) {
+    showMedia(p.media);
+    var pane = panesEl.querySelector('.ws-pane[data-media="' + p.media + '"]');
+    pane.querySelectorAll(".ws-poptabs button").forEach(function (b) {
+      b.setAttribute("aria-selected", b.getAttribute("data-pop") === String(p.id) ? "true" : "false");
+    });
+    pane.querySelectorAll(".ws-frames iframe").forEach(function (f) { f.hidden = f !== frames[p.id]; });
+  }
+  function frameFor(p) {
+    if (frames[p.id]) { return frames[p.id]; }
+    var f = el("iframe", { name: "sp-pop-" + p.id, title: p.name, "data-testid": "frame-" + p.name, referrerpolicy: "no-referrer" });
+    if (p.openMode === "hidden") {
+      hiddenEl.appendChild(f);
+    } else {
+      f.hidden = true; // shown when its tab is chosen
+      panesEl.querySelector('.ws-pane[data-media="' + p.media + '"] .ws-frames').appendChild(f);
+    }
+    frames[p.id] = f;
+    return f;
+  }
+
+  // --- opening a pop ---------------------------------------------------------
+  function postInto(target, url, form) {
+    var f = el("form", { method: "post", action: url, target: target });
+    Object.keys(form || {}).forEach(function (k) { f.appendChild(el("input", { type: "hidden", name: k, value: form[k] })); });
+    document.body.appendChild(f);
+    f.submit();
+    f.remove();
+  }
+  function open(p, reveal) {
+    pops[p.id] = p;
+    if (p.openMode === "standalone") {
+      var name = "sp-pop-" + p.id;
+      if (p.kind === "post") { window.open("about:blank", name); postInto(name, p.url, p.form); } else { window.open(p.url, name); }
+      return;
+    }
+    var f = frameFor(p);
+    if (p.kind === "webapi") {
+      if (!f.getAttribute("src")) { f.src = p.url; }
+    } else if (p.kind === "post") {
+      postInto(f.name, p.url, p.form);
+    } else {
+      f.src = p.url;
+    }
+    if (reveal && p.openMode === "embed") { showPop(p); }
+  }
+
+  // --- the Web API pages (JS SDK) ---------------------------------------------
+  function toSDK(p, message) {
+    var f = frames[p.id];
+    if (!f || !f.contentWindow || !p.origin) { return; }
+    if (!sdkReady[p.id]) { (pending[p.id] = pending[p.id] || []).push(message); return; }
+    f.contentWindow.postMessage(message, p.origin);
+  }
+  function popByWindow(win) {
+    var found = null;
+    Object.keys(frames).forEach(function (id) { if (frames[id].contentWindow === win) { found = pops[id]; } });
+    return found;
+  }
+
+  // --- events -----------------------------------------------------------------
+  function handle(msg, replay) {
+    if (msg.type === "call") {
+      lastEvent = msg;
+      verify = {};
+      var d = msg.eventData || {};
+      callEl.textContent = T["workspace.call"] + " · " + msg.event + " · " + maskNumber(d.callerNum) + " → " + maskNumber(d.calledNum);
+      callEl.setAttribute("data-event", msg.event);
+      var opened = false;
+      (msg.pops || []).forEach(function (p) {
+        if (p.media !== msg.media) { return; }
+        if (p.kind === "webapi") {
+          open(p, false);
+          toSDK(p, { source: "screenpop", type: "event", eventName: msg.event, eventData: d });
+          return;
+        }
+        if (p.matches && !(replay && p.openMode === "standalone")) {
+          open(p, !opened);
+          opened = opened || p.openMode === "embed";
+        }
+      });
+      showMedia(msg.media);
+    } else if (msg.type === "verify") {
+      (msg.verify || []).forEach(function (r) { verify[r.verifyTypeCode] = r; });
+      Object.keys(pops).forEach(function (id) {
+        if (pops[id].kind === "webapi") { toSDK(pops[id], { source: "screenpop", type: "verify", results: msg.verify }); }
+      });
+    } else if (msg.type === "outbound") {
+      outEl.hidden = false;
+      outEl.textContent = T["workspace.outbound"] + " · " + msg.number;
+    }
+  }
+
+  function outbound(calledNum, mediaType) {
+    fetch("/workspace/outbound", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ calledNum: String(calledNum || ""), mediaType: mediaType || "audio" })
+    }).then(function (r) {
+      if (r.ok) { outEl.hidden = false; outEl.textContent = T["workspace.outbound"] + " · " + calledNum; }
+    });
+  }
+
+  window.addEventListener("message", function (ev) {
+    var data = ev.data;
+    if (!data || typeof data !== "object") { return; }
+    var p = popByWindow(ev.source);
+    if (!p) { return; }
+    var sameOrigin = ev.origin === window.location.origin;
+    if (!sameOrigin && ev.origin !== p.origin) { return; }
+    if (data.source === "screenpop-sdk") {
+      if (data.action === "ready") {
+        sdkReady[p.id] = true;
+        frames[p.id].contentWindow.postMessage({ source: "screenpop", type: "event", eventName: "Init", eventData: { workNo: window.__wsWorkNo } }, p.origin);
+        (pending[p.id] || []).forEach(function (m) { frames[p.id].contentWindow.postMessage(m, p.origin); });
+        pending[p.id] = [];
+        var rs = Object.keys(verify).map(function (k) { return verify[k]; });
+        if (rs.length) { frames[p.id].contentWindow.postMessage({ source: "screenpop", type: "verify", results: rs }, p.origin); }
+      } else if (data.action === "clickToOutbound" && data.data) {
+        outbound(data.data.calledNum, data.data.mediaType);
+      }
+    } else if (sameOrigin && data.name === "callout" && data.param) {
+      // The call button of one of our own pages (Huawei's dial-out dialect).
+      outbound(data.param.number, data.param.mode);
+    }
+  });
+
+  function connect() {
+    var es = new EventSource("/workspace/stream");
+    es.onopen = function () { statusEl.setAttribute("data-state", "connected"); statusEl.textContent = T["workspace.connected"]; };
+    es.onerror = function () { statusEl.setAttribute("data-state", "reconnecting"); statusEl.textContent = T["workspace.reconnecting"]; };
+    es.onmessage = function (ev) { handle(JSON.parse(ev.data), false); };
+  }
+
+  fetch("/workspace/state", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (state) {
+    window.__wsWorkNo = state.workNo;
+    build(state.pops || []);
+    // Homepages open at sign-in; always-shown pages are there from the start.
+    (state.pops || []).forEach(function (p) { if (p.homepage || p.alwaysShown || p.kind === "webapi") { open(p, p.homepage); } });
+    callEl.textContent = T["workspace.idle"];
+    // After a reload the last customer is still on screen.
+    if (state.last) { handle(state.last, true); }
+    connect();
+  });
+})();
