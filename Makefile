@@ -75,4 +75,4 @@ define apt_install
 endef
 
 clean:
-	rm -rf bin var/test-postgres var/test-artifacts web/static/vendor node_modules
+	rm -rf bin var/test-postgres* var/test-artifacts web/static/vendor node_modules

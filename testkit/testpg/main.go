@@ -23,7 +23,7 @@ import (
 )
 
 func main() {
-	dir := flag.String("data-dir", "var/test-postgres", "where the throwaway cluster lives (wiped at start)")
+	dir := flag.String("data-dir", "", "where the throwaway cluster lives (default var/test-postgres-<pid>; removed at the end)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: testpg [--data-dir DIR] -- COMMAND [ARGS...]\n\n"+
 			"Runs COMMAND with DATABASE_URL pointing at a throwaway PostgreSQL cluster.\n")
@@ -34,6 +34,11 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	if *dir == "" {
+		// One directory per run: two runs at once must not wipe each
+		// other's cluster.
+		*dir = fmt.Sprintf("var/test-postgres-%d", os.Getpid())
+	}
 	os.Exit(run(*dir, flag.Args()))
 }
 
@@ -42,7 +47,8 @@ func run(dir string, args []string) int {
 	defer stop()
 	if os.Getenv("DATABASE_URL") == "" {
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		// A cluster left by an interrupted run is stale: start clean.
+		// A cluster left in this directory by an interrupted run is stale:
+		// start clean.
 		if err := os.RemoveAll(dir); err != nil {
 			fmt.Fprintln(os.Stderr, "testpg:", err)
 			return 1
