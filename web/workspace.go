@@ -179,6 +179,12 @@ func (s *Server) callMessage(ctx context.Context, u *accounts.User, e *calls.Eve
 
 func (s *Server) workspace(c *fiber.Ctx) error {
 	u, err := workspaceAgent(c)
+	if apperr.Is(err, apperr.Forbidden) {
+		// Signed in, but no work number yet: say what is missing.
+		v := s.view(c, "workspace", i18n.T(langOf(c), "workspace.title"), nil)
+		v.Error = i18n.T(v.Lang, "call.no_work_no")
+		return c.Render("admin/placeholder", v, "layouts/shell")
+	}
 	if err != nil {
 		return err
 	}
