@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -21,19 +22,14 @@ func (c *cli) tenantCmd() *cobra.Command {
 		Short:   "Create a tenant",
 		Example: "  screenpop tenant create acme --name 'ACME 客服中心'",
 		Args:    exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := c.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
-			t, err := rt.eng.Accounts.CreateTenant(cmd.Context(), accounts.NewTenant{Slug: args[0], Name: name})
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, args []string) error {
+			t, err := rt.eng.Accounts.CreateTenant(ctx, accounts.NewTenant{Slug: args[0], Name: name})
 			if err != nil {
 				return err
 			}
 			fmt.Printf("created tenant %s (id %d)\n", t.Slug, t.ID)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&name, "name", "", "display name (required)")
 	_ = create.MarkFlagRequired("name")
@@ -41,13 +37,8 @@ func (c *cli) tenantCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List tenants",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := c.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
-			ts, err := rt.eng.Accounts.ListTenants(cmd.Context())
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, _ []string) error {
+			ts, err := rt.eng.Accounts.ListTenants(ctx)
 			if err != nil {
 				return err
 			}
@@ -61,7 +52,7 @@ func (c *cli) tenantCmd() *cobra.Command {
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.Slug, t.Name, status)
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	return cmd
 }
@@ -96,30 +87,26 @@ func (c *cli) userCmd() *cobra.Command {
 		Example: "  screenpop user create alice --tenant acme --role admin --permission reveal\n" +
 			"  echo 's3cret-pass' | screenpop user create ops --role operator --password-stdin",
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := c.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, args []string) error {
 			in := accounts.NewUser{Username: args[0], DisplayName: display, Role: accounts.Role(role), Permissions: perms}
 			if tenant != "" {
-				t, err := rt.eng.Accounts.TenantBySlug(cmd.Context(), tenant)
+				t, err := rt.eng.Accounts.TenantBySlug(ctx, tenant)
 				if err != nil {
 					return err
 				}
 				in.TenantID = &t.ID
 			}
+			var err error
 			if in.Password, err = readPassword(stdin); err != nil {
 				return err
 			}
-			u, err := rt.eng.Accounts.CreateUser(cmd.Context(), in)
+			u, err := rt.eng.Accounts.CreateUser(ctx, in)
 			if err != nil {
 				return err
 			}
 			fmt.Printf("created %s %s (id %d)\n", u.Role, u.Username, u.ID)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&tenant, "tenant", "", "tenant slug (not for operators)")
 	create.Flags().StringVar(&role, "role", "", "operator, admin or agent (required)")
@@ -133,22 +120,17 @@ func (c *cli) userCmd() *cobra.Command {
 		Use:   "passwd USERNAME",
 		Short: "Set a user's password and sign them out everywhere",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := c.open(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, args []string) error {
 			pw, err := readPassword(passwdStdin)
 			if err != nil {
 				return err
 			}
-			if err := rt.eng.Accounts.SetPassword(cmd.Context(), args[0], pw); err != nil {
+			if err := rt.eng.Accounts.SetPassword(ctx, args[0], pw); err != nil {
 				return err
 			}
 			fmt.Printf("password of %s changed\n", args[0])
 			return nil
-		},
+		}),
 	}
 	passwd.Flags().BoolVar(&passwdStdin, "password-stdin", false, "read the password from standard input")
 	cmd.AddCommand(create, passwd)
@@ -166,24 +148,19 @@ func (c *cli) apikeyCmd() *cobra.Command {
 		Short:   "Create an API key; the key is printed once",
 		Example: "  screenpop apikey create --tenant acme --name crm-sync",
 		Args:    exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := c.open(cmd.Context(), true)
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, _ []string) error {
+			t, err := rt.eng.Accounts.TenantBySlug(ctx, tenant)
 			if err != nil {
 				return err
 			}
-			defer rt.close(cmd.Context())
-			t, err := rt.eng.Accounts.TenantBySlug(cmd.Context(), tenant)
-			if err != nil {
-				return err
-			}
-			secret, k, err := rt.eng.Accounts.CreateAPIKey(cmd.Context(), accounts.NewAPIKey{TenantID: t.ID, Name: name, Scopes: scopes})
+			secret, k, err := rt.eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: t.ID, Name: name, Scopes: scopes})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "created API key %q (prefix %s); it is shown only now:\n", k.Name, k.Prefix)
 			fmt.Println(secret)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&tenant, "tenant", "", "tenant slug (required)")
 	create.Flags().StringVar(&name, "name", "", "what the key is for (required)")
@@ -196,22 +173,17 @@ func (c *cli) apikeyCmd() *cobra.Command {
 		Use:   "revoke PREFIX --tenant SLUG",
 		Short: "Revoke an API key by the prefix shown in lists",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := c.open(cmd.Context(), true)
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, args []string) error {
+			t, err := rt.eng.Accounts.TenantBySlug(ctx, revokeTenant)
 			if err != nil {
 				return err
 			}
-			defer rt.close(cmd.Context())
-			t, err := rt.eng.Accounts.TenantBySlug(cmd.Context(), revokeTenant)
-			if err != nil {
-				return err
-			}
-			if err := rt.eng.Accounts.RevokeAPIKeyByPrefix(cmd.Context(), t.ID, strings.TrimSuffix(args[0], "…")); err != nil {
+			if err := rt.eng.Accounts.RevokeAPIKeyByPrefix(ctx, t.ID, strings.TrimSuffix(args[0], "…")); err != nil {
 				return err
 			}
 			fmt.Println("revoked")
 			return nil
-		},
+		}),
 	}
 	revoke.Flags().StringVar(&revokeTenant, "tenant", "", "tenant slug (required)")
 	_ = revoke.MarkFlagRequired("tenant")

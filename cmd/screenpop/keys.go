@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -19,13 +20,7 @@ the keyset, so all data stays readable while this runs, also on other
 instances. Running it again after an interruption finishes the job.`,
 		Example: "  screenpop keys rotate --tenant acme",
 		Args:    exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			rt, err := c.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer rt.close(ctx)
+		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, _ []string) error {
 			t, err := rt.eng.Accounts.TenantBySlug(ctx, tenant)
 			if err != nil {
 				return err
@@ -44,7 +39,7 @@ instances. Running it again after an interruption finishes the job.`,
 			}
 			fmt.Printf("re-sealed %d records; none is left on an old key\n", n)
 			return nil
-		},
+		}),
 	}
 	rotate.Flags().StringVar(&tenant, "tenant", "", "tenant slug (required)")
 	_ = rotate.MarkFlagRequired("tenant")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -19,13 +20,8 @@ func (c *cli) migrateCmd() *cobra.Command {
 		Use:   "up",
 		Short: "Apply every pending migration",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := c.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
-			applied, err := migrations.Up(cmd.Context(), rt.db)
+		RunE: c.withDB(false, func(ctx context.Context, rt *runtime, _ []string) error {
+			applied, err := migrations.Up(ctx, rt.db)
 			if err != nil {
 				return err
 			}
@@ -36,19 +32,14 @@ func (c *cli) migrateCmd() *cobra.Command {
 				fmt.Println("applied", n)
 			}
 			return nil
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "down",
 		Short: "Roll back the last applied group of migrations",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := c.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
-			rolled, err := migrations.Down(cmd.Context(), rt.db)
+		RunE: c.withDB(false, func(ctx context.Context, rt *runtime, _ []string) error {
+			rolled, err := migrations.Down(ctx, rt.db)
 			if err != nil {
 				return err
 			}
@@ -59,19 +50,14 @@ func (c *cli) migrateCmd() *cobra.Command {
 				fmt.Println("rolled back", n)
 			}
 			return nil
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "status",
 		Short: "List migrations and whether each is applied",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := c.open(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer rt.close(cmd.Context())
-			list, err := migrations.List(cmd.Context(), rt.db)
+		RunE: c.withDB(false, func(ctx context.Context, rt *runtime, _ []string) error {
+			list, err := migrations.List(ctx, rt.db)
 			if err != nil {
 				return err
 			}
@@ -85,7 +71,7 @@ func (c *cli) migrateCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\n", m.Name, state)
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	return cmd
 }

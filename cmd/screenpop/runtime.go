@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spf13/cobra"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -121,4 +122,18 @@ func ensureDatabase(ctx context.Context, adminDSN, dbname string) error {
 		return errors.Join(fmt.Errorf("create database %s", dbname), err)
 	}
 	return nil
+}
+
+// withDB wraps a command's body: it opens the database (and, without
+// DATABASE_URL, the embedded cluster) and always closes it again.
+func (c *cli) withDB(migrate bool, fn func(ctx context.Context, rt *runtime, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		rt, err := c.open(ctx, migrate)
+		if err != nil {
+			return err
+		}
+		defer rt.close(ctx)
+		return fn(ctx, rt, args)
+	}
 }
