@@ -252,7 +252,11 @@ func (s *Server) registerImportsAPI(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			return s.templateFile(ctx, op, in.TableID, in.Format)
+			out, err := s.templateFile(ctx, op.p.TenantID(), in.TableID, in.Format)
+			if err != nil {
+				return nil, op.fail(err)
+			}
+			return out, nil
 		})
 	huma.Register(api, huma.Operation{
 		OperationID: "export-records", Method: http.MethodGet, Path: "/tables/{tableId}/export", Tags: tags,
@@ -273,26 +277,28 @@ func (s *Server) registerImportsAPI(api huma.API) {
 	})
 }
 
-// templateFile builds a table's import template.
-func (s *Server) templateFile(ctx context.Context, op apiOp, tableID int64, format string) (*FileOutput, error) {
+// templateFile builds a table's import template, named so that it
+// re-imports as it is.
+func (s *Server) templateFile(ctx context.Context, tenantID, tableID int64, format string) (*FileOutput, error) {
 	f := importer.Format(format)
 	if f == "" {
 		f = importer.FormatCSV
 	}
 	if f != importer.FormatCSV && f != importer.FormatXLSX {
-		return nil, op.fail(apperr.Field("format", "import.export_format"))
+		return nil, apperr.Field("format", "import.export_format")
 	}
-	t, err := s.eng.Tables.GetTable(ctx, op.p.TenantID(), tableID)
+	t, err := s.eng.Tables.GetTable(ctx, tenantID, tableID)
 	if err != nil {
-		return nil, op.fail(err)
+		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := s.eng.Imports.Template(ctx, &buf, op.p.TenantID(), tableID, f); err != nil {
-		return nil, op.fail(err)
+	if err := s.eng.Imports.Template(ctx, &buf, tenantID, tableID, f); err != nil {
+		return nil, err
 	}
 	ctype := "text/csv; charset=utf-8"
 	if f == importer.FormatXLSX {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	return &FileOutput{ContentType: ctype, ContentDisposition: attachment(t.Name + "_template." + string(f)), Body: buf.Bytes()}, nil
+	name := importableName(t.Name) + "_template." + string(f)
+	return &FileOutput{ContentType: ctype, ContentDisposition: attachment(name), Body: buf.Bytes()}, nil
 }

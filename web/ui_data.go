@@ -157,11 +157,7 @@ func (s *Server) createRecord(c *fiber.Ctx) error {
 }
 
 func (s *Server) recordPage(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := tableIDParam(c, "rid")
+	id, rid, err := recordIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -173,11 +169,7 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateRecordForm(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := tableIDParam(c, "rid")
+	id, rid, err := recordIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -202,11 +194,7 @@ func (s *Server) updateRecordForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteRecordForm(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := tableIDParam(c, "rid")
+	id, rid, err := recordIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -219,11 +207,7 @@ func (s *Server) deleteRecordForm(c *fiber.Ctx) error {
 // revealValue shows one masked value in clear to a permitted user and
 // records it in the audit log.
 func (s *Server) revealValue(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := tableIDParam(c, "rid")
+	id, rid, err := recordIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -279,4 +263,15 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 		rows = append(rows, r)
 	}
 	return c.Render("admin/audit", s.view(c, "settings", i18n.T(langOf(c), "audit.title"), rows), "layouts/shell")
+}
+
+// recordIDParams reads the table and record ids of a record route.
+func recordIDParams(c *fiber.Ctx) (tableID, recordID int64, err error) {
+	if tableID, err = tableIDParam(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	if recordID, err = tableIDParam(c, "rid"); err != nil {
+		return 0, 0, apperr.NotFoundf("record.not_found")
+	}
+	return tableID, recordID, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -145,10 +146,7 @@ func (s *Server) rollbackPage(c *fiber.Ctx) error {
 	if err != nil {
 		return apperr.NotFoundf("page.not_found")
 	}
-	version := c.QueryInt("version", 0)
-	if version == 0 {
-		version = atoiDefault(c.FormValue("version"))
-	}
+	version, _ := strconv.Atoi(c.FormValue("version"))
 	p := principalOf(c)
 	if _, err := s.eng.Pages.Rollback(c.UserContext(), p.TenantID(), id, version, userIDOf(p)); err != nil {
 		return err
@@ -182,15 +180,4 @@ func (s *Server) pagePreview(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
 	c.Set("X-Frame-Options", "SAMEORIGIN")
 	return s.writePop(c, m)
-}
-
-func atoiDefault(s string) int {
-	n := 0
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return 0
-		}
-		n = n*10 + int(r-'0')
-	}
-	return n
 }

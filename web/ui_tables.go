@@ -247,11 +247,7 @@ func (s *Server) addField(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateField(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	fid, err := tableIDParam(c, "fid")
+	id, fid, err := fieldIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -283,11 +279,7 @@ func (s *Server) updateField(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteField(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	fid, err := tableIDParam(c, "fid")
+	id, fid, err := fieldIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -306,11 +298,7 @@ func (s *Server) deleteField(c *fiber.Ctx) error {
 
 // moveField is the no-JavaScript way to reorder: one step up or down.
 func (s *Server) moveField(c *fiber.Ctx) error {
-	id, err := tableIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	fid, err := tableIDParam(c, "fid")
+	id, fid, err := fieldIDParams(c)
 	if err != nil {
 		return err
 	}
@@ -341,4 +329,15 @@ func (s *Server) moveField(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(fmt.Sprintf("/admin/tables/%d#field-%d", id, fid), fiber.StatusSeeOther)
+}
+
+// fieldIDParams reads the table and field ids of a field route.
+func fieldIDParams(c *fiber.Ctx) (tableID, fieldID int64, err error) {
+	if tableID, err = tableIDParam(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	if fieldID, err = tableIDParam(c, "fid"); err != nil {
+		return 0, 0, apperr.NotFoundf("field.not_found")
+	}
+	return tableID, fieldID, nil
 }
