@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/engine/settings"
@@ -307,4 +308,52 @@ func TestPopSignInInsideThePlatform(t *testing.T) {
 			t.Errorf("help for %s lacks %s", d, want)
 		}
 	}
+}
+
+// The workspace embedded as one iframe in a platform's desk: the agent signs
+// in through the pop sign-in (partitioned cookies), and the workspace may be
+// framed by the tenant's platforms only.
+func TestWorkspaceEmbeddedInAPlatform(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	work := "7001"
+	if _, err := e.eng.Accounts.UpdateUser(t.Context(), f.Tenant.ID, f.Agent.ID, accounts.UserUpdate{WorkNo: &work}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Pops.SaveSettings(t.Context(), f.Tenant.ID, pops.SettingsInput{FrameOrigins: []string{"https://desk.example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	loginPath := "/pop/" + f.Tenant.Slug + "/login"
+	b.get(loginPath + "?next=/workspace")
+	delete(b.cookies, "sp_csrf") // inside a third-party frame the Lax cookie never arrives
+	resp, _ := b.post(loginPath, url.Values{"username": {f.Agent.Username}, "password": {f.Password}, "next": {"/workspace"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/workspace" {
+		t.Fatalf("pop sign-in for the workspace: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	delete(b.cookies, "sp_csrf")
+	resp, body := b.get("/workspace")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="workspace"`) {
+		t.Fatalf("embedded workspace: %d", resp.StatusCode)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' https://desk.example.com") {
+		t.Fatalf("workspace CSP %q", csp)
+	}
+	// Its dial-out requests pass the CSRF check with the partitioned token.
+	delete(b.cookies, "sp_csrf")
+	req := httptestRequest("POST", "/workspace/outbound", `{"calledNum":"13800138000"}`)
+	req.Header.Set("X-CSRF-Token", csrfMeta(body))
+	if resp, out := b.do(req); resp.StatusCode != http.StatusOK {
+		t.Fatalf("outbound from the embedded workspace: %d %s", resp.StatusCode, out)
+	}
+}
+
+func csrfMeta(page string) string {
+	const marker = `<meta name="csrf-token" content="`
+	i := strings.Index(page, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := page[i+len(marker):]
+	return rest[:strings.Index(rest, `"`)]
 }
