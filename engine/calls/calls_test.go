@@ -1,8 +1,8 @@
 package calls_test
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
