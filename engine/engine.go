@@ -14,9 +14,11 @@ import (
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/calls"
+	"github.com/screenpop/screenpop/engine/external"
 	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 )
@@ -37,6 +39,13 @@ type Engine struct {
 	// Webhooks posts to tenants' endpoints (outbound calls) through the
 	// address-guarded client; nil disables forwarding.
 	Webhooks WebhookPoster
+	// Imports runs CSV/XLSX imports and exports; Imports.Start runs its
+	// workers.
+	Imports *importer.Service
+	// External is the registry of external interfaces, the queryCustomer
+	// connector behind external pages (one shared client) and the
+	// queryCustomer server.
+	External *external.Service
 }
 
 // WebhookPoster posts a JSON body to a tenant-configured https endpoint.
@@ -67,10 +76,20 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.Pages.MaxObjects = func(ctx context.Context) (int, error) {
 		return e.Settings.Param(ctx, settings.ObjectsPerPage)
 	}
+	if e.External, err = external.New(db, key.Derive("external-headers", 32), e.Pages); err != nil {
+		return nil, err
+	}
+	e.Pages.External = e.External
+	e.Pages.ExternalGranted = e.External.Granted
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
 	e.Calls = calls.New(db)
 	e.Hub = calls.NewHub(db.DB, slog.Default())
+	e.Imports = importer.NewService(db, e.Tables)
+	e.Imports.MaxFileSize = func(ctx context.Context) (int64, error) {
+		mb, err := e.Settings.Param(ctx, settings.ImportFileSizeMB)
+		return int64(mb) << 20, err
+	}
 	return e, nil
 }
 

@@ -40,7 +40,8 @@ func TestUpDownUp(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, testkit.EmptyDatabase(t))
 	tables := []string{"tenants", "users", "sessions", "login_failures", "api_keys", "system_params", "url_whitelist", "audit_log", "install_state",
-		"tenant_keys", "base_tables", "base_fields", "base_records", "pages", "page_versions", "pop_configs", "pop_settings", "pop_nonces", "call_events", "verify_results"}
+		"tenant_keys", "base_tables", "base_fields", "base_records", "pages", "page_versions", "pop_configs", "pop_settings", "pop_nonces", "call_events", "verify_results",
+		"external_interfaces", "external_interface_grants", "external_allow_prefixes"}
 
 	applied, err := migrations.Up(ctx, db)
 	if err != nil || len(applied) == 0 {

@@ -80,7 +80,7 @@ func (s *Service) renderExternal(ctx context.Context, tenantID int64, def *Defin
 	for _, o := range reply.Objects {
 		om := ObjectModel{Name: o.Name, Found: true}
 		for _, v := range o.Values {
-			fm := FieldModel{Label: v.Name, Value: v.Display, Type: v.Type, Empty: v.Display == ""}
+			fm := FieldModel{Label: v.Name, Value: v.Display, Type: v.Type, Empty: v.Display == "", Mandatory: v.Mandatory, MaskStyle: v.MaskStyle}
 			fm.MissingMandatory = fm.Empty && v.Mandatory
 			if v.MaskStyle != tables.MaskNone && !opts.Reveal && !fm.Empty {
 				fm.Value, fm.Masked = tables.Mask(v.Display, v.MaskStyle), true

@@ -104,6 +104,15 @@ type FieldModel struct {
 	// Phone is set for an unmasked value that looks like a phone number,
 	// which gets a dial-out button.
 	Phone bool `json:"phone,omitempty"`
+	// Field metadata, for serving the page as a queryCustomer reply: the
+	// stored dictionary key behind a dictionary label, the field's length,
+	// whether it is mandatory, its mask style (also when revealed) and its
+	// dictionary.
+	Key       string            `json:"key,omitempty"`
+	Length    int               `json:"length,omitempty"`
+	Mandatory bool              `json:"mandatory,omitempty"`
+	MaskStyle tables.MaskStyle  `json:"maskStyle,omitempty"`
+	DictItems []tables.DictItem `json:"dictItems,omitempty"`
 }
 
 // RenderOptions tune a render.
@@ -241,9 +250,13 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 					fm.Label = f.Name
 				}
 				fm.Type = f.Type
+				fm.Length, fm.Mandatory, fm.DictItems = f.Length, f.Mandatory, f.DictItems
+				if f.Masked {
+					fm.MaskStyle = f.MaskStyle
+				}
 				if view != nil {
 					if fv := view.Field(f.Name); fv != nil {
-						fm.Value, fm.Masked = fv.Value, fv.Masked
+						fm.Value, fm.Masked, fm.Key = fv.Value, fv.Masked, fv.Key
 						fm.MissingMandatory = fv.Empty && fv.Mandatory
 					}
 				}

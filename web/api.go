@@ -48,6 +48,8 @@ func (s *Server) mountAPI(app *fiber.App, group fiber.Router) {
 	s.registerPagesAPI(api)
 	s.registerPopsAPI(api)
 	s.registerCallsAPI(api)
+	s.registerExternalAPI(api)
+	s.registerImportsAPI(api)
 }
 
 // require checks the caller holds one of the roles (and, for tenant roles,

@@ -84,6 +84,7 @@ type CreateAPIKeyInput struct {
 	Body struct {
 		Name   string   `json:"name" minLength:"1" maxLength:"128"`
 		Scopes []string `json:"scopes,omitempty" doc:"e.g. reveal: the key may see masked values in clear"`
+		PageID *int64   `json:"pageId,omitempty" doc:"Bind the key to one published page: it then serves that page as POST /rest/v1/queryCustomer and can call nothing else"`
 	}
 }
 
@@ -205,7 +206,7 @@ func (s *Server) registerAccountsAPI(api huma.API) {
 			if op.p.User != nil {
 				by = &op.p.User.ID
 			}
-			secret, k, err := s.eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: op.p.TenantID(), Name: in.Body.Name, Scopes: in.Body.Scopes, CreatedBy: by})
+			secret, k, err := s.eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: op.p.TenantID(), Name: in.Body.Name, Scopes: in.Body.Scopes, CreatedBy: by, PageID: in.Body.PageID})
 			if err != nil {
 				return nil, op.fail(err)
 			}

@@ -220,7 +220,9 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 		}
 	}
 	data.Model = m
-	data.RetryURL = c.OriginalURL()
+	if m.State == pages.StateError {
+		s.popRetry(c, pt, params, data)
+	}
 	v := s.view(c, "", m.PageName, data)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	if fragment {

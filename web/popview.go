@@ -12,7 +12,10 @@ import (
 type popData struct {
 	Model    *pages.Model
 	RetryURL string
-	Scripts  []string
+	// RetryPost, when set, makes the retry a form posting these values to
+	// RetryURL (a URL POST pop keeps its parameters out of the URL).
+	RetryPost map[string][]string
+	Scripts   []string
 	// Live is "hash" or "message" for pages that keep listening for calls;
 	// ContentURL is where they fetch the new content.
 	Live       string

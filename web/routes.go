@@ -21,6 +21,9 @@ func (s *Server) routes(app *fiber.App) {
 
 	api := app.Group("/api/v1")
 	s.mountAPI(app, api)
+	// The queryCustomer contract served from base tables, for API keys
+	// bound to a page (SPEC §6).
+	app.Post("/rest/v1/queryCustomer", s.restQueryCustomer)
 
 	app.Get("/", s.home)
 	app.Get("/lang", s.switchLanguage)
@@ -47,6 +50,12 @@ func (s *Server) routes(app *fiber.App) {
 	admin.Post("/data/:id/records/:rid", s.updateRecordForm)
 	admin.Post("/data/:id/records/:rid/delete", s.deleteRecordForm)
 	admin.Post("/data/:id/records/:rid/reveal", s.revealValue)
+	admin.Get("/data/:id/imports", s.importsPage)
+	admin.Post("/data/:id/imports", s.uploadImport)
+	admin.Post("/data/:id/imports/:jid/cancel", s.cancelImport)
+	admin.Get("/data/:id/imports/:jid/report", s.importReport)
+	admin.Get("/data/:id/template", s.importTemplate)
+	admin.Get("/data/:id/export", s.exportData)
 	admin.Get("/audit", s.auditPage)
 	admin.Get("/simulator", s.simulatorPage)
 	admin.Post("/simulator", s.simulate)
@@ -79,6 +88,15 @@ func (s *Server) routes(app *fiber.App) {
 	op.Get("/whitelist", s.whitelistPage)
 	op.Post("/whitelist", s.addWhitelist)
 	op.Post("/whitelist/:id/delete", s.removeWhitelist)
+	op.Get("/interfaces", s.interfacesPage)
+	op.Post("/interfaces", s.createInterface)
+	op.Post("/interfaces/allow", s.addAllowPrefix)
+	op.Post("/interfaces/allow/delete", s.removeAllowPrefix)
+	op.Get("/interfaces/:id", s.interfacePage)
+	op.Post("/interfaces/:id", s.updateInterface)
+	op.Post("/interfaces/:id/grants", s.setInterfaceGrants)
+	op.Post("/interfaces/:id/check", s.checkInterface)
+	op.Post("/interfaces/:id/delete", s.deleteInterface)
 
 	// The pop runtime: framed by the tenant's platforms, authorised per
 	// request (signed link, platform signature, agent session, trusted address).

@@ -115,3 +115,37 @@ func TestCSRF(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// What oversized or compressed request bodies get: 413 before any handler
+// reads them (a gzip body could inflate far beyond its size).
+func TestRequestBodyLimits(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tests := []struct {
+		name     string
+		body     string
+		encoding string
+		want     int
+	}{
+		{"gzip body", "\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip", http.StatusRequestEntityTooLarge},
+		{"over 1 MB", `{"name":"` + strings.Repeat("x", 1<<20+10) + `"}`, "", http.StatusRequestEntityTooLarge},
+		{"ordinary", `{"name":"ok"}`, "", http.StatusCreated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/api/v1/tables", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+f.APIKey)
+			if tt.encoding != "" {
+				req.Header.Set("Content-Encoding", tt.encoding)
+			}
+			resp, err := e.app.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}

@@ -105,6 +105,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 	})
 	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	app.Use(s.logRequests)
+	s.limitUploads(app)
 	s.routes(app)
 	s.app = app
 	return s, nil

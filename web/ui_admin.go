@@ -9,6 +9,7 @@ import (
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/pages"
 )
 
 type settingsData struct {
@@ -17,6 +18,10 @@ type settingsData struct {
 	Roles       []accounts.Role
 	Permissions []accounts.Permission
 	NewKey      string // shown once, right after creation
+	// Pages are the tenant's published pages, to bind a key to one
+	// (queryCustomer); KeyPages names the page of each bound key.
+	Pages    []pages.Page
+	KeyPages map[int64]string
 }
 
 func (s *Server) settingsView(c *fiber.Ctx) (view, error) {
@@ -34,6 +39,9 @@ func (s *Server) settingsView(c *fiber.Ctx) (view, error) {
 		Users: users, Keys: keys,
 		Roles:       []accounts.Role{accounts.RoleAgent, accounts.RoleAdmin},
 		Permissions: accounts.KnownPermissions,
+	}
+	if err := s.fillKeyPages(ctx, tenantID, data); err != nil {
+		return view{}, err
 	}
 	return s.view(c, "settings", i18n.T(langOf(c), "settings.title"), data), nil
 }
@@ -80,13 +88,14 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 	}
 	secret, _, err := s.eng.Accounts.CreateAPIKey(c.UserContext(), accounts.NewAPIKey{
 		TenantID: p.TenantID(), Name: c.FormValue("name"), Scopes: scopes, CreatedBy: &p.User.ID,
+		PageID: formPageID(c),
 	})
 	v, verr := s.settingsView(c)
 	if verr != nil {
 		return verr
 	}
 	if err != nil {
-		v.Form = formValues(c, "name", "reveal")
+		v.Form = formValues(c, "name", "reveal", "pageId")
 		return s.renderForm(c, prefixFields(err, "key."), "admin/settings", v)
 	}
 	// Rendered directly, not redirected: the key must never sit in a URL or log.

@@ -65,6 +65,7 @@ type builderData struct {
 	DefinitionJSON template.JS
 	CatalogJSON    template.JS
 	TextsJSON      template.JS
+	InterfacesJSON template.JS // the external interfaces granted to the tenant
 	HasTables      bool
 }
 
@@ -109,10 +110,16 @@ func (s *Server) pageBuilder(c *fiber.Ctx) error {
 		texts[k] = i18n.T(lang, k)
 	}
 	defJSON, _ := json.Marshal(map[string]any{"definition": p.Draft, "revision": p.DraftRevision, "pageId": p.ID})
+	granted, err := s.eng.External.ForTenant(ctx, tid)
+	if err != nil {
+		return err
+	}
+	ifJSON, _ := json.Marshal(granted)
 	catJSON, _ := json.Marshal(cat)
 	textJSON, _ := json.Marshal(texts)
 	d := &builderData{Page: p, Versions: versions, HasTables: len(cat) > 0,
-		DefinitionJSON: template.JS(defJSON), CatalogJSON: template.JS(catJSON), TextsJSON: template.JS(textJSON)}
+		DefinitionJSON: template.JS(defJSON), CatalogJSON: template.JS(catJSON), TextsJSON: template.JS(textJSON),
+		InterfacesJSON: template.JS(ifJSON)}
 	v := s.view(c, "pages", p.Name, d)
 	v.Form["name"] = p.Name
 	return c.Render("admin/page", v, "layouts/shell")

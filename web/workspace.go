@@ -257,6 +257,9 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	user := *u
+	// Closed when the server shuts down: end the stream then, so shutdown
+	// does not wait out its timeout and the browser reconnects elsewhere.
+	shutdown := c.Context().Done()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer unsubscribe()
 		ctx := context.Background()
@@ -308,6 +311,8 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 						return
 					}
 				}
+			case <-shutdown:
+				return
 			case <-ping.C:
 				if _, err := w.WriteString(": ping\n\n"); err != nil || w.Flush() != nil {
 					return

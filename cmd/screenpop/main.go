@@ -84,7 +84,8 @@ Configuration comes from environment variables; the flags below override them:
 	f.StringVar(&c.cfg.BaseURL, "base-url", c.cfg.BaseURL, "public base URL ($SCREENPOP_BASE_URL)")
 	f.StringVar(&c.cfg.LogLevel, "log-level", c.cfg.LogLevel, "debug, info, warn or error ($SCREENPOP_LOG_LEVEL)")
 
-	root.AddCommand(c.serveCmd(), c.migrateCmd(), c.tenantCmd(), c.userCmd(), c.apikeyCmd(), c.keysCmd())
+	root.AddCommand(c.serveCmd(), c.migrateCmd(), c.tenantCmd(), c.userCmd(), c.apikeyCmd(), c.keysCmd(), c.importCmd(), c.exportCmd(), c.workerCmd())
+	root.AddCommand(c.checkEndpointCmd(), c.mockEndpointCmd())
 	return root
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/web"
 )
 
@@ -48,6 +49,12 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 	}
 	app := srv.App()
 	rt.eng.Start(ctx)
+	rt.eng.Imports.SetLogger(rt.log)
+	imports, err := rt.eng.Imports.Start(ctx, importer.Options{})
+	if err != nil {
+		return err
+	}
+	defer stopImports(ctx, rt, imports)
 
 	var logins string
 	if c.cfg.Demo {

@@ -68,14 +68,16 @@ func (p *Principal) TenantID() int64 {
 	return 0
 }
 
-// Role is the principal's role; API keys act as tenant admins.
+// Role is the principal's role; API keys act as tenant admins, except keys
+// bound to a page, which have no role: they serve that page's queryCustomer
+// and nothing else.
 func (p *Principal) Role() Role {
 	switch {
 	case p == nil:
 		return ""
 	case p.User != nil:
 		return p.User.Role
-	case p.APIKey != nil:
+	case p.APIKey != nil && p.APIKey.PageID == nil:
 		return RoleAdmin
 	}
 	return ""

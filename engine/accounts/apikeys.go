@@ -24,12 +24,15 @@ const apiKeyPrefix = "sp_"
 type APIKey struct {
 	bun.BaseModel `bun:"table:api_keys,alias:k"`
 
-	ID         int64      `bun:",pk,autoincrement" json:"id"`
-	TenantID   int64      `bun:",notnull" json:"-"`
-	Name       string     `bun:",notnull" json:"name"`
-	Prefix     string     `bun:",notnull" json:"prefix"`
-	KeyHash    []byte     `bun:",notnull" json:"-"`
-	Scopes     []string   `bun:",array,notnull" json:"scopes"`
+	ID       int64    `bun:",pk,autoincrement" json:"id"`
+	TenantID int64    `bun:",notnull" json:"-"`
+	Name     string   `bun:",notnull" json:"name"`
+	Prefix   string   `bun:",notnull" json:"prefix"`
+	KeyHash  []byte   `bun:",notnull" json:"-"`
+	Scopes   []string `bun:",array,notnull" json:"scopes"`
+	// PageID binds the key to one page of its tenant: such a key serves
+	// that page as POST /rest/v1/queryCustomer and may do nothing else.
+	PageID     *int64     `json:"pageId,omitempty"`
 	CreatedBy  *int64     `json:"-"`
 	CreatedAt  time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
@@ -42,6 +45,8 @@ type NewAPIKey struct {
 	Name      string
 	Scopes    []string
 	CreatedBy *int64
+	// PageID binds the key to a published page of the tenant (queryCustomer).
+	PageID *int64
 }
 
 // CreateAPIKey makes a key and returns it in clear, once.
@@ -65,6 +70,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (string, *APIK
 	if _, err := s.TenantByID(ctx, in.TenantID); err != nil {
 		return "", nil, err
 	}
+	if in.PageID != nil {
+		if err := s.checkKeyPage(ctx, in.TenantID, *in.PageID); err != nil {
+			return "", nil, err
+		}
+	}
 	secret := apiKeyPrefix + randomToken(32)
 	scopes := in.Scopes
 	if scopes == nil {
@@ -72,7 +82,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (string, *APIK
 	}
 	k := &APIKey{
 		TenantID: in.TenantID, Name: in.Name, Prefix: secret[:len(apiKeyPrefix)+6],
-		KeyHash: hashToken(secret), Scopes: scopes, CreatedBy: in.CreatedBy,
+		KeyHash: hashToken(secret), Scopes: scopes, CreatedBy: in.CreatedBy, PageID: in.PageID,
 	}
 	if _, err := s.db.NewInsert().Model(k).Returning("*").Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("create api key: %w", err)

@@ -72,6 +72,14 @@ type Options struct {
 	// this says. List narrow prefixes: 0.0.0.0/0 would open every reserved
 	// range.
 	AllowPrefixes []netip.Prefix
+	// AllowLoopback opens loopback addresses (127.0.0.0/8, ::1, and names
+	// resolving to them) that the guard otherwise always refuses. It exists
+	// for one caller: `screenpop check-endpoint --allow-private`, where an
+	// operator checks an endpoint running on their own machine and takes
+	// responsibility for it. The web connector never sets it: a page must
+	// never reach the server's own loopback services. Unspecified and
+	// link-local addresses (0.0.0.0, 169.254.169.254) stay refused.
+	AllowLoopback bool
 	// MaxResponseBytes caps a reply body (after decompression); default 1 MB.
 	MaxResponseBytes int64
 	// UserAgent is sent with every request; default DefaultUserAgent.
@@ -118,13 +126,15 @@ type Client struct {
 	guard     *guard
 	maxBytes  int64
 	userAgent string
+	// userAgentValue is the User-Agent header value, shared by requests.
+	userAgentValue []string
 }
 
 // NewClient builds a Client.
 func NewClient(opts Options) *Client { return newClient(opts, nil) }
 
 func newClient(opts Options, testAllow []netip.Prefix) *Client {
-	g := newGuard(opts.AllowPrefixes, testAllow)
+	g := newGuard(opts.AllowPrefixes, testAllow, opts.AllowLoopback)
 	dialer := &net.Dialer{
 		Timeout:   MaxTimeout, // the request context is usually shorter
 		KeepAlive: 30 * time.Second,
@@ -134,16 +144,26 @@ func newClient(opts Options, testAllow []netip.Prefix) *Client {
 		// No proxy, deliberately: through HTTP(S)_PROXY the dial would go to
 		// the proxy and the guard would vet the proxy's address, not the
 		// endpoint's.
-		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:      true, // a custom dialer and TLS config disable it otherwise
-		TLSHandshakeTimeout:    MaxTimeout,
-		MaxIdleConns:           1024,
-		MaxIdleConnsPerHost:    256, // a busy contact center pops hundreds of calls at once on one CRM
+		Proxy:               nil,
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: MaxTimeout,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256, // a busy contact center pops hundreds of calls at once on one CRM
+		// Up to 256 queries run at once per endpoint, each on its own
+		// keep-alive connection; more wait for a free one (within their
+		// timeout) rather than open a storm of connections on the CRM.
+		MaxConnsPerHost:        256,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
+	// HTTP/1.1 only. With HTTP/2 every query to an endpoint shares one
+	// connection and its one reader goroutine; with 200 queries in flight
+	// that added two to three times the latency and more CPU per query
+	// than a pool of HTTP/1.1 connections (BenchmarkQueryOverhead), and
+	// Go's client kept opening extra connections during bursts.
+	t.Protocols = new(http.Protocols)
+	t.Protocols.SetHTTP1(true)
 	c := &Client{
 		transport: t,
 		guard:     g,
@@ -156,12 +176,27 @@ func newClient(opts Options, testAllow []netip.Prefix) *Client {
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
 	}
+	c.userAgentValue = []string{c.userAgent}
 	c.http = &http.Client{Transport: t, CheckRedirect: checkRedirect}
 	return c
 }
 
 // CloseIdleConnections closes pooled connections, e.g. at shutdown.
 func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
+
+// SetAllowPrefixes replaces the operator's allow-list (Options.AllowPrefixes)
+// of a running Client. New dials use it at once; idle pooled connections are
+// closed so that none dialled under a wider list is reused. Connections in
+// use finish their current query.
+func (c *Client) SetAllowPrefixes(ps []netip.Prefix) {
+	c.guard.setAllow(ps)
+	c.transport.CloseIdleConnections()
+}
+
+// AllowPrefixes returns the allow-list in force (normalised).
+func (c *Client) AllowPrefixes() []netip.Prefix {
+	return append([]netip.Prefix(nil), *c.guard.allow.Load()...)
+}
 
 // checkRedirect follows a redirect only to the origin of the first request:
 // same scheme, host and port. The dial guard still vets every connection,
@@ -216,14 +251,7 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 		if err != nil {
 			return nil, &Error{Kind: KindBadURL, Message: err.Error(), Err: err}
 		}
-		for k, v := range ep.Headers {
-			if !reservedHeaders[http.CanonicalHeaderKey(k)] {
-				req.Header.Set(k, v)
-			}
-		}
-		req.Header.Set("Content-Type", "application/json; charset=UTF-8")
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", c.userAgent)
+		req.Header = c.header(ep.Headers)
 
 		resp, err = c.http.Do(req)
 		if err == nil {
@@ -265,7 +293,7 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 	}
 	// Read one byte more than allowed, to tell "exactly the limit" from
 	// "over it" without trusting Content-Length.
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	raw, err := readCapped(resp.Body, c.maxBytes+1, resp.ContentLength)
 	if err == nil {
 		err = ctx.Err() // the same race, during the body
 	}
@@ -293,6 +321,53 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 	return res, nil
 }
 
+// The client's own request headers. The slices are shared by every request
+// and never modified: net/http only reads a request's header values.
+var (
+	contentTypeJSON = []string{"application/json; charset=UTF-8"}
+	acceptJSON      = []string{"application/json"}
+)
+
+// header builds a request's headers in one map, the endpoint's first (in
+// canonical form), then the client's, which win.
+func (c *Client) header(extra map[string]string) http.Header {
+	h := make(http.Header, len(extra)+3)
+	for k, v := range extra {
+		if ck := http.CanonicalHeaderKey(k); !reservedHeaders[ck] {
+			h[ck] = []string{v}
+		}
+	}
+	h["Content-Type"] = contentTypeJSON
+	h["Accept"] = acceptJSON
+	h["User-Agent"] = c.userAgentValue
+	return h
+}
+
+// readCapped reads r to its end or to limit bytes, whichever comes first,
+// into one buffer sized from Content-Length (hint, -1 when unknown) instead
+// of growing one from 512 bytes.
+func readCapped(r io.Reader, limit, hint int64) ([]byte, error) {
+	size := int64(512)
+	if hint >= 0 {
+		size = min(hint+1, limit) // +1: the read that sees EOF needs no growth
+	}
+	buf := make([]byte, 0, size)
+	lr := io.LimitedReader{R: r, N: limit}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
 func (c *Client) tooLarge(detail string) *Error {
 	return &Error{Kind: KindTooLarge, Message: "response larger than " + byteSize(c.maxBytes) + detail}
 }
@@ -318,6 +393,9 @@ func statusText(code int) string {
 // common in Chinese enterprise systems) so that it renders, and returns the
 // violation to report: the contract says charset=UTF-8.
 func toUTF8(raw []byte, contentType string) ([]byte, *Violation) {
+	if utf8Declared(contentType) {
+		return raw, nil // the usual case, without parsing the media type
+	}
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return raw, nil
@@ -338,6 +416,27 @@ func toUTF8(raw []byte, contentType string) ([]byte, *Violation) {
 		return raw, nil
 	}
 	return out, &Violation{Path: "$", Rule: RuleUTF8, Got: "charset=" + cs + ", converted for display"}
+}
+
+// utf8Declared reports, cheaply, a Content-Type that declares no charset
+// or UTF-8: "application/json", "application/json;charset=UTF-8".
+func utf8Declared(ct string) bool {
+	i := indexFold(ct, "charset=")
+	if i < 0 {
+		return true
+	}
+	v := strings.Trim(strings.TrimSpace(ct[i+len("charset="):]), `"`)
+	return strings.EqualFold(v, "utf-8") || strings.EqualFold(v, "utf8")
+}
+
+// indexFold is strings.Index for an ASCII lower-case needle, ignoring case.
+func indexFold(s, needle string) int {
+	for i := 0; i+len(needle) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(needle)], needle) {
+			return i
+		}
+	}
+	return -1
 }
 
 // retryable: only failures to connect, where the request cannot have been
@@ -388,6 +487,16 @@ func classify(ctx context.Context, err error, timeout time.Duration, u *url.URL)
 // reservedHeaders are set by the client itself.
 var reservedHeaders = map[string]bool{
 	"Content-Type": true, "Content-Length": true, "Host": true, "Connection": true, "Transfer-Encoding": true,
+}
+
+// CheckEndpoint validates an endpoint's configuration the way Query does
+// before dialling (scheme, host, port, headers), for forms that save one.
+// The error is an *Error of kind bad_url.
+func CheckEndpoint(ep Endpoint) error {
+	if _, err := checkEndpoint(ep); err != nil {
+		return err
+	}
+	return nil
 }
 
 // checkEndpoint validates the configuration before anything is dialled.

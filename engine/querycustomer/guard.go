@@ -3,6 +3,7 @@ package querycustomer
 import (
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"syscall"
 
 	"code.dny.dev/ssrf"
@@ -16,31 +17,43 @@ import (
 //
 // The order of the checks:
 //  1. testAllow (set only by tests, see export_test.go) opens anything;
-//  2. addresses that are never allowed: loopback, unspecified, "this
+//  2. Options.AllowLoopback (the CLI's explicit --allow-private, never the
+//     web connector) opens loopback addresses, and only those;
+//  3. addresses that are never allowed: loopback, unspecified, "this
 //     network" 0.0.0.0/8, link-local (the 169.254.169.254 metadata service
 //     included), and NAT64 addresses embedding one of those;
-//  3. the operator's allow-list (Options.AllowPrefixes) opens private and
-//     reserved ranges, e.g. 10.20.0.0/16 for an on-premises CRM;
-//  4. everything ssrf refuses by default: RFC 1918 private ranges, CGNAT,
+//  4. the operator's allow-list (Options.AllowPrefixes, or later
+//     Client.SetAllowPrefixes) opens private and reserved ranges, e.g.
+//     10.20.0.0/16 for an on-premises CRM;
+//  5. everything ssrf refuses by default: RFC 1918 private ranges, CGNAT,
 //     documentation and benchmark ranges, multicast, and for IPv6 anything
 //     outside global unicast (fc00::/7 unique-local included).
 type guard struct {
-	allow []netip.Prefix
+	// allow is swapped as a whole when the operator edits the list, while
+	// dials read it: an atomic pointer, no lock on the dial path.
+	allow atomic.Pointer[[]netip.Prefix]
 	// testAllow lets tests reach httptest servers on 127.0.0.1. It is
-	// deliberately unexported and only set by export_test.go: production
-	// code has no way to open loopback, and must not get one.
-	testAllow []netip.Prefix
-	ssrf      *ssrf.Guardian
+	// deliberately unexported and only set by export_test.go.
+	testAllow     []netip.Prefix
+	allowLoopback bool
+	ssrf          *ssrf.Guardian
 }
 
-func newGuard(allow, testAllow []netip.Prefix) *guard {
-	return &guard{
-		allow:     normalizePrefixes(allow),
-		testAllow: normalizePrefixes(testAllow),
+func newGuard(allow, testAllow []netip.Prefix, allowLoopback bool) *guard {
+	g := &guard{
+		testAllow:     normalizePrefixes(testAllow),
+		allowLoopback: allowLoopback,
 		// Any port: enterprise APIs live on 8443 and 8080 as often as on
 		// 443, and the port adds nothing once the address is vetted.
 		ssrf: ssrf.New(ssrf.WithAnyPort()),
 	}
+	g.setAllow(allow)
+	return g
+}
+
+func (g *guard) setAllow(ps []netip.Prefix) {
+	n := normalizePrefixes(ps)
+	g.allow.Store(&n)
 }
 
 // normalizePrefixes drops invalid prefixes, masks host bits, and turns
@@ -121,10 +134,13 @@ func (g *guard) control(network, address string, c syscall.RawConn) error {
 	if contains(g.testAllow, a) {
 		return nil
 	}
+	if g.allowLoopback && a.IsLoopback() {
+		return nil
+	}
 	if why := neverAllowed(a); why != "" {
 		return &refusedError{Addr: a.String(), Reason: why}
 	}
-	if contains(g.allow, a) {
+	if contains(*g.allow.Load(), a) {
 		return nil
 	}
 	if err := g.ssrf.Safe(network, address, c); err != nil {

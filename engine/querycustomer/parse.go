@@ -2,11 +2,13 @@ package querycustomer
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,17 +138,9 @@ func Parse(body []byte) (Reply, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Reply{}, errors.New("the reply is empty; the contract wants a JSON array of objects")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	// Numbers stay json.Number so that Display keeps every digit.
-	dec.UseNumber()
-	var top any
-	if err := dec.Decode(&top); err != nil {
-		return Reply{}, notJSON(err)
-	}
-	if _, err := dec.Token(); err == nil {
-		return Reply{}, errors.New("the reply is not JSON: more data follows the first JSON value")
-	} else if !errors.Is(err, io.EOF) {
-		return Reply{}, notJSON(err)
+	top, err := decode(body)
+	if err != nil {
+		return Reply{}, err
 	}
 	if !utf8.Valid(body) {
 		// encoding/json replaced the bad bytes with U+FFFD; the text is
@@ -159,7 +153,7 @@ func Parse(body []byte) (Reply, error) {
 	}
 	var rep Reply
 	for i, el := range arr {
-		if o, ok := p.object(fmt.Sprintf("$[%d]", i), el); ok {
+		if o, ok := p.object("$["+strconv.Itoa(i)+"]", el); ok {
 			rep.Objects = append(rep.Objects, o)
 		}
 	}
@@ -168,6 +162,28 @@ func Parse(body []byte) (Reply, error) {
 		rep.Violations = append(rep.Violations, Violation{Path: "$", Rule: RuleTruncated, Got: fmt.Sprintf("%d more violations", p.dropped)})
 	}
 	return rep, nil
+}
+
+// decode reads the reply: the single-pass decoder for well-formed UTF-8
+// JSON (nearly every reply), encoding/json for the rest and for the error
+// messages.
+func decode(body []byte) (any, error) {
+	if top, ok := decodeFast(body); ok {
+		return top, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	// Numbers stay json.Number so that Display keeps every digit.
+	dec.UseNumber()
+	var top any
+	if err := dec.Decode(&top); err != nil {
+		return nil, notJSON(err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("the reply is not JSON: more data follows the first JSON value")
+	} else if !errors.Is(err, io.EOF) {
+		return nil, notJSON(err)
+	}
+	return top, nil
 }
 
 func notJSON(err error) error {
@@ -281,11 +297,14 @@ func (p *parser) object(path string, el any) (ParsedObject, bool) {
 		p.add(path+".values", RuleValues, describe(raw))
 		return o, true
 	}
+	// One allocation for every draft of the object, one for its values.
+	store := make([]draft, len(arr))
 	drafts := make([]*draft, len(arr))
 	for j, el := range arr {
 		p.current = j
-		drafts[j] = p.value(fmt.Sprintf("%s.values[%d]", path, j), el)
+		drafts[j] = p.value(path+".values["+strconv.Itoa(j)+"]", el, &store[j])
 	}
+	o.Values = make([]ParsedValue, 0, len(arr))
 	joinSplitDictionaries(drafts)
 	for j, d := range drafts {
 		if d == nil {
@@ -317,13 +336,15 @@ type draft struct {
 	joinedFrom                 string
 }
 
-func (p *parser) value(path string, el any) *draft {
+// value reads one element of values into d, or returns nil when it is not
+// an object.
+func (p *parser) value(path string, el any, d *draft) *draft {
 	m, ok := el.(map[string]any)
 	if !ok {
 		p.add(path, RuleValueObject, describe(el))
 		return nil
 	}
-	d := &draft{path: path}
+	*d = draft{path: path}
 	v := &d.v
 
 	if raw, ok := p.member(m, path, "valueNo"); ok && raw != nil {
@@ -415,7 +436,7 @@ func (p *parser) value(path string, el any) *draft {
 	// Type-independent format checks run now; the dictionary checks wait
 	// until split dictionaries have been joined (checkDict).
 	if d.hasValue && d.scalar && !d.empty {
-		p.checkFormat(path+".value", d.raw, v)
+		p.checkFormat(path, d.raw, v)
 		if n := utf8.RuneCountInString(v.Display); v.Length > 0 && n > v.Length {
 			p.add(path+".value", RuleValueLength, fmt.Sprintf("%d characters for length %d", n, v.Length))
 		}
@@ -428,7 +449,7 @@ func (p *parser) dictItems(path string, items []any) []DictItem {
 	out := make([]DictItem, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for k, el := range items {
-		ip := fmt.Sprintf("%s[%d]", path, k)
+		ip := path + "[" + strconv.Itoa(k) + "]"
 		m, ok := el.(map[string]any)
 		if !ok {
 			p.add(ip, RuleDictItem, describe(el))
@@ -544,13 +565,14 @@ func (d *draft) renderable() bool {
 }
 
 var (
-	decimalRe = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
-	timeRe    = regexp.MustCompile(`^\d{2}:\d{2}(:\d{2})?$`)
-	stampRe   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`)
-	dateRe    = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	maskedNumberRe = regexp.MustCompile(`^[+-]?[\d*]+(\.[\d*]+)?$`)
+	timeRe         = regexp.MustCompile(`^\d{2}:\d{2}(:\d{2})?$`)
+	stampRe        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`)
+	dateRe         = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 )
 
-// checkFormat applies the type's format to a non-empty scalar value. An
+// checkFormat applies the type's format to a non-empty scalar value (path
+// is the value object's, so nothing is built unless there is a fault). An
 // empty value is "no data", which every type allows.
 func (p *parser) checkFormat(path string, raw any, v *ParsedValue) {
 	switch v.Type {
@@ -558,21 +580,25 @@ func (p *parser) checkFormat(path string, raw any, v *ParsedValue) {
 		switch x := raw.(type) {
 		case json.Number:
 		case string:
-			if !decimalRe.MatchString(strings.TrimSpace(x)) {
-				p.add(path, RuleNumber, describe(raw))
+			x = strings.TrimSpace(x)
+			// A value already masked by the endpoint (maskStyle set, 6222****0123)
+			// is still a number with some digits hidden.
+			masked := v.MaskStyle != MaskNone && strings.ContainsRune(x, '*') && maskedNumberRe.MatchString(x)
+			if !masked && !isDecimal(x) {
+				p.add(path+".value", RuleNumber, describe(raw))
 			}
 		default:
-			p.add(path, RuleNumber, describe(raw))
+			p.add(path+".value", RuleNumber, describe(raw))
 		}
 	case TypeDate:
 		s, isStr := raw.(string)
 		if !isStr || !validDate(s) {
-			p.add(path, RuleDate, describe(raw))
+			p.add(path+".value", RuleDate, describe(raw))
 		}
 	case TypeTime:
 		s, isStr := raw.(string)
 		if !isStr || !validTime(s) {
-			p.add(path, RuleTime, describe(raw))
+			p.add(path+".value", RuleTime, describe(raw))
 		}
 	}
 }
@@ -676,10 +702,18 @@ func readMask(raw any) (MaskStyle, bool) {
 // and all are numbers; otherwise the reply's order stands. The sort is
 // stable, so equal numbers keep the reply's order.
 func sortByValueNo(vs []ParsedValue) {
+	if len(vs) < 2 {
+		return
+	}
+	type keyed struct {
+		key float64
+		v   ParsedValue
+	}
 	keys := make([]float64, len(vs))
+	inOrder := true
 	for i, v := range vs {
 		s := strings.TrimSpace(v.ValueNo)
-		if !decimalRe.MatchString(s) {
+		if !isDecimal(s) {
 			return
 		}
 		f, err := strconv.ParseFloat(s, 64)
@@ -687,17 +721,56 @@ func sortByValueNo(vs []ParsedValue) {
 			return
 		}
 		keys[i] = f
+		inOrder = inOrder && (i == 0 || keys[i-1] <= f)
 	}
-	idx := make([]int, len(vs))
-	for i := range idx {
-		idx[i] = i
+	if inOrder {
+		return // the usual case: the endpoint already sent them in order
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
-	sorted := make([]ParsedValue, len(vs))
-	for i, j := range idx {
-		sorted[i] = vs[j]
+	ks := make([]keyed, len(vs))
+	for i := range vs {
+		ks[i] = keyed{keys[i], vs[i]}
 	}
-	copy(vs, sorted)
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	for i := range ks {
+		vs[i] = ks[i].v
+	}
+}
+
+// isDecimal reports whether s is a plain decimal number, optionally signed
+// and with an exponent: ^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$, without a
+// regexp on the per-value path.
+func isDecimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	intDigits := digits()
+	fracDigits := 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		fracDigits = digits()
+	}
+	if intDigits == 0 && fracDigits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // scalarText renders a decoded JSON scalar as text; ok is false for arrays

@@ -9,6 +9,7 @@
   var state = readJSON("page-state");      // {definition, revision, pageId}
   var catalog = readJSON("page-catalog");  // [{id, name, fields:[{id,name,type,masked,index}]}]
   var T = readJSON("page-texts");
+  var interfaces = document.getElementById("page-interfaces") ? readJSON("page-interfaces") : []; // [{id, name, description}]
   var def = state.definition;
   var root = document.querySelector(".builder");
   var objectsEl = document.getElementById("objects");
@@ -33,7 +34,28 @@
   settings.querySelector('input[name=layout][value="' + (def.layout || "block") + '"]').checked = true;
   settings.querySelector("select[name=columns]").value = String(def.columns || 2);
   settings.querySelector("select[name=source]").value = def.source || "internal";
-  settings.addEventListener("change", changed);
+  // External pages: one interface granted to the tenant instead of objects.
+  var ifaceSelect = settings.querySelector("select[name=externalInterfaceId]");
+  interfaces.forEach(function (x) {
+    ifaceSelect.appendChild(el("option", { value: String(x.id), text: x.name + (x.description ? " · " + x.description : "") }));
+  });
+  ifaceSelect.value = String(def.externalInterfaceId || 0);
+  if (ifaceSelect.value === "") { ifaceSelect.value = "0"; }
+  function isExternal() { return settings.querySelector("select[name=source]").value === "external"; }
+  function applySource() {
+    var ext = isExternal();
+    document.getElementById("interface-field").hidden = !ext;
+    document.getElementById("no-interfaces").hidden = !ext || interfaces.length > 0;
+    // The objects give way to a note; the save status and errors stay.
+    objectsEl.hidden = ext;
+    document.getElementById("add-object").hidden = ext;
+    document.getElementById("rules-help").hidden = ext;
+    document.getElementById("external-note").hidden = !ext;
+    var noTables = document.getElementById("no-tables");
+    if (noTables) { noTables.hidden = ext; }
+  }
+  settings.addEventListener("change", function () { applySource(); changed(); });
+  applySource();
 
   // --- objects ----------------------------------------------------------------
   function fieldItem(f, of, objIndex) {
@@ -118,9 +140,12 @@
       layout: settings.querySelector("input[name=layout]:checked").value,
       columns: parseInt(settings.querySelector("select[name=columns]").value, 10),
       source: settings.querySelector("select[name=source]").value,
-      externalInterfaceId: def.externalInterfaceId || 0,
+      externalInterfaceId: isExternal() ? parseInt(ifaceSelect.value, 10) || 0 : 0,
       objects: []
     };
+    // An external page takes its objects from the interface; the internal
+    // objects stay on screen (hidden) in case the admin switches back.
+    if (isExternal()) { return d; }
     objectsEl.querySelectorAll(".objcard").forEach(function (card) {
       var o = {
         name: card.querySelector('[data-k="name"]').value,

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Import benchmark: a 20 MB CSV (12 columns, an encrypted index and five
+# encrypted fields) imported through the real job path (`screenpop import`),
+# next to psql's \copy of the same file into a plain table on the same
+# server. Prints wall time, rows/s and the importing process's peak RSS.
+#
+#   bench/import.sh            # a throwaway PostgreSQL, or $DATABASE_URL's server
+#
+# Targets: under 10 s, within 4x of \copy, peak RSS under 200 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+PSQL=${PSQL:-$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)}
+mkdir -p bin
+$GO build -o bin/screenpop ./cmd/screenpop
+$GO build -o bin/importbench ./bench/importbench
+if [ -z "${DATABASE_URL:-}" ]; then
+	exec $GO run ./testkit/testpg --data-dir var/bench-postgres -- bin/importbench -binary bin/screenpop -psql "$PSQL" "$@"
+fi
+exec bin/importbench -binary bin/screenpop -psql "$PSQL" "$@"

@@ -1,0 +1,572 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/tables"
+)
+
+// Import jobs (DESIGN §4): an upload is checked at once (name, size,
+// format, header) and stored, sealed, in its import_jobs row; a worker of
+// the PostgreSQL-backed queue (river) reads it, validates every row, and
+// writes the good ones in transactional batches that also advance the job's
+// counters, so a job interrupted anywhere resumes after its last committed
+// batch. The row is the source of truth; the river job only triggers it.
+
+// Status is an import job's state.
+type Status string
+
+// The states of an import job.
+const (
+	StatusQueued    Status = "queued"
+	StatusRunning   Status = "running"
+	StatusDone      Status = "done"
+	StatusFailed    Status = "failed"
+	StatusCancelled Status = "cancelled"
+)
+
+// Finished reports whether the job has ended.
+func (s Status) Finished() bool {
+	return s == StatusDone || s == StatusFailed || s == StatusCancelled
+}
+
+// Mode says what a job does with bad rows.
+type Mode string
+
+// The import modes.
+const (
+	ModeSkip Mode = "skip" // store the good rows, report the bad ones (default)
+	ModeAll  Mode = "all"  // all or nothing: store nothing if any row is bad
+)
+
+// Sources of uploads.
+const (
+	SourceUI  = "ui"
+	SourceAPI = "api"
+	SourceCLI = "cli"
+)
+
+// Job is an import job as stored (without its file).
+type Job struct {
+	bun.BaseModel `bun:"table:import_jobs,alias:ij"`
+
+	ID         int64      `bun:",pk,autoincrement" json:"id"`
+	TenantID   int64      `bun:",notnull" json:"-"`
+	TableID    int64      `bun:",notnull" json:"tableId"`
+	UserID     *int64     `json:"userId,omitempty"`
+	Source     string     `bun:",notnull" json:"source"`
+	FileName   string     `bun:",notnull" json:"fileName"`
+	Format     Format     `bun:",notnull" json:"format"`
+	FileSize   int64      `bun:",notnull" json:"fileSize"`
+	File       []byte     `bun:",scanonly" json:"-"` // sealed; read only by the worker
+	Mode       Mode       `bun:",notnull" json:"mode"`
+	Status     Status     `bun:",notnull" json:"status"`
+	Encoding   string     `bun:",notnull" json:"encoding,omitempty"`
+	TotalRows  int        `bun:",notnull" json:"totalRows"`
+	RowsDone   int        `bun:",notnull" json:"rowsDone"`
+	Inserted   int        `bun:",notnull" json:"inserted"`
+	Updated    int        `bun:",notnull" json:"updated"`
+	Unchanged  int        `bun:",notnull" json:"unchanged"`
+	Rejected   int        `bun:",notnull" json:"rejected"`
+	Duplicates int        `bun:",notnull" json:"duplicates"`
+	ErrorCount int        `bun:",notnull" json:"errorCount"`
+	ErrorKey   string     `bun:",notnull" json:"-"`
+	ErrorArgs  []any      `bun:",type:jsonb,notnull" json:"-"`
+	Attempts   int        `bun:",notnull" json:"attempts"`
+	RiverJobID *int64     `json:"-"`
+	CreatedAt  time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	UpdatedAt  time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+}
+
+// Failure returns why a failed (or cancelled) job stopped, or nil.
+func (j *Job) Failure() *apperr.Message {
+	if j.ErrorKey == "" {
+		return nil
+	}
+	return &apperr.Message{Key: j.ErrorKey, Args: jsonArgs(j.ErrorArgs)}
+}
+
+// Percent is the share of data rows done, 0–100.
+func (j *Job) Percent() int {
+	switch {
+	case j.Status == StatusDone:
+		return 100
+	case j.TotalRows <= 0:
+		return 0
+	}
+	return min(100, j.RowsDone*100/j.TotalRows)
+}
+
+// jsonArgs turns arguments read back from jsonb into what the message
+// formats expect: whole numbers as int (jsonb gives float64, which %d
+// would print as %!d(float64=…)).
+func jsonArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if f, ok := a.(float64); ok && f == float64(int64(f)) {
+			out[i] = int(f)
+			continue
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// Issue is one line of an error report: a rejected row, one of its cells,
+// or a row superseded by a later one with the same index value. The message
+// never quotes a cell.
+type Issue struct {
+	Line    int
+	Column  string
+	Message apperr.Message
+}
+
+// issueRow is import_errors as stored.
+type issueRow struct {
+	bun.BaseModel `bun:"table:import_errors"`
+
+	JobID      int64  `bun:",pk"`
+	Seq        int    `bun:",pk"`
+	Line       int    `bun:",notnull"`
+	ColumnName string `bun:",notnull"`
+	Key        string `bun:",notnull"`
+	Args       []any  `bun:",type:jsonb,notnull"`
+}
+
+// Options tune the workers; zero values take the defaults.
+type Options struct {
+	// BatchSize is how many data rows one transaction writes (default
+	// 1000). Progress advances, and a resumed job restarts, batch by batch.
+	BatchSize int
+	// BatchDelay pauses after each batch: for tests that need a job to be
+	// caught mid-way. Zero in production.
+	BatchDelay time.Duration
+	// Workers is how many imports one process runs at once (default 2).
+	Workers int
+	// SweepInterval is how often a process looks for jobs whose worker
+	// died (default 5 s).
+	SweepInterval time.Duration
+	// JobTimeout cancels an attempt that runs longer (default 30 min: a
+	// 20 MB file takes seconds); its committed batches stay and the next
+	// attempt resumes after them.
+	JobTimeout time.Duration
+	// RescueAfter is when river's own rescuer gives up on a job that still
+	// shows as running (default 45 min). The sweeper resumes such jobs in
+	// seconds; the rescuer is the backstop.
+	RescueAfter time.Duration
+	// PollInterval is how often idle workers look for new jobs (default
+	// 500 ms; the database/sql driver has no LISTEN).
+	PollInterval time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = 5 * time.Second
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 30 * time.Minute
+	}
+	if o.RescueAfter <= o.JobTimeout {
+		o.RescueAfter = o.JobTimeout + 15*time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 500 * time.Millisecond
+	}
+	return o
+}
+
+// Limits on what one job keeps.
+const (
+	// maxStoredIssues caps the error report of one job; the counters stay
+	// exact beyond it.
+	maxStoredIssues = 100_000
+	// maxAttempts is how many times a job is started (after crashes or
+	// errors) before it is marked failed with what it committed.
+	maxAttempts = 5
+	// PreviewRows is how many rows a dry run shows.
+	PreviewRows = 10
+)
+
+// Service runs imports and exports of base tables.
+type Service struct {
+	db     *bun.DB
+	tables *tables.Service
+	keys   *tables.Keyring
+	log    *slog.Logger
+
+	// MaxFileSize returns the upload limit in bytes (the operator's
+	// parameter); nil means DefaultMaxFileSize.
+	MaxFileSize func(ctx context.Context) (int64, error)
+
+	inserterOnce sync.Once
+	inserter     *river.Client[*sql.Tx]
+	inserterErr  error
+}
+
+// NewService returns the import service on db.
+func NewService(db *bun.DB, ts *tables.Service) *Service {
+	return &Service{db: db, tables: ts, keys: ts.Keys(), log: slog.New(slog.DiscardHandler)}
+}
+
+// SetLogger sets where the workers log.
+func (s *Service) SetLogger(l *slog.Logger) {
+	if l != nil {
+		s.log = l
+	}
+}
+
+// FileLimit returns the current upload limit in bytes.
+func (s *Service) FileLimit(ctx context.Context) (int64, error) {
+	if s.MaxFileSize == nil {
+		return DefaultMaxFileSize, nil
+	}
+	return s.MaxFileSize(ctx)
+}
+
+// Upload is a file to import.
+type Upload struct {
+	TenantID int64
+	TableID  int64
+	UserID   *int64
+	Source   string
+	FileName string
+	Mode     Mode
+	Data     []byte
+}
+
+// ReadLimited reads r to its end, refusing (CodeTooLarge) as soon as more
+// than limit bytes arrive: never more than limit+1 bytes are held.
+func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, CheckSize(n, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// checked is an upload that passed the checks made before it is stored.
+type checked struct {
+	sc     *tables.Schema
+	format Format
+	enc    Encoding
+}
+
+// check refuses a file before anything is stored: its name, size, format
+// and header, against the table's published definition.
+func (s *Service) check(ctx context.Context, up *Upload) (*checked, error) {
+	if up.Mode == "" {
+		up.Mode = ModeSkip
+	}
+	if up.Mode != ModeSkip && up.Mode != ModeAll {
+		return nil, apperr.Field("mode", "import.mode")
+	}
+	if err := ValidateFileName(up.FileName); err != nil {
+		return nil, UserError(err)
+	}
+	limit, err := s.FileLimit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSize(int64(len(up.Data)), limit); err != nil {
+		return nil, UserError(err)
+	}
+	sc, err := s.importSchema(ctx, up.TenantID, up.TableID)
+	if err != nil {
+		return nil, err
+	}
+	format, _ := FormatOf(up.FileName)
+	rr, enc, err := openFile(format, up.Data)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	defer rr.Close()
+	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
+		return nil, UserError(m)
+	}
+	return &checked{sc: sc, format: format, enc: enc}, nil
+}
+
+// importSchema returns the table's schema if it takes data.
+func (s *Service) importSchema(ctx context.Context, tenantID, tableID int64) (*tables.Schema, error) {
+	sc, err := s.tables.Schema(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Status != tables.Published {
+		return nil, apperr.New(apperr.Invalid, "table.not_published")
+	}
+	if sc.IndexField() == nil {
+		return nil, apperr.New(apperr.Invalid, "table.needs_index")
+	}
+	return sc, nil
+}
+
+// Columns returns the template's header for a table: its field names in order.
+func Columns(sc *tables.Schema) []string {
+	names := make([]string, len(sc.Fields))
+	for i, f := range sc.Fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// openFile opens an import file of either format from memory.
+func openFile(format Format, data []byte) (RowReader, Encoding, error) {
+	if format == FormatXLSX {
+		rr, err := OpenXLSX(bytes.NewReader(data), int64(len(data)), XLSXLimits{})
+		return rr, "", err
+	}
+	rr, err := OpenCSV(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", err
+	}
+	enc := UTF8
+	if e, ok := rr.(interface{ Encoding() Encoding }); ok {
+		enc = e.Encoding()
+	}
+	return rr, enc, nil
+}
+
+// fileAD binds a stored file to its tenant and job: a sealed file copied
+// to another job or tenant does not open.
+func fileAD(tenantID, jobID int64) []byte {
+	return []byte("screenpop:import-file:v1:" + strconv.FormatInt(tenantID, 10) + ":" + strconv.FormatInt(jobID, 10))
+}
+
+// Create checks an upload and queues its import. Whatever is wrong with the
+// file itself (name, size, format, header) is refused here, before anything
+// is stored, with a message that says what (for a header: the missing and
+// unexpected columns).
+func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
+	c, err := s.check(ctx, &up)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := s.riverInserter()
+	if err != nil {
+		return nil, err
+	}
+	if up.Source == "" {
+		up.Source = SourceAPI
+	}
+	job := &Job{
+		TenantID: up.TenantID, TableID: up.TableID, UserID: up.UserID, Source: up.Source,
+		FileName: baseName(up.FileName), Format: c.format, FileSize: int64(len(up.Data)),
+		Mode: up.Mode, Status: StatusQueued, Encoding: string(c.enc), ErrorArgs: []any{},
+	}
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(job).Returning("*").Exec(ctx); err != nil {
+			return err
+		}
+		sealed, err := s.keys.Seal(ctx, up.TenantID, up.Data, fileAD(up.TenantID, job.ID))
+		if err != nil {
+			return err
+		}
+		res, err := ins.InsertTx(ctx, tx.Tx, ImportArgs{ImportID: job.ID}, nil)
+		if err != nil {
+			return fmt.Errorf("queue import %d: %w", job.ID, err)
+		}
+		rid := res.Job.ID
+		job.RiverJobID = &rid
+		_, err = tx.NewUpdate().Model((*Job)(nil)).Set("file = ?", sealed).Set("river_job_id = ?", rid).
+			Where("id = ?", job.ID).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// baseName drops a client path (old browsers send C:\…\name.csv).
+func baseName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// Get returns one of the tenant's import jobs.
+func (s *Service) Get(ctx context.Context, tenantID, jobID int64) (*Job, error) {
+	job := new(Job)
+	err := s.db.NewSelect().Model(job).
+		Where("id = ? AND tenant_id = ?", jobID, tenantID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundf("import.not_found")
+	}
+	return job, err
+}
+
+// List returns a table's import jobs, newest first.
+func (s *Service) List(ctx context.Context, tenantID, tableID int64, limit int) ([]Job, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	if _, err := s.tables.GetTable(ctx, tenantID, tableID); err != nil {
+		return nil, err
+	}
+	jobs := []Job{}
+	err := s.db.NewSelect().Model(&jobs).
+		Where("tenant_id = ? AND table_id = ?", tenantID, tableID).
+		Order("id DESC").Limit(int64(limit)).Scan(ctx)
+	return jobs, err
+}
+
+// Cancel stops a queued or running job. Batches already committed stay;
+// the worker stops before its next one. The stored file goes at once.
+func (s *Service) Cancel(ctx context.Context, tenantID, jobID int64) (*Job, error) {
+	res, err := s.db.NewUpdate().Model((*Job)(nil)).
+		Set("status = ?", StatusCancelled).Set("file = NULL").
+		Set("finished_at = now()").Set("updated_at = now()").
+		Where("id = ? AND tenant_id = ? AND status IN (?)", jobID, tenantID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	job, err := s.Get(ctx, tenantID, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, apperr.New(apperr.Conflict, "import.not_active")
+	}
+	return job, nil
+}
+
+// Issues calls fn for each line of a job's error report, in file order.
+func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Issue) error) error {
+	if _, err := s.Get(ctx, tenantID, jobID); err != nil {
+		return err
+	}
+	const page = 2000
+	after := -1
+	for {
+		var rows []issueRow
+		err := s.db.NewSelect().Model(&rows).Where("job_id = ? AND seq > ?", jobID, after).
+			Order("seq").Limit(page).Scan(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: jsonArgs(r.Args)}}); err != nil {
+				return err
+			}
+		}
+		if len(rows) < page {
+			return nil
+		}
+		after = rows[len(rows)-1].Seq
+	}
+}
+
+// WriteReport writes a job's error report as CSV (UTF-8 with BOM, so Excel
+// opens it): line, column, reason, in lang. Cells are neutralised like
+// any export, since column names are user-defined.
+func (s *Service) WriteReport(ctx context.Context, w io.Writer, tenantID, jobID int64, lang string) error {
+	ew, err := NewCSVExport(w, []string{
+		i18n.T(lang, "import.report.line"), i18n.T(lang, "import.report.column"), i18n.T(lang, "import.report.reason"),
+	})
+	if err != nil {
+		return err
+	}
+	err = s.Issues(ctx, tenantID, jobID, func(is Issue) error {
+		return ew.Write([]string{strconv.Itoa(is.Line), is.Column, is.Message.In(lang)})
+	})
+	if err != nil {
+		return err
+	}
+	return ew.Close()
+}
+
+// UserError turns the file layer's errors into domain errors with
+// translatable messages; anything else passes through.
+func UserError(err error) error {
+	var hm *HeaderMismatch
+	if errors.As(err, &hm) {
+		e := apperr.New(apperr.Invalid, "import.header_mismatch")
+		add := func(key string, names []string) {
+			if len(names) > 0 {
+				e.Fields = append(e.Fields, apperr.FieldError{Field: "file", Message: apperr.Message{Key: key, Args: []any{joinNames(names)}}})
+			}
+		}
+		add("import.header_missing", hm.Missing)
+		add("import.header_unexpected", hm.Unexpected)
+		add("import.header_duplicated", hm.Duplicated)
+		if hm.OutOfOrder {
+			add("import.header_order", hm.Want)
+		}
+		return e
+	}
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	field := func(key string, args ...any) error {
+		e := apperr.Field("file", key, args...)
+		e.Message = apperr.Message{Key: key, Args: args}
+		return e
+	}
+	switch fe.Code {
+	case CodeBadName:
+		if fe.Value != "" {
+			return field("import.bad_name_char", fe.Value)
+		}
+		return field("import.bad_name", MaxFileNameLength)
+	case CodeBadExtension:
+		return field("import.bad_extension")
+	case CodeTooLarge:
+		limit, _ := strconv.ParseInt(fe.Value, 10, 64)
+		e := field("import.too_large", max(1, limit>>20))
+		e.(*apperr.Error).Code = apperr.TooLarge
+		return e
+	case CodeZipBomb:
+		return field("import.zip_bomb")
+	case CodeEmpty:
+		return field("import.empty")
+	case CodeUnsupported:
+		return field("import.unsupported")
+	case CodeBadEncoding:
+		return field("import.bad_encoding")
+	default:
+		return field("import.corrupt")
+	}
+}
+
+// joinNames lists column names for a message.
+func joinNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		if n == "" {
+			n = `""`
+		}
+		q[i] = n
+	}
+	return strings.Join(q, ", ")
+}

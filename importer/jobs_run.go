@@ -1,0 +1,543 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/tables"
+)
+
+// rowChecker validates the rows of a file whose header is the table's
+// field names, in order.
+type rowChecker struct {
+	sc  *tables.Schema
+	in  map[string]string // reused: ParseRow does not keep it
+	enc map[string]bool   // encrypted field names
+}
+
+func newRowChecker(sc *tables.Schema) *rowChecker {
+	c := &rowChecker{sc: sc, in: make(map[string]string, len(sc.Fields)), enc: map[string]bool{}}
+	for _, f := range sc.Fields {
+		if f.Encrypted {
+			c.enc[f.Name] = true
+		}
+	}
+	return c
+}
+
+// check validates one row as read (rerr is the reader's row error, if
+// any) and returns it, or the reasons it is rejected.
+func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []Issue) {
+	if rerr != nil {
+		var re *RowError
+		errors.As(rerr, &re)
+		return tables.Row{}, []Issue{{Line: line, Column: re.Column, Message: apperr.Message{Key: "import.row." + re.Code}}}
+	}
+	for i, f := range c.sc.Fields {
+		c.in[f.Name] = cells[i]
+	}
+	row, errs := c.sc.ParseRow(c.in)
+	if len(errs) == 0 {
+		return row, nil
+	}
+	issues := make([]Issue, len(errs))
+	for i, fe := range errs {
+		msg := fe.Message
+		// A rule's evaluation error may quote the value (CEL's conversion
+		// errors do): not for an encrypted field.
+		if c.enc[fe.Field] && msg.Key == "value.rule_error" {
+			msg = apperr.Message{Key: "import.rule_error_hidden"}
+		}
+		issues[i] = Issue{Line: line, Column: fe.Field, Message: msg}
+	}
+	return tables.Row{}, issues
+}
+
+// survey is what a first pass over a file learns.
+type survey struct {
+	total  int            // data rows
+	bad    int            // rows rejected
+	last   map[string]int // index value → line of the last good row with it
+	issues []Issue        // the rejected rows' issues, when collected
+	more   bool           // issues beyond maxStoredIssues were dropped
+}
+
+// surveyFile reads every row: it counts them and finds, for each index
+// value, the last good row that holds it (the one that wins). With collect
+// it keeps the issues of rejected rows.
+func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool) (*survey, error) {
+	sv := &survey{last: map[string]int{}}
+	for {
+		line, cells, err := rr.Next()
+		if err == io.EOF {
+			return sv, nil
+		}
+		if err != nil && !IsRowError(err) {
+			return nil, err
+		}
+		sv.total++
+		if sv.total%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		row, issues := c.check(line, cells, err)
+		if len(issues) > 0 {
+			sv.bad++
+			if collect {
+				if len(sv.issues)+len(issues) > maxStoredIssues {
+					sv.more = true
+				} else {
+					sv.issues = append(sv.issues, issues...)
+				}
+			}
+			continue
+		}
+		sv.last[row.Index] = line
+	}
+}
+
+// duplicateIssue reports a row superseded by a later one.
+func duplicateIssue(sc *tables.Schema, line, winner int) Issue {
+	return Issue{Line: line, Column: sc.IndexField().Name, Message: apperr.Message{Key: "import.duplicate", Args: []any{winner}}}
+}
+
+// DryRunResult is what an import would do, with nothing committed.
+type DryRunResult struct {
+	Format     Format
+	Encoding   Encoding
+	TotalRows  int
+	Good       int // rows that would be stored
+	Rejected   int
+	Duplicates int
+	// Preview is the first rows as they would be stored, masked.
+	Preview []tables.RecordView
+	// Issues is every error, in file order (up to 100,000).
+	Issues    []Issue
+	Truncated bool
+}
+
+// DryRun checks an upload like Create and then reads it all as the import
+// would: the first rows as they would be stored (masked) and every error.
+// Nothing is stored, not even the file.
+func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) {
+	c, err := s.check(ctx, &up)
+	if err != nil {
+		return nil, err
+	}
+	chk := newRowChecker(c.sc)
+	rr, enc, err := openFile(c.format, up.Data)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	sv, err := chk.surveyFile(ctx, rr, false)
+	rr.Close()
+	if err != nil {
+		return nil, UserError(err)
+	}
+	res := &DryRunResult{Format: c.format, Encoding: enc, TotalRows: sv.total, Rejected: sv.bad, Preview: []tables.RecordView{}, Issues: []Issue{}}
+	rr, _, err = openFile(c.format, up.Data)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	defer rr.Close()
+	add := func(is ...Issue) {
+		if len(res.Issues)+len(is) > maxStoredIssues {
+			res.Truncated = true
+			return
+		}
+		res.Issues = append(res.Issues, is...)
+	}
+	for {
+		line, cells, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !IsRowError(err) {
+			return nil, UserError(err)
+		}
+		row, issues := chk.check(line, cells, err)
+		switch {
+		case len(issues) > 0:
+			add(issues...)
+		case sv.last[row.Index] != line:
+			res.Duplicates++
+			add(duplicateIssue(c.sc, line, sv.last[row.Index]))
+		default:
+			res.Good++
+			if len(res.Preview) < PreviewRows {
+				res.Preview = append(res.Preview, c.sc.View(&tables.Record{TableID: c.sc.ID, Values: row.Values}, false))
+			}
+		}
+	}
+	return res, nil
+}
+
+// errStopped ends a job whose status changed under it (cancelled).
+var errStopped = errors.New("import: job is no longer running")
+
+// lockKey is the session advisory lock a worker holds while it runs an
+// import: held by a live worker, released by PostgreSQL the moment the
+// worker's connection goes, however it dies.
+func lockKey(jobID int64) int64 { return 0x5c9e0003<<32 | jobID&0xffffffff }
+
+// work runs (or resumes) one import. It returns nil when the job has ended
+// either way, or an error for river to retry the attempt.
+func (s *Service) work(ctx context.Context, importID int64, o Options) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", lockKey(importID)).Scan(&got); err != nil {
+		return err
+	}
+	if !got {
+		// Another worker runs it (or the sweeper is looking at it).
+		return river.JobSnooze(5 * time.Second)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", lockKey(importID))
+	}()
+
+	job := new(Job)
+	err = s.db.NewSelect().Model(job).ColumnExpr("ij.*").Where("id = ?", importID).Scan(ctx)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil // deleted with its table: nothing to do
+	}
+	if job.Status.Finished() {
+		return nil
+	}
+	var attempts int
+	err = s.db.NewUpdate().Model((*Job)(nil)).
+		Set("status = ?", StatusRunning).Set("attempts = attempts + 1").
+		Set("started_at = coalesce(started_at, now())").Set("updated_at = now()").
+		Where("id = ? AND status IN (?)", importID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Returning("attempts").Scan(ctx, &attempts)
+	if err != nil {
+		return err
+	}
+	if attempts > maxAttempts {
+		s.log.Warn("import: giving up after repeated interruptions", "import", importID, "rows_done", job.RowsDone)
+		return s.fail(ctx, importID, apperr.Message{Key: "import.interrupted", Args: []any{attempts - 1, job.RowsDone}})
+	}
+	s.log.Info("import: running", "import", importID, "attempt", attempts, "resume_after", job.RowsDone)
+	err = s.runJob(ctx, job, o)
+	switch {
+	case err == nil, errors.Is(err, errStopped):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err() // timeout or shutdown: the next attempt resumes
+	}
+	if msg, ok := jobFailure(err); ok {
+		return s.fail(ctx, importID, msg)
+	}
+	s.log.Error("import: attempt failed", "import", importID, "attempt", attempts, "err", err)
+	if attempts >= maxAttempts {
+		return s.fail(ctx, importID, apperr.Message{Key: "import.internal"})
+	}
+	return err
+}
+
+// jobFailure reports whether err ends a job (the file or the table is
+// wrong, not the system) and with what message.
+func jobFailure(err error) (apperr.Message, bool) {
+	var hm *HeaderMismatch
+	if errors.As(err, &hm) {
+		return apperr.Message{Key: "import.header_changed", Args: []any{joinNames(hm.Missing), joinNames(hm.Unexpected)}}, true
+	}
+	if CodeOf(err) != "" {
+		if e, ok := apperr.As(UserError(err)); ok {
+			return e.Message, true
+		}
+	}
+	if e, ok := apperr.As(err); ok && e.Code != apperr.Internal && e.Code != apperr.Conflict {
+		return e.Message, true
+	}
+	return apperr.Message{}, false
+}
+
+// fail ends a job with a message; its stored file goes.
+func (s *Service) fail(ctx context.Context, importID int64, msg apperr.Message) error {
+	_, err := s.db.NewUpdate().Model((*Job)(nil)).
+		Set("status = ?", StatusFailed).Set("error_key = ?", msg.Key).Set("error_args = ?::jsonb", jsonText(msg.Args)).
+		Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
+		Where("id = ? AND status IN (?)", importID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Exec(context.WithoutCancel(ctx))
+	return err
+}
+
+// jsonText encodes message arguments for a jsonb column.
+func jsonText(args []any) string {
+	if args == nil {
+		args = []any{}
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+// batch is the rows of one transaction.
+type batch struct {
+	n          int // data rows read, good or not
+	rows       []tables.Row
+	enc        *tables.EncodedRows // rows, encoded ahead of the write
+	issues     []Issue
+	rejected   int
+	duplicates int
+}
+
+// runJob reads the stored file and writes it in batches, after the rows
+// a previous attempt committed.
+func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
+	if job.File == nil {
+		return apperr.New(apperr.Invalid, "import.file_missing")
+	}
+	data, err := s.keys.Open(ctx, job.TenantID, job.File, fileAD(job.TenantID, job.ID))
+	if err != nil {
+		return fmt.Errorf("open the stored file: %w", err)
+	}
+	job.File = nil
+	sc, err := s.importSchema(ctx, job.TenantID, job.TableID)
+	if err != nil {
+		return err
+	}
+	chk := newRowChecker(sc)
+	rr, _, err := openFile(job.Format, data)
+	if err != nil {
+		return err
+	}
+	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
+		rr.Close()
+		return m
+	}
+	surveyStart := time.Now()
+	sv, err := chk.surveyFile(ctx, rr, job.Mode == ModeAll)
+	rr.Close()
+	if err != nil {
+		return err
+	}
+	s.log.Debug("import: file read", "import", job.ID, "rows", sv.total, "bad", sv.bad, "ms", time.Since(surveyStart).Milliseconds())
+	if job.TotalRows != sv.total {
+		if _, err := s.db.NewUpdate().Model((*Job)(nil)).Set("total_rows = ?", sv.total).Set("updated_at = now()").
+			Where("id = ?", job.ID).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if job.Mode == ModeAll && sv.bad > 0 {
+		return s.refuseAll(ctx, job, sv)
+	}
+
+	rr, _, err = openFile(job.Format, data)
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+
+	// Reading and validating run ahead of writing by one batch, so the
+	// file is parsed while the previous batch commits.
+	batches := make(chan *batch, 1)
+	readErr := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		defer close(batches)
+		readErr <- s.readBatches(rctx, rr, chk, sv, job.RowsDone, o.BatchSize, batches)
+	}()
+	errorCount := job.ErrorCount
+	for b := range batches {
+		if err := s.commit(ctx, job, sc, b, &errorCount); err != nil {
+			stop()
+			for range batches {
+			}
+			return err
+		}
+		if o.BatchDelay > 0 {
+			select {
+			case <-time.After(o.BatchDelay):
+			case <-ctx.Done():
+				stop()
+				for range batches {
+				}
+				return ctx.Err()
+			}
+		}
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	res, err := s.db.NewUpdate().Model((*Job)(nil)).
+		Set("status = ?", StatusDone).Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
+		Where("id = ? AND status = ?", job.ID, StatusRunning).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errStopped
+	}
+	s.log.Info("import: done", "import", job.ID)
+	return nil
+}
+
+// readBatches reads the file after its first skip data rows and sends
+// batches of size data rows.
+func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker, sv *survey, skip, size int, out chan<- *batch) error {
+	b := &batch{}
+	seen := 0
+	for {
+		line, cells, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !IsRowError(err) {
+			return err
+		}
+		seen++
+		if seen <= skip {
+			continue
+		}
+		row, issues := chk.check(line, cells, err)
+		switch {
+		case len(issues) > 0:
+			b.rejected++
+			b.issues = append(b.issues, issues...)
+		case sv.last[row.Index] != line:
+			b.duplicates++
+			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.last[row.Index]))
+		default:
+			b.rows = append(b.rows, row)
+		}
+		b.n++
+		if b.n == size {
+			if err := s.encodeBatch(ctx, chk.sc, b); err != nil {
+				return err
+			}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			b = &batch{rows: make([]tables.Row, 0, size)}
+		}
+	}
+	if b.n > 0 {
+		if err := s.encodeBatch(ctx, chk.sc, b); err != nil {
+			return err
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// encodeBatch seals and keys a batch's rows (the costly part of writing
+// them) while the previous batch is being written.
+func (s *Service) encodeBatch(ctx context.Context, sc *tables.Schema, b *batch) error {
+	enc, err := s.tables.EncodeRows(ctx, sc, b.rows)
+	if err != nil {
+		return err
+	}
+	b.enc, b.rows = enc, nil
+	return nil
+}
+
+// commit writes one batch and advances the job's counters in the same
+// transaction: after a crash, rows_done says exactly which rows are in.
+func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *batch, errorCount *int) error {
+	stored := *errorCount
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var st Status
+		if err := tx.NewSelect().Model((*Job)(nil)).Column("status").Where("id = ?", job.ID).For("UPDATE").Scan(ctx, &st); err != nil {
+			return err
+		}
+		if st != StatusRunning {
+			return errStopped
+		}
+		res, err := s.tables.UpsertEncoded(ctx, tx, b.enc)
+		if err != nil {
+			return err
+		}
+		n, err := s.storeIssues(ctx, tx, job.ID, stored, b.issues)
+		if err != nil {
+			return err
+		}
+		stored += n
+		_, err = tx.NewUpdate().Model((*Job)(nil)).
+			Set("rows_done = rows_done + ?", b.n).
+			Set("inserted = inserted + ?", res.Inserted).
+			Set("updated = updated + ?", res.Updated).
+			Set("unchanged = unchanged + ?", res.Unchanged).
+			Set("rejected = rejected + ?", b.rejected).
+			Set("duplicates = duplicates + ?", b.duplicates).
+			Set("error_count = ?", stored).
+			Set("updated_at = now()").
+			Where("id = ?", job.ID).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*errorCount = stored
+	return nil
+}
+
+// storeIssues adds issues to a job's report after the first from stored,
+// up to the cap; it returns how many it stored.
+func (s *Service) storeIssues(ctx context.Context, tx bun.IDB, jobID int64, from int, issues []Issue) (int, error) {
+	room := maxStoredIssues - from
+	if room <= 0 || len(issues) == 0 {
+		return 0, nil
+	}
+	issues = issues[:min(len(issues), room)]
+	const chunk = 5000
+	for start := 0; start < len(issues); start += chunk {
+		part := issues[start:min(len(issues), start+chunk)]
+		rows := make([]issueRow, len(part))
+		for i, is := range part {
+			args := is.Message.Args
+			if args == nil {
+				args = []any{}
+			}
+			rows[i] = issueRow{JobID: jobID, Seq: from + start + i, Line: is.Line, ColumnName: is.Column, Key: is.Message.Key, Args: args}
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return len(issues), nil
+}
+
+// refuseAll ends an all-or-nothing job that has bad rows: nothing is
+// stored but the report.
+func (s *Service) refuseAll(ctx context.Context, job *Job, sv *survey) error {
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewDelete().Model((*issueRow)(nil)).Where("job_id = ?", job.ID).Exec(ctx); err != nil {
+			return err
+		}
+		n, err := s.storeIssues(ctx, tx, job.ID, 0, sv.issues)
+		if err != nil {
+			return err
+		}
+		_, err = tx.NewUpdate().Model((*Job)(nil)).
+			Set("status = ?", StatusFailed).Set("rejected = ?", sv.bad).Set("error_count = ?", n).
+			Set("error_key = ?", "import.all_or_nothing").Set("error_args = ?::jsonb", jsonText([]any{sv.bad})).
+			Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
+			Where("id = ? AND status = ?", job.ID, StatusRunning).Exec(ctx)
+		return err
+	})
+}

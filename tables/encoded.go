@@ -1,0 +1,91 @@
+package tables
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/screenpop/screenpop/engine/apperr"
+)
+
+// EncodedRows are validated rows encoded for storage — sealed, keyed and
+// digested, the CPU-heavy half of UpsertRows — ready for UpsertEncoded.
+// An import encodes its next batch while the previous one is written.
+type EncodedRows struct {
+	sc         *Schema
+	keys       [][]byte
+	plains     []string
+	sealed     [][]byte
+	digests    [][]byte
+	superseded int
+}
+
+// Len is the number of distinct rows.
+func (e *EncodedRows) Len() int { return len(e.keys) }
+
+// EncodeRows encodes rows as UpsertRows would (the last of several rows
+// with one index value wins). It only computes; nothing is written.
+func (s *Service) EncodeRows(ctx context.Context, sc *Schema, rows []Row) (*EncodedRows, error) {
+	e := &EncodedRows{sc: sc}
+	byKey := make(map[string]int, len(rows))
+	for _, row := range rows {
+		rr, err := s.encode(ctx, sc, row)
+		if err != nil {
+			return nil, err
+		}
+		if i, dup := byKey[string(rr.IndexKey)]; dup {
+			e.plains[i], e.sealed[i], e.digests[i] = string(rr.Plain), rr.Sealed, rr.Digest
+			e.superseded++
+			continue
+		}
+		byKey[string(rr.IndexKey)] = len(e.keys)
+		e.keys = append(e.keys, rr.IndexKey)
+		e.plains = append(e.plains, string(rr.Plain))
+		e.sealed = append(e.sealed, rr.Sealed)
+		e.digests = append(e.digests, rr.Digest)
+	}
+	return e, nil
+}
+
+// UpsertEncoded writes encoded rows like UpsertRows: in one statement,
+// inside a transaction (db may be one) that holds the table's definition,
+// inserting new index values, updating changed rows and leaving identical
+// ones alone. A definition change since the rows were encoded that alters
+// how values are stored is a conflict (table.stale): encode them again.
+func (s *Service) UpsertEncoded(ctx context.Context, db bun.IDB, e *EncodedRows) (UpsertResult, error) {
+	res := UpsertResult{Unchanged: e.superseded}
+	if len(e.keys) == 0 {
+		return res, nil
+	}
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockVersion(ctx, tx, e.sc); err != nil {
+			return err
+		}
+		written, err := query(ctx, tx, upsertSQL, e.sc.TenantID, e.sc.ID, e.keys, e.plains, e.sealed, e.digests)
+		if err != nil {
+			return err
+		}
+		defer written.Close()
+		for written.Next() {
+			var ins bool
+			if err := written.Scan(&ins); err != nil {
+				return err
+			}
+			if ins {
+				res.Inserted++
+			} else {
+				res.Updated++
+			}
+		}
+		return written.Err()
+	})
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return UpsertResult{}, err
+		}
+		return UpsertResult{}, fmt.Errorf("upsert records: %w", err)
+	}
+	res.Unchanged += len(e.keys) - res.Inserted - res.Updated
+	return res, nil
+}

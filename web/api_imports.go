@@ -1,0 +1,304 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+
+	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/importer"
+	"github.com/screenpop/screenpop/tables"
+)
+
+// ImportJob is an import job with its progress and, once failed, why.
+type ImportJob struct {
+	*importer.Job
+	Percent   int    `json:"percent" doc:"Share of data rows done, 0-100"`
+	Error     string `json:"error,omitempty" doc:"Why the job failed, in the caller's language"`
+	ReportURL string `json:"reportUrl,omitempty" doc:"The error report (CSV: line, column, reason), when there are errors"`
+}
+
+// ImportIssue is one error of a dry run.
+type ImportIssue struct {
+	Line    int    `json:"line"`
+	Column  string `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// DryRunView is what an import would do; nothing was stored.
+type DryRunView struct {
+	Format     string              `json:"format"`
+	Encoding   string              `json:"encoding,omitempty"`
+	TotalRows  int                 `json:"totalRows"`
+	Good       int                 `json:"good" doc:"Rows that would be stored"`
+	Rejected   int                 `json:"rejected"`
+	Duplicates int                 `json:"duplicates" doc:"Rows superseded by a later row with the same index value"`
+	Preview    []tables.RecordView `json:"preview" doc:"The first rows as they would be stored, masked"`
+	Issues     []ImportIssue       `json:"issues" doc:"Every error, in file order"`
+	Truncated  bool                `json:"truncated,omitempty"`
+}
+
+// CreateImportInput uploads a file to import.
+type CreateImportInput struct {
+	TableIDPath
+	ContentType   string `header:"Content-Type"`
+	ContentLength int    `header:"Content-Length"`
+	RawBody       []byte `contentType:"multipart/form-data" doc:"Form fields: file (the .csv or .xlsx), mode (skip or all), dryRun (true to check only)"`
+}
+
+// CreateImportOutput is the queued job, or a dry run's result.
+type CreateImportOutput struct {
+	Status int
+	Body   struct {
+		Job    *ImportJob  `json:"job,omitempty"`
+		DryRun *DryRunView `json:"dryRun,omitempty"`
+	}
+}
+
+// ImportIDPath is a table and import job id in the path.
+type ImportIDPath struct {
+	TableIDPath
+	ImportID int64 `path:"importId" minimum:"1"`
+}
+
+// ImportOutput is one import job.
+type ImportOutput struct{ Body *ImportJob }
+
+// ImportsOutput lists a table's import jobs, newest first.
+type ImportsOutput struct {
+	Body struct {
+		Items []*ImportJob `json:"items"`
+	}
+}
+
+// FormatInput chooses a file format.
+type FormatInput struct {
+	TableIDPath
+	Format string `query:"format" enum:"csv,xlsx" default:"csv"`
+}
+
+// ExportInput chooses an export's format and whether masked values are
+// exported in clear.
+type ExportInput struct {
+	FormatInput
+	Reveal bool `query:"reveal" doc:"Export masked fields in clear (needs the reveal permission or scope; audited)"`
+}
+
+// FileOutput is a file download.
+type FileOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+// importJobView adds what a client shows to a job.
+func importJobView(j *importer.Job, lang string, reportURL string) *ImportJob {
+	v := &ImportJob{Job: j, Percent: j.Percent()}
+	if m := j.Failure(); m != nil {
+		v.Error = m.In(lang)
+	}
+	if j.ErrorCount > 0 {
+		v.ReportURL = reportURL
+	}
+	return v
+}
+
+func dryRunView(r *importer.DryRunResult, lang string) *DryRunView {
+	v := &DryRunView{Format: string(r.Format), Encoding: string(r.Encoding), TotalRows: r.TotalRows, Good: r.Good,
+		Rejected: r.Rejected, Duplicates: r.Duplicates, Preview: r.Preview, Issues: make([]ImportIssue, len(r.Issues)), Truncated: r.Truncated}
+	for i, is := range r.Issues {
+		v.Issues[i] = ImportIssue{Line: is.Line, Column: is.Column, Message: is.Message.In(lang)}
+	}
+	return v
+}
+
+// tableJob returns an import job of the tenant's table; another table's
+// job is not found.
+func (s *Server) tableJob(ctx context.Context, tenantID, tableID, jobID int64) (*importer.Job, error) {
+	j, err := s.eng.Imports.Get(ctx, tenantID, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.TableID != tableID {
+		return nil, apperr.NotFoundf("import.not_found")
+	}
+	return j, nil
+}
+
+func apiReportURL(j *importer.Job) string {
+	return fmt.Sprintf("/api/v1/tables/%d/imports/%d/report", j.TableID, j.ID)
+}
+
+func (s *Server) registerImportsAPI(api huma.API) {
+	tags := []string{"Import and export"}
+	admin := func(ctx context.Context, name string) (apiOp, error) { return s.require(ctx, name, accounts.RoleAdmin) }
+
+	huma.Register(api, huma.Operation{
+		OperationID: "create-import", Method: http.MethodPost, Path: "/tables/{tableId}/imports", Tags: tags,
+		Summary: "Import a CSV or XLSX file",
+		Description: "Upload a file as multipart/form-data (field `file`). The name, size (the operator's import limit), " +
+			"format and header are checked at once: a header that differs from the template is refused with the missing " +
+			"and unexpected columns. The rows are then imported by a background job (poll it); `mode=all` stores nothing " +
+			"unless every row is good. With `dryRun=true` nothing is stored and the answer shows the first rows as they " +
+			"would be stored (masked) and every error.",
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  settings.MaxImportFileSizeMB<<20 + uploadOverhead,
+	}, func(ctx context.Context, in *CreateImportInput) (*CreateImportOutput, error) {
+		op, err := admin(ctx, "create-import")
+		if err != nil {
+			return nil, err
+		}
+		up, err := s.readUpload(ctx, in.ContentType, in.ContentLength, in.RawBody)
+		if err != nil {
+			return nil, op.fail(err)
+		}
+		u := importer.Upload{TenantID: op.p.TenantID(), TableID: in.TableID, Source: importer.SourceAPI,
+			FileName: up.name, Mode: up.mode(), Data: up.data}
+		if op.p.User != nil {
+			u.UserID = &op.p.User.ID
+		}
+		out := &CreateImportOutput{Status: http.StatusCreated}
+		if up.dryRun() {
+			r, err := s.eng.Imports.DryRun(ctx, u)
+			if err != nil {
+				return nil, op.fail(err)
+			}
+			out.Status, out.Body.DryRun = http.StatusOK, dryRunView(r, op.lang)
+			return out, nil
+		}
+		j, err := s.eng.Imports.Create(ctx, u)
+		if err != nil {
+			return nil, op.fail(err)
+		}
+		out.Body.Job = importJobView(j, op.lang, apiReportURL(j))
+		return out, nil
+	})
+
+	register(api, http.MethodGet, "/tables/{tableId}/imports", "list-imports", "List a table's imports, newest first", tags,
+		func(ctx context.Context, in *TableIDPath) (*ImportsOutput, error) {
+			op, err := admin(ctx, "list-imports")
+			if err != nil {
+				return nil, err
+			}
+			jobs, err := s.eng.Imports.List(ctx, op.p.TenantID(), in.TableID, 100)
+			if err != nil {
+				return nil, op.fail(err)
+			}
+			out := &ImportsOutput{}
+			out.Body.Items = make([]*ImportJob, len(jobs))
+			for i := range jobs {
+				out.Body.Items[i] = importJobView(&jobs[i], op.lang, apiReportURL(&jobs[i]))
+			}
+			return out, nil
+		})
+	register(api, http.MethodGet, "/tables/{tableId}/imports/{importId}", "get-import",
+		"Get an import: status (queued, running, done, failed, cancelled), progress and counts", tags,
+		func(ctx context.Context, in *ImportIDPath) (*ImportOutput, error) {
+			op, err := admin(ctx, "get-import")
+			if err != nil {
+				return nil, err
+			}
+			j, err := s.tableJob(ctx, op.p.TenantID(), in.TableID, in.ImportID)
+			if err != nil {
+				return nil, op.fail(err)
+			}
+			return &ImportOutput{Body: importJobView(j, op.lang, apiReportURL(j))}, nil
+		})
+	huma.Register(api, huma.Operation{
+		OperationID: "cancel-import", Method: http.MethodPost, Path: "/tables/{tableId}/imports/{importId}/cancel", Tags: tags,
+		Summary: "Cancel a queued or running import (rows already committed stay)",
+	}, func(ctx context.Context, in *ImportIDPath) (*ImportOutput, error) {
+		op, err := admin(ctx, "cancel-import")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.tableJob(ctx, op.p.TenantID(), in.TableID, in.ImportID); err != nil {
+			return nil, op.fail(err)
+		}
+		j, err := s.eng.Imports.Cancel(ctx, op.p.TenantID(), in.ImportID)
+		if err != nil {
+			return nil, op.fail(err)
+		}
+		return &ImportOutput{Body: importJobView(j, op.lang, apiReportURL(j))}, nil
+	})
+	register(api, http.MethodGet, "/tables/{tableId}/imports/{importId}/report", "import-report",
+		"Download an import's error report (CSV: line, column, reason; never a cell value)", tags,
+		func(ctx context.Context, in *ImportIDPath) (*FileOutput, error) {
+			op, err := admin(ctx, "import-report")
+			if err != nil {
+				return nil, err
+			}
+			j, err := s.tableJob(ctx, op.p.TenantID(), in.TableID, in.ImportID)
+			if err != nil {
+				return nil, op.fail(err)
+			}
+			var buf bytes.Buffer
+			if err := s.eng.Imports.WriteReport(ctx, &buf, op.p.TenantID(), j.ID, op.lang); err != nil {
+				return nil, op.fail(err)
+			}
+			return &FileOutput{ContentType: "text/csv; charset=utf-8",
+				ContentDisposition: attachment(fmt.Sprintf("import_%d_errors.csv", j.ID)), Body: buf.Bytes()}, nil
+		})
+	register(api, http.MethodGet, "/tables/{tableId}/template", "import-template",
+		"Download the import template of a published table (CSV with a UTF-8 BOM, or XLSX)", tags,
+		func(ctx context.Context, in *FormatInput) (*FileOutput, error) {
+			op, err := admin(ctx, "import-template")
+			if err != nil {
+				return nil, err
+			}
+			out, err := s.templateFile(ctx, op.p.TenantID(), in.TableID, in.Format)
+			if err != nil {
+				return nil, op.fail(err)
+			}
+			return out, nil
+		})
+	huma.Register(api, huma.Operation{
+		OperationID: "export-records", Method: http.MethodGet, Path: "/tables/{tableId}/export", Tags: tags,
+		Summary: "Export a table's records as CSV or XLSX (masked unless reveal)",
+		Responses: map[string]*huma.Response{"200": {Description: "The file, streamed", Content: map[string]*huma.MediaType{
+			"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+		}}},
+	}, func(ctx context.Context, in *ExportInput) (*huma.StreamResponse, error) {
+		op, err := admin(ctx, "export-records")
+		if err != nil {
+			return nil, err
+		}
+		x, err := s.prepareExport(ctx, op.p, in.TableID, in.Format, in.Reveal)
+		if err != nil {
+			return nil, op.fail(err)
+		}
+		return &huma.StreamResponse{Body: func(hc huma.Context) { s.streamExport(humafiber.Unwrap(hc), x) }}, nil
+	})
+}
+
+// templateFile builds a table's import template, named so that it
+// re-imports as it is.
+func (s *Server) templateFile(ctx context.Context, tenantID, tableID int64, format string) (*FileOutput, error) {
+	f := importer.Format(format)
+	if f == "" {
+		f = importer.FormatCSV
+	}
+	if f != importer.FormatCSV && f != importer.FormatXLSX {
+		return nil, apperr.Field("format", "import.export_format")
+	}
+	t, err := s.eng.Tables.GetTable(ctx, tenantID, tableID)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := s.eng.Imports.Template(ctx, &buf, tenantID, tableID, f); err != nil {
+		return nil, err
+	}
+	ctype := "text/csv; charset=utf-8"
+	if f == importer.FormatXLSX {
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	name := importableName(t.Name) + "_template." + string(f)
+	return &FileOutput{ContentType: ctype, ContentDisposition: attachment(name), Body: buf.Bytes()}, nil
+}

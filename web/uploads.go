@@ -1,0 +1,229 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/engine/audit"
+	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/importer"
+)
+
+// uploadOverhead is what a multipart body may hold beyond its file: the
+// part headers and the few small fields of the import form.
+const uploadOverhead = 1 << 20
+
+// limitUploads bounds what the server reads of an upload before any
+// handler runs. fasthttp reads a request's body whole before calling the
+// handler, up to the server's limit (sized for the largest import the
+// parameters allow); for upload routes the limit becomes the operator's
+// current import size plus uploadOverhead, so a body announced larger is
+// refused from its headers and a chunked one as soon as it passes the
+// limit: nothing beyond the limit is ever buffered. Multipart bodies are
+// not pre-parsed (fasthttp would spill large files to temporary files):
+// the import handlers parse them from memory (readUpload).
+func (s *Server) limitUploads(app *fiber.App) {
+	srv := app.Server()
+	srv.DisablePreParseMultipartForm = true
+	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if !h.IsPost() {
+			return fasthttp.RequestConfig{}
+		}
+		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+		if !isUploadRoute(path) {
+			return fasthttp.RequestConfig{}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		limit, err := s.eng.Imports.FileLimit(ctx)
+		if err != nil {
+			limit = settings.MaxImportFileSizeMB << 20
+		}
+		return fasthttp.RequestConfig{MaxRequestBodySize: int(limit + uploadOverhead)}
+	}
+}
+
+// upload is an import form as posted.
+type upload struct {
+	name   string
+	data   []byte
+	fields map[string]string
+}
+
+// readUpload parses the multipart body of an import: the "file" part, read
+// up to the import limit (and refused past it), and the small fields. The
+// announced length is checked first, so an oversized file is refused
+// before a byte of it is parsed.
+func (s *Server) readUpload(ctx context.Context, contentType string, contentLength int, body []byte) (*upload, error) {
+	limit, err := s.eng.Imports.FileLimit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if int64(contentLength) > limit+uploadOverhead || int64(len(body)) > limit+uploadOverhead {
+		return nil, importer.UserError(importer.CheckSize(int64(max(contentLength, len(body))), limit))
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["boundary"] == "" {
+		return nil, apperr.Field("file", "import.no_file")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	up := &upload{fields: map[string]string{}}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, apperr.Field("file", "import.no_file")
+		}
+		switch name := part.FormName(); {
+		case name == "file" && up.data == nil:
+			up.name = partFileName(part)
+			up.data, err = importer.ReadLimited(part, limit)
+			if err != nil {
+				if importer.CodeOf(err) != "" {
+					return nil, importer.UserError(err)
+				}
+				return nil, apperr.Field("file", "import.no_file")
+			}
+		case name != "" && len(up.fields) < 16:
+			v, _ := io.ReadAll(io.LimitReader(part, 1024))
+			up.fields[name] = string(v)
+		}
+		part.Close()
+	}
+	if up.data == nil || up.name == "" {
+		return nil, apperr.Field("file", "import.no_file")
+	}
+	return up, nil
+}
+
+// readUploadRequest is readUpload for a Fiber request. A compressed body
+// is refused: decompressing it would be a way around the limit.
+func (s *Server) readUploadRequest(c *fiber.Ctx) (*upload, error) {
+	req := c.Request()
+	if enc := string(req.Header.ContentEncoding()); enc != "" && enc != "identity" {
+		return nil, apperr.Field("file", "import.no_file")
+	}
+	return s.readUpload(c.UserContext(), string(req.Header.ContentType()), req.Header.ContentLength(), req.Body())
+}
+
+// partFileName returns the file name a browser sent, whole: Part.FileName
+// would cut it at the last slash, while the name check wants to see it
+// (it looks at the part after the last slash or backslash itself).
+func partFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return p.FileName()
+	}
+	name := params["filename"]
+	if u, err := url.PathUnescape(name); err == nil && strings.Contains(name, "%") {
+		name = u // some clients percent-encode non-ASCII names
+	}
+	return name
+}
+
+// mode reads the import mode of a form ("all" for all-or-nothing).
+func (u *upload) mode() importer.Mode {
+	if m := importer.Mode(strings.TrimSpace(u.fields["mode"])); m != "" {
+		return m
+	}
+	return importer.ModeSkip
+}
+
+// dryRun reports whether the form asks for a dry run.
+func (u *upload) dryRun() bool {
+	switch strings.ToLower(strings.TrimSpace(u.fields["dryRun"])) {
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
+// exportRequest is a checked export, ready to stream.
+type exportRequest struct {
+	tenantID, tableID int64
+	format            importer.Format
+	reveal            bool
+	name              string
+}
+
+// prepareExport checks an export before anything is written, so errors
+// still get their status: the table, the format, and the reveal permission
+// (a revealed export is recorded in the audit log).
+func (s *Server) prepareExport(ctx context.Context, p *accounts.Principal, tableID int64, format string, reveal bool) (*exportRequest, error) {
+	f := importer.Format(strings.ToLower(format))
+	if f == "" {
+		f = importer.FormatCSV
+	}
+	if f != importer.FormatCSV && f != importer.FormatXLSX {
+		return nil, apperr.Field("format", "import.export_format")
+	}
+	sc, err := s.eng.Tables.Schema(ctx, p.TenantID(), tableID)
+	if err != nil {
+		return nil, err
+	}
+	if reveal {
+		if !p.Can(accounts.PermReveal) {
+			return nil, apperr.New(apperr.Forbidden, "record.reveal_denied")
+		}
+		tid := p.TenantID()
+		e := audit.Entry{TenantID: &tid, Action: "data.export_reveal", Target: fmt.Sprintf("table:%d", tableID),
+			Detail: map[string]any{"table": sc.Name, "format": string(f)}}
+		if p.User != nil {
+			e.UserID = &p.User.ID
+		}
+		if err := audit.Record(ctx, s.eng.DB, e); err != nil {
+			return nil, err
+		}
+	}
+	return &exportRequest{tenantID: p.TenantID(), tableID: tableID, format: f, reveal: reveal, name: sc.Name}, nil
+}
+
+// streamExport sends an export as the response body, written page by page
+// while it is sent (chunked), never whole in memory. It runs after the
+// handler has returned, so it must not touch c afterwards.
+func (s *Server) streamExport(c *fiber.Ctx, x *exportRequest) {
+	ext := "." + string(x.format)
+	ctype := "text/csv; charset=utf-8"
+	if x.format == importer.FormatXLSX {
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	c.Set(fiber.HeaderContentDisposition, attachment(x.name+ext))
+	imports, log := s.eng.Imports, s.log
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		if _, err := imports.Export(ctx, w, x.tenantID, x.tableID, x.format, x.reveal); err != nil {
+			log.Error("export failed", "table", x.tableID, "err", err)
+		}
+		_ = w.Flush()
+	})
+}
+
+// attachment is a Content-Disposition for a download named name (UTF-8,
+// RFC 6266, with an ASCII fallback).
+func attachment(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+}
