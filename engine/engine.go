@@ -81,6 +81,7 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	}
 	e.Pages.External = e.External
 	e.Pages.ExternalGranted = e.External.Granted
+	e.Webhooks = e.External
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
 	e.Calls = calls.New(db)
