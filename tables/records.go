@@ -440,62 +440,11 @@ type UpsertResult struct {
 // encryption or type, the index), nothing is written and the error is a
 // conflict (table.stale): read the schema again and re-validate the rows.
 func (s *Service) UpsertRows(ctx context.Context, db bun.IDB, sc *Schema, rows []Row) (UpsertResult, error) {
-	var res UpsertResult
-	if len(rows) == 0 {
-		return res, nil
-	}
-	byKey := make(map[string]int, len(rows))
-	encoded := make([]*recordRow, 0, len(rows))
-	for _, row := range rows {
-		rr, err := s.encode(ctx, sc, row)
-		if err != nil {
-			return res, err
-		}
-		if i, dup := byKey[string(rr.IndexKey)]; dup {
-			encoded[i] = rr
-			res.Unchanged++ // superseded within the batch
-			continue
-		}
-		byKey[string(rr.IndexKey)] = len(encoded)
-		encoded = append(encoded, rr)
-	}
-	keys := make([][]byte, len(encoded))
-	plains := make([]string, len(encoded))
-	sealed := make([][]byte, len(encoded))
-	digests := make([][]byte, len(encoded))
-	for i, rr := range encoded {
-		keys[i], plains[i], sealed[i], digests[i] = rr.IndexKey, string(rr.Plain), rr.Sealed, rr.Digest
-	}
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockVersion(ctx, tx, sc); err != nil {
-			return err
-		}
-		written, err := query(ctx, tx, upsertSQL, sc.TenantID, sc.ID, keys, plains, sealed, digests)
-		if err != nil {
-			return err
-		}
-		defer written.Close()
-		for written.Next() {
-			var ins bool
-			if err := written.Scan(&ins); err != nil {
-				return err
-			}
-			if ins {
-				res.Inserted++
-			} else {
-				res.Updated++
-			}
-		}
-		return written.Err()
-	})
+	encoded, err := s.EncodeRows(ctx, sc, rows)
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return UpsertResult{}, err
-		}
-		return UpsertResult{}, fmt.Errorf("upsert records: %w", err)
+		return UpsertResult{}, err
 	}
-	res.Unchanged += len(encoded) - res.Inserted - res.Updated
-	return res, nil
+	return s.UpsertEncoded(ctx, db, encoded)
 }
 
 // upsertSQL writes a batch as four arrays bound by the driver (binary,
