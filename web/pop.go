@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -49,7 +50,7 @@ type popTarget struct {
 }
 
 func (s *Server) popTarget(c *fiber.Ctx) (*popTarget, error) {
-	t, err := s.eng.Accounts.TenantBySlug(c.UserContext(), c.Params("tenant"))
+	t, err := s.tenantBySlug(c.UserContext(), c.Params("tenant"))
 	if err != nil || t.Disabled {
 		return nil, apperr.NotFoundf("pop.tenant_not_found")
 	}
@@ -57,11 +58,35 @@ func (s *Server) popTarget(c *fiber.Ctx) (*popTarget, error) {
 	if err != nil || pageID <= 0 {
 		return nil, apperr.NotFoundf("page.not_found")
 	}
-	ps, err := s.eng.Pops.Settings(c.UserContext(), t.ID)
+	ps, err := s.eng.Pops.CachedSettings(c.UserContext(), t.ID)
 	if err != nil {
 		return nil, err
 	}
 	return &popTarget{tenant: t, pageID: pageID, settings: ps, path: fmt.Sprintf("/pop/%s/%d", t.Slug, pageID)}, nil
+}
+
+// tenantTTL is how long a pop may use a tenant read earlier: every pop
+// needs it, and disabling a tenant takes effect within this time.
+const tenantTTL = 2 * time.Second
+
+type cachedTenant struct {
+	t       *accounts.Tenant
+	expires time.Time
+}
+
+// tenantBySlug is TenantBySlug for the pop hot path, cached briefly.
+func (s *Server) tenantBySlug(ctx context.Context, slug string) (*accounts.Tenant, error) {
+	if c, ok := s.tenants.Load(slug); ok && time.Now().Before(c.(cachedTenant).expires) {
+		return c.(cachedTenant).t, nil
+	}
+	t, err := s.eng.Accounts.TenantBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	// Fiber's route parameters point into the request's buffer, which is
+	// reused: the key must be a copy.
+	s.tenants.Store(strings.Clone(slug), cachedTenant{t: t, expires: time.Now().Add(tenantTTL)})
+	return t, nil
 }
 
 // popHeaders lets only the tenant's platforms frame the pop.

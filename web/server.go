@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,6 +34,7 @@ var staticFS embed.FS
 
 // Server holds what the handlers need.
 type Server struct {
+	tenants sync.Map // slug → cachedTenant, for the pop runtime
 	app     *fiber.App
 	eng     *engine.Engine
 	cfg     config.Config
@@ -91,7 +93,11 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 	}
 
 	app := fiber.New(fiber.Config{
-		AppName:               "screenpop",
+		AppName: "screenpop",
+		// Values from the request (params, headers, form values) are copies,
+		// not views into fasthttp's reused buffers: a value kept past the
+		// request (a cache key, a goroutine) must never change under us.
+		Immutable:             true,
 		Views:                 tmpl,
 		ErrorHandler:          s.handleError,
 		BodyLimit:             (settings.MaxImportFileSizeMB + 2) << 20,

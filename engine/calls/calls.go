@@ -146,14 +146,24 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 	}
 	e := &Event{TenantID: tenantID, WorkNo: in.WorkNo, Event: in.Event, CallID: in.CallData["callid"],
 		MediaType: in.CallData["mediaType"], CallData: in.CallData, AssocData: in.AssocData, Source: source}
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(e).Returning("id, at").Exec(ctx); err != nil {
-			return err
-		}
-		return notify(ctx, tx, Notice{TenantID: tenantID, WorkNo: e.WorkNo, Kind: "event", ID: e.ID, CallID: e.CallID})
-	})
+	callData, _ := json.Marshal(e.CallData)
+	assocData, _ := json.Marshal(e.AssocData)
+	// One statement, so one round trip and still atomic: the notice is sent
+	// when the insert commits, and only then. The payload is the Notice
+	// shape (t, w, k, id, c).
+	err := s.db.NewRaw(`
+		WITH ins AS (
+			INSERT INTO call_events (tenant_id, work_no, event, call_id, media_type, call_data, assoc_data, source)
+			VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)
+			RETURNING id, at)
+		SELECT ins.id, ins.at FROM ins
+		CROSS JOIN LATERAL (SELECT pg_notify(?, json_build_object('t', ?::bigint, 'w', ?::text, 'k', 'event',
+			'id', ins.id, 'c', ?::text)::text)) AS n`,
+		tenantID, e.WorkNo, e.Event, e.CallID, e.MediaType, string(callData), string(assocData), source,
+		notifyChannel, tenantID, e.WorkNo, e.CallID,
+	).Scan(ctx, &e.ID, &e.At)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("record call event: %w", err)
 	}
 	return e, nil
 }

@@ -66,6 +66,30 @@ func (s *Service) Settings(ctx context.Context, tenantID int64) (*PlatformSettin
 	return ps, nil
 }
 
+// settingsTTL is how long the pop runtime may use settings read earlier:
+// every pop request needs them, and an edit reaches other instances within
+// this time (this instance at once).
+const settingsTTL = 2 * time.Second
+
+type cachedSettings struct {
+	ps      *PlatformSettings
+	expires time.Time
+}
+
+// CachedSettings is Settings for the pop runtime's hot path, read-only:
+// callers must not change what it returns.
+func (s *Service) CachedSettings(ctx context.Context, tenantID int64) (*PlatformSettings, error) {
+	if c, ok := s.settingsCache.Load(tenantID); ok && time.Now().Before(c.(cachedSettings).expires) {
+		return c.(cachedSettings).ps, nil
+	}
+	ps, err := s.Settings(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	s.settingsCache.Store(tenantID, cachedSettings{ps: ps, expires: time.Now().Add(settingsTTL)})
+	return ps, nil
+}
+
 // SobotConfig returns what the Sobot signature check needs, secret opened.
 func (s *Service) SobotConfig(ctx context.Context, tenantID int64) (dialect.SobotConfig, error) {
 	ps, err := s.Settings(ctx, tenantID)
@@ -165,6 +189,7 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 		return nil, err
 	}
 	ps.SobotSecretSet = len(ps.SobotSecret) > 0
+	s.settingsCache.Delete(tenantID)
 	return ps, nil
 }
 

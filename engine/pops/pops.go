@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -118,6 +119,8 @@ type Service struct {
 	settings *settings.Service
 	pages    *pages.Service
 	sealer   Sealer
+
+	settingsCache sync.Map // tenant id → cachedSettings
 }
 
 // Sealer encrypts tenant secrets (the tenant keyring).
