@@ -345,18 +345,46 @@ func TestNoPostgresBinaries(t *testing.T) {
 	}
 }
 
-// Every command and sub-command answers --help.
+// Every command and sub-command answers --help: the test walks the
+// command tree from the root's help, so a new command is covered too.
 func TestHelpEverywhere(t *testing.T) {
-	for _, args := range [][]string{
-		{}, {"serve"}, {"migrate"}, {"migrate", "up"}, {"migrate", "down"}, {"migrate", "status"},
-		{"tenant"}, {"tenant", "create"}, {"tenant", "list"}, {"user"}, {"user", "create"}, {"user", "passwd"},
-		{"apikey"}, {"apikey", "create"}, {"apikey", "revoke"}, {"keys"}, {"keys", "rotate"},
-	} {
-		out, err := exec.Command(binary, append(args, "--help")...).CombinedOutput()
+	seen := 0
+	var walk func(path []string)
+	walk = func(path []string) {
+		out, err := exec.Command(binary, append(path, "--help")...).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "Usage:") {
-			t.Errorf("screenpop %s --help: %v\n%s", strings.Join(args, " "), err, out)
+			t.Errorf("screenpop %s --help: %v\n%s", strings.Join(path, " "), err, out)
+			return
+		}
+		seen++
+		for _, sub := range subcommands(string(out)) {
+			if sub != "help" && sub != "completion" {
+				walk(append(append([]string{}, path...), sub))
+			}
 		}
 	}
+	walk(nil)
+	if seen < 20 {
+		t.Fatalf("walked only %d commands", seen)
+	}
+}
+
+// subcommands lists the names under "Available Commands:" in cobra's help.
+func subcommands(help string) []string {
+	_, rest, ok := strings.Cut(help, "Available Commands:\n")
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, line := range strings.Split(rest, "\n") {
+		if strings.TrimSpace(line) == "" {
+			break
+		}
+		if f := strings.Fields(line); len(f) > 0 {
+			names = append(names, f[0])
+		}
+	}
+	return names
 }
 
 // The CLI administers a database: tenant, user, API key, as the README shows.
