@@ -100,7 +100,7 @@ func (s *Service) CreatePage(ctx context.Context, tenantID int64, name string) (
 	}
 	p := &Page{TenantID: tenantID, Name: name, Draft: DefaultDefinition(), DraftRevision: 1}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('pages'), ?::int)", tenantID); err != nil {
+		if err := database.LockTenantScope(ctx, tx, "pages", tenantID); err != nil {
 			return err
 		}
 		n, err := tx.NewSelect().Model((*Page)(nil)).Where("tenant_id = ?", tenantID).Count(ctx)

@@ -56,7 +56,7 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 	t := &Table{TenantID: tenantID, Name: in.Name, Description: in.Description, Status: Draft, Version: 1}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Serialise creators of one tenant so two cannot both pass the limit.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('base_tables'), ?::int)", tenantID); err != nil {
+		if err := database.LockTenantScope(ctx, tx, "base_tables", tenantID); err != nil {
 			return err
 		}
 		n, err := tx.NewSelect().Model((*Table)(nil)).Where("tenant_id = ?", tenantID).Count(ctx)

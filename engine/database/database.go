@@ -65,3 +65,12 @@ func IsUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
+
+// LockTenantScope takes a transaction-scoped advisory lock on one scope
+// (a kind of thing, such as "pages") of one tenant, so that check-then-insert
+// steps such as per-tenant limits cannot race. The key is a 64-bit hash of
+// scope and tenant id, so every tenant id fits, however large.
+func LockTenantScope(ctx context.Context, tx bun.IDB, scope string, tenantID int64) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(? || ':' || ?::text, 0))", scope, tenantID)
+	return err
+}

@@ -260,8 +260,7 @@ func conflictName() error {
 // lockTenant serialises configuration changes of one tenant, so limits,
 // positions and the one homepage stay consistent under concurrent edits.
 func lockTenant(ctx context.Context, tx bun.Tx, tenantID int64) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('pop_configs'), ?::int)", tenantID)
-	return err
+	return database.LockTenantScope(ctx, tx, "pop_configs", tenantID)
 }
 
 // clearHomepage removes the homepage flag from the other pops of a tab.
