@@ -21,12 +21,12 @@ import (
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
+	"github.com/screenpop/screenpop/testkit/slowendpoint"
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(benchEndpointEnv) == "1" {
-		serveBenchEndpoint() // this binary as the benchmark's endpoint process
-		return
+	if slowendpoint.ServeIfChild() {
+		return // this binary was the benchmark's endpoint process
 	}
 	os.Exit(testkit.Main(m))
 }

@@ -1,7 +1,6 @@
 package querycustomer
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fasthttp"
 	"golang.org/x/text/encoding/htmlindex"
 )
 
@@ -119,70 +119,49 @@ type Result struct {
 }
 
 // Client calls queryCustomer endpoints. It is safe for concurrent use and
-// meant to be shared: one Client holds one pool of keep-alive connections.
+// meant to be shared: one Client holds one pool of keep-alive connections
+// per endpoint.
 type Client struct {
-	http      *http.Client
-	transport *http.Transport
-	guard     *guard
-	maxBytes  int64
-	userAgent string
-	// userAgentValue is the User-Agent header value, shared by requests.
-	userAgentValue []string
+	plain, secure *fasthttp.Client // http:// and https://, see transport.go
+	tlsConfig     *tls.Config
+	guard         *guard
+	maxBytes      int64
+	userAgent     string
 }
 
 // NewClient builds a Client.
 func NewClient(opts Options) *Client { return newClient(opts, nil) }
 
 func newClient(opts Options, testAllow []netip.Prefix) *Client {
-	g := newGuard(opts.AllowPrefixes, testAllow, opts.AllowLoopback)
-	dialer := &net.Dialer{
-		Timeout:   MaxTimeout, // the request context is usually shorter
-		KeepAlive: 30 * time.Second,
-		Control:   g.control,
-	}
-	t := &http.Transport{
-		// No proxy, deliberately: through HTTP(S)_PROXY the dial would go to
-		// the proxy and the guard would vet the proxy's address, not the
-		// endpoint's.
-		Proxy:               nil,
-		DialContext:         dialer.DialContext,
-		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout: MaxTimeout,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 256, // a busy contact center pops hundreds of calls at once on one CRM
-		// Up to 256 queries run at once per endpoint, each on its own
-		// keep-alive connection; more wait for a free one (within their
-		// timeout) rather than open a storm of connections on the CRM.
-		MaxConnsPerHost:        256,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 64 << 10,
-	}
-	// HTTP/1.1 only. With HTTP/2 every query to an endpoint shares one
-	// connection and its one reader goroutine; with 200 queries in flight
-	// that added two to three times the latency and more CPU per query
-	// than a pool of HTTP/1.1 connections (BenchmarkQueryOverhead), and
-	// Go's client kept opening extra connections during bursts.
-	t.Protocols = new(http.Protocols)
-	t.Protocols.SetHTTP1(true)
 	c := &Client{
-		transport: t,
-		guard:     g,
+		// HTTP/1.1 only (no ALPN): with HTTP/2 every query to an endpoint
+		// shares one connection and its one reader; with 200 queries in
+		// flight that added two to three times the latency and more CPU per
+		// query than a pool of HTTP/1.1 connections.
+		tlsConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+		guard:     newGuard(opts.AllowPrefixes, testAllow, opts.AllowLoopback),
 		maxBytes:  opts.MaxResponseBytes,
 		userAgent: opts.UserAgent,
 	}
+	// No proxy, deliberately: through HTTP(S)_PROXY the dial would go to
+	// the proxy and the guard would vet the proxy's address, not the
+	// endpoint's.
+	c.plain = newTransport(c.dialPlain)
+	c.secure = newTransport(c.dialTLS)
 	if c.maxBytes <= 0 {
 		c.maxBytes = DefaultMaxResponseBytes
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
 	}
-	c.userAgentValue = []string{c.userAgent}
-	c.http = &http.Client{Transport: t, CheckRedirect: checkRedirect}
 	return c
 }
 
 // CloseIdleConnections closes pooled connections, e.g. at shutdown.
-func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	c.plain.CloseIdleConnections()
+	c.secure.CloseIdleConnections()
+}
 
 // SetAllowPrefixes replaces the operator's allow-list (Options.AllowPrefixes)
 // of a running Client. New dials use it at once; idle pooled connections are
@@ -190,25 +169,12 @@ func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
 // use finish their current query.
 func (c *Client) SetAllowPrefixes(ps []netip.Prefix) {
 	c.guard.setAllow(ps)
-	c.transport.CloseIdleConnections()
+	c.CloseIdleConnections()
 }
 
 // AllowPrefixes returns the allow-list in force (normalised).
 func (c *Client) AllowPrefixes() []netip.Prefix {
 	return append([]netip.Prefix(nil), *c.guard.allow.Load()...)
-}
-
-// checkRedirect follows a redirect only to the origin of the first request:
-// same scheme, host and port. The dial guard still vets every connection,
-// so even a same-origin redirect cannot reach a refused address.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return &Error{Kind: KindRedirect, Message: fmt.Sprintf("more than %d redirects", maxRedirects)}
-	}
-	if from := via[0].URL; origin(from) != origin(req.URL) {
-		return &Error{Kind: KindRedirect, Message: fmt.Sprintf("redirect from %s to %s refused: only redirects to the same scheme, host and port are followed", origin(from), origin(req.URL))}
-	}
-	return nil
 }
 
 // origin is scheme://host:port with the default port filled in.
@@ -235,6 +201,7 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 	}
 	timeout = min(timeout, MaxTimeout)
 	retries := min(max(ep.Retries, 0), MaxRetries)
+	callerDone := ctx.Done()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -244,16 +211,10 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 	}
 
 	res := &Result{}
-	var resp *http.Response
+	var rp *reply
 	for {
 		res.Attempts++
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
-		if err != nil {
-			return nil, &Error{Kind: KindBadURL, Message: err.Error(), Err: err}
-		}
-		req.Header = c.header(ep.Headers)
-
-		resp, err = c.http.Do(req)
+		rp, err = c.exchange(ctx, callerDone, "POST", u, ep.Headers, body, c.maxBytes)
 		if err == nil {
 			break
 		}
@@ -271,44 +232,30 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 			return res, classify(ctx, ctx.Err(), timeout, u)
 		}
 	}
-	defer resp.Body.Close()
-	res.Status = resp.StatusCode
-	// net/http may hand back a response that raced the deadline: a server
-	// that noticed the client leaving can still answer (typically an empty
-	// 200 from a handler that returned early). Past the deadline nothing
-	// from this exchange is trusted.
+	res.Status = rp.status
+	// A reply that raced the deadline is not trusted: past it nothing from
+	// this exchange is used.
 	if ctx.Err() != nil {
 		res.Duration = time.Since(start)
 		return res, classify(ctx, ctx.Err(), timeout, u)
 	}
+	if rp.status < 200 || rp.status > 299 {
+		res.Raw = rp.body
+		res.Duration = time.Since(start)
+		return res, &Error{Kind: KindHTTPStatus, Status: rp.status, Message: fmt.Sprintf("the endpoint answered %s", statusText(rp.status))}
+	}
+	if rp.tooLarge {
+		res.Raw = rp.body
+		res.Duration = time.Since(start)
+		detail := ""
+		if rp.contentLength >= 0 {
+			detail = fmt.Sprintf(" (Content-Length %d)", rp.contentLength)
+		}
+		return res, c.tooLarge(detail)
+	}
+	res.Raw = rp.body
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		res.Raw, _ = io.ReadAll(io.LimitReader(resp.Body, min(c.maxBytes, maxErrorBody)))
-		res.Duration = time.Since(start)
-		return res, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode, Message: fmt.Sprintf("the endpoint answered %s", statusText(resp.StatusCode))}
-	}
-	if resp.ContentLength > c.maxBytes {
-		res.Duration = time.Since(start)
-		return res, c.tooLarge(fmt.Sprintf(" (Content-Length %d)", resp.ContentLength))
-	}
-	// Read one byte more than allowed, to tell "exactly the limit" from
-	// "over it" without trusting Content-Length.
-	raw, err := readCapped(resp.Body, c.maxBytes+1, resp.ContentLength)
-	if err == nil {
-		err = ctx.Err() // the same race, during the body
-	}
-	if err != nil {
-		res.Duration = time.Since(start)
-		return res, classify(ctx, err, timeout, u)
-	}
-	if int64(len(raw)) > c.maxBytes {
-		res.Raw = raw[:c.maxBytes]
-		res.Duration = time.Since(start)
-		return res, c.tooLarge("")
-	}
-	res.Raw = raw
-
-	text, charsetViolation := toUTF8(raw, resp.Header.Get("Content-Type"))
+	text, charsetViolation := toUTF8(rp.body, rp.contentType)
 	rep, err := Parse(text)
 	res.Duration = time.Since(start)
 	if err != nil {
@@ -321,26 +268,18 @@ func (c *Client) Query(ctx context.Context, ep Endpoint, param string) (*Result,
 	return res, nil
 }
 
-// The client's own request headers. The slices are shared by every request
-// and never modified: net/http only reads a request's header values.
-var (
-	contentTypeJSON = []string{"application/json; charset=UTF-8"}
-	acceptJSON      = []string{"application/json"}
-)
-
-// header builds a request's headers in one map, the endpoint's first (in
-// canonical form), then the client's, which win.
-func (c *Client) header(extra map[string]string) http.Header {
-	h := make(http.Header, len(extra)+3)
+// header sets a request's headers: the endpoint's first (in canonical
+// form), then the client's own, which win.
+func (c *Client) header(h *fasthttp.RequestHeader, extra map[string]string) {
 	for k, v := range extra {
 		if ck := http.CanonicalHeaderKey(k); !reservedHeaders[ck] {
-			h[ck] = []string{v}
+			h.Set(ck, v)
 		}
 	}
-	h["Content-Type"] = contentTypeJSON
-	h["Accept"] = acceptJSON
-	h["User-Agent"] = c.userAgentValue
-	return h
+	h.SetContentType("application/json; charset=UTF-8")
+	h.Set("Accept", "application/json")
+	h.Set("Accept-Encoding", "gzip")
+	h.SetUserAgent(c.userAgent)
 }
 
 // readCapped reads r to its end or to limit bytes, whichever comes first,
@@ -463,6 +402,9 @@ func classify(ctx context.Context, err error, timeout time.Duration, u *url.URL)
 		return &Error{Kind: KindRefusedAddress, Message: fmt.Sprintf("%s: %s", u.Hostname(), re.Error()), Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Kind: KindTimeout, Message: fmt.Sprintf("no complete answer from %s within %v", u.Host, timeout), Err: err}
+	}
+	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || errors.Is(err, fasthttp.ErrNoFreeConns) {
 		return &Error{Kind: KindTimeout, Message: fmt.Sprintf("no complete answer from %s within %v", u.Host, timeout), Err: err}
 	}
 	if errors.Is(err, context.Canceled) {

@@ -399,6 +399,49 @@ func TestQueryRetries(t *testing.T) {
 	}
 }
 
+// TestIdleConnectionClosedByServer: a server that drops keep-alive
+// connections after 50 ms of idleness (as Node.js does after 5 s) closes
+// the pooled connection between two queries. The second query, written on
+// that dead connection, is sent again on a new one — the server never read
+// it — and succeeds; a query the server did read is still never repeated
+// (TestQueryRetries).
+func TestIdleConnectionClosedByServer(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http", true: "https"}[useTLS], func(t *testing.T) {
+			var requests atomic.Int64
+			s := &server{}
+			s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				reply(goodReply)(w, r)
+			}))
+			s.Config.IdleTimeout = 50 * time.Millisecond
+			s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+				if st == http.StateNew {
+					s.conns.Add(1)
+				}
+			}
+			if useTLS {
+				s.StartTLS()
+			} else {
+				s.Start()
+			}
+			t.Cleanup(s.Close)
+			c := testClient(t, s, qc.Options{})
+			ep := qc.Endpoint{URL: s.URL, AllowHTTP: true}
+			for i := range 3 {
+				res, err := c.Query(context.Background(), ep, "p")
+				if err != nil || res.Attempts != 1 {
+					t.Fatalf("query %d: %v, %+v", i, err, res)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			if requests.Load() != 3 || s.conns.Load() != 3 {
+				t.Errorf("%d requests on %d connections, want 3 on 3", requests.Load(), s.conns.Load())
+			}
+		})
+	}
+}
+
 func TestQueryCanceled(t *testing.T) {
 	s := newServer(t, true, hang)
 	c := testClient(t, s, qc.Options{})

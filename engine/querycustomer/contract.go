@@ -12,7 +12,8 @@
 //   - Client, the one HTTP client through which screenpop calls enterprise
 //     endpoints, guarded against SSRF at dial time, bounded in time and size.
 //
-// The package is pure Go and net/http: no database, no web framework.
+// The package has no database and no web framework; its HTTP client is
+// fasthttp (see transport.go).
 package querycustomer
 
 // DefaultPath is the request path the seed gives as its example. Interfaces

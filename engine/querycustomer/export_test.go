@@ -24,7 +24,7 @@ func NewClientForTests(opts Options, testAllow ...netip.Prefix) *Client {
 
 // TrustForTests makes the client trust an httptest TLS server's certificate.
 func (c *Client) TrustForTests(pool *x509.CertPool) {
-	c.transport.TLSClientConfig.RootCAs = pool
+	c.tlsConfig.RootCAs = pool
 }
 
 // CheckAddressForTests runs the dial guard on network and address without

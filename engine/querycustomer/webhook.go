@@ -1,12 +1,9 @@
 package querycustomer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -27,22 +24,15 @@ func (c *Client) PostJSON(ctx context.Context, rawURL string, body any) error {
 	if err != nil {
 		return err
 	}
+	callerDone := ctx.Done()
 	ctx, cancel := context.WithTimeout(ctx, WebhookTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(data))
-	if err != nil {
-		return &Error{Kind: KindBadURL, Message: err.Error()}
-	}
-	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
-	req.Header["User-Agent"] = c.userAgentValue
-	resp, err := c.http.Do(req)
+	rp, err := c.exchange(ctx, callerDone, "POST", u, nil, data, c.maxBytes)
 	if err != nil {
 		return classify(ctx, err, WebhookTimeout, u)
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, c.maxBytes))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &Error{Kind: KindHTTPStatus, Status: resp.StatusCode, Message: fmt.Sprintf("the webhook answered %d", resp.StatusCode)}
+	if rp.status < 200 || rp.status > 299 {
+		return &Error{Kind: KindHTTPStatus, Status: rp.status, Message: fmt.Sprintf("the webhook answered %d", rp.status)}
 	}
 	return nil
 }
