@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"sync"
 
@@ -39,6 +40,9 @@ type tenantKeys struct {
 	aead     tink.AEAD
 	indexKey []byte
 	primary  uint32
+	// macs holds HMAC states keyed with indexKey: an import hashes every
+	// row twice, and a reset state skips hashing the padded key again.
+	macs sync.Pool
 }
 
 type tenantKeyRow struct {
@@ -122,6 +126,12 @@ func (k *Keyring) create(ctx context.Context, tenantID int64) error {
 	return err
 }
 
+func newTenantKeys(h *keyset.Handle, a tink.AEAD, indexKey []byte, primary uint32) *tenantKeys {
+	tk := &tenantKeys{handle: h, aead: a, indexKey: indexKey, primary: primary}
+	tk.macs.New = func() any { return hmac.New(sha256.New, indexKey) }
+	return tk
+}
+
 func (k *Keyring) open(tenantID int64, row *tenantKeyRow) (*tenantKeys, error) {
 	h, err := keyset.ReadWithAssociatedData(keyset.NewBinaryReader(bytes.NewReader(row.Keyset)), k.kek, keysetAD(tenantID))
 	if err != nil {
@@ -139,7 +149,7 @@ func (k *Keyring) open(tenantID int64, row *tenantKeyRow) (*tenantKeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tenantKeys{handle: h, aead: a, indexKey: indexKey, primary: p.KeyID()}, nil
+	return newTenantKeys(h, a, indexKey, p.KeyID()), nil
 }
 
 func (k *Keyring) forget(tenantID int64) {
@@ -255,7 +265,7 @@ func (k *Keyring) blindIndex(ctx context.Context, tenantID, tableID int64, norma
 	if err != nil {
 		return nil, err
 	}
-	return keyedHash(tk.indexKey, "index", tableID, []byte(normalized)), nil
+	return tk.keyedHash("index", tableID, []byte(normalized)), nil
 }
 
 // digest is the keyed hash of a row's content, compared on upsert.
@@ -264,11 +274,15 @@ func (k *Keyring) digest(ctx context.Context, tenantID, tableID int64, content [
 	if err != nil {
 		return nil, err
 	}
-	return keyedHash(tk.indexKey, "digest", tableID, content), nil
+	return tk.keyedHash("digest", tableID, content), nil
 }
 
-func keyedHash(key []byte, purpose string, tableID int64, data []byte) []byte {
-	m := hmac.New(sha256.New, key)
+// keyedHash is HMAC-SHA256 with the index key over purpose, a zero byte,
+// the table id (8 bytes, big-endian) and data.
+func (tk *tenantKeys) keyedHash(purpose string, tableID int64, data []byte) []byte {
+	m := tk.macs.Get().(hash.Hash)
+	defer tk.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(purpose))
 	var id [9]byte
 	binary.BigEndian.PutUint64(id[1:], uint64(tableID))

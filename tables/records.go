@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -47,8 +48,14 @@ type recordRow struct {
 // recordAD binds a sealed value to its tenant, table and record (its index
 // key): a ciphertext copied to another row or tenant fails to open.
 func recordAD(tenantID, tableID int64, indexKey []byte) []byte {
-	return []byte("screenpop:record:v1:" + strconv.FormatInt(tenantID, 10) + ":" +
-		strconv.FormatInt(tableID, 10) + ":" + hex.EncodeToString(indexKey))
+	const prefix = "screenpop:record:v1:"
+	ad := make([]byte, 0, len(prefix)+2*20+2+hex.EncodedLen(len(indexKey)))
+	ad = append(ad, prefix...)
+	ad = strconv.AppendInt(ad, tenantID, 10)
+	ad = append(ad, ':')
+	ad = strconv.AppendInt(ad, tableID, 10)
+	ad = append(ad, ':')
+	return hex.AppendEncode(ad, indexKey)
 }
 
 // indexKey computes the stored key of an index value: a blind index when
@@ -62,38 +69,117 @@ func (s *Service) indexKey(ctx context.Context, sc *Schema, normalized string) (
 
 // encode turns a validated row into what is stored.
 func (s *Service) encode(ctx context.Context, sc *Schema, row Row) (*recordRow, error) {
-	plain := map[string]string{}
-	secret := map[string]string{}
-	for id, v := range row.Values {
-		f := sc.FieldByID(id)
-		if f == nil {
-			continue
-		}
-		if f.Encrypted {
-			secret[strconv.FormatInt(id, 10)] = v
-		} else {
-			plain[strconv.FormatInt(id, 10)] = v
-		}
-	}
 	key, err := s.indexKey(ctx, sc, row.Index)
 	if err != nil {
 		return nil, err
 	}
-	// json.Marshal sorts map keys, so equal rows encode equally.
-	plainJSON, _ := json.Marshal(plain)
+	// The digest covers the plain object, a zero byte and the sealed
+	// object: one buffer holds all three, sized for values that need no
+	// escaping and keys of up to four digits.
+	size := len("{}\x00{}")
+	for _, v := range row.Values {
+		size += len(v) + len(`"1234":"",`)
+	}
+	content, _ := appendValuesJSON(make([]byte, 0, size), sc.plainKeys, row.Values)
+	plainLen := len(content)
+	content = append(content, 0)
+	content, sealedCount := appendValuesJSON(content, sc.sealedKeys, row.Values)
+	plainJSON := content[:plainLen:plainLen]
 	rr := &recordRow{TenantID: sc.TenantID, TableID: sc.ID, IndexKey: key, Plain: plainJSON}
-	content := plainJSON
-	if len(secret) > 0 {
-		secretJSON, _ := json.Marshal(secret)
-		if rr.Sealed, err = s.keys.Seal(ctx, sc.TenantID, secretJSON, recordAD(sc.TenantID, sc.ID, key)); err != nil {
+	if sealedCount > 0 {
+		if rr.Sealed, err = s.keys.Seal(ctx, sc.TenantID, content[plainLen+1:], recordAD(sc.TenantID, sc.ID, key)); err != nil {
 			return nil, err
 		}
-		content = append(append(append([]byte{}, plainJSON...), 0), secretJSON...)
+	} else {
+		content = plainJSON
 	}
 	if rr.Digest, err = s.keys.digest(ctx, sc.TenantID, sc.ID, content); err != nil {
 		return nil, err
 	}
 	return rr, nil
+}
+
+// storedKey is a field as a key of a stored JSON object.
+type storedKey struct {
+	id   int64
+	name string // the id in decimal
+}
+
+// appendValuesJSON appends the JSON object of the fields' values (those
+// present in values) and returns how many it holds. keys are sorted by
+// name, so the bytes are exactly json.Marshal's of a map[string]string:
+// stored digests were computed over that encoding, and equal rows must
+// keep encoding equally.
+func appendValuesJSON(dst []byte, keys []storedKey, values map[int64]string) ([]byte, int) {
+	dst = append(dst, '{')
+	n := 0
+	for _, k := range keys {
+		v, ok := values[k.id]
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, k.name)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, v)
+		n++
+	}
+	return append(dst, '}'), n
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it by default:
+// <, > and & escaped for HTML, invalid UTF-8 as U+FFFD, U+2028 and U+2029
+// escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // decode opens a stored row.

@@ -2,6 +2,9 @@ package tables
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/screenpop/screenpop/engine/apperr"
 )
@@ -12,6 +15,9 @@ import (
 type Schema struct {
 	*Table
 	rules map[int64]*Rule
+	// plainKeys and sealedKeys are the fields stored in the plain and the
+	// sealed JSON object, in the order of their keys there.
+	plainKeys, sealedKeys []storedKey
 }
 
 // NewSchema compiles a table's rules.
@@ -23,7 +29,16 @@ func NewSchema(t *Table) *Schema {
 		if r, msg := CompileRule(f.Rule); msg == nil && r != nil {
 			s.rules[f.ID] = r
 		}
+		k := storedKey{id: f.ID, name: strconv.FormatInt(f.ID, 10)}
+		if f.Encrypted {
+			s.sealedKeys = append(s.sealedKeys, k)
+		} else {
+			s.plainKeys = append(s.plainKeys, k)
+		}
 	}
+	byName := func(a, b storedKey) int { return strings.Compare(a.name, b.name) }
+	slices.SortFunc(s.plainKeys, byName)
+	slices.SortFunc(s.sealedKeys, byName)
 	return s
 }
 
@@ -81,32 +96,45 @@ type Row struct {
 // field's rule. It returns the row and, if any, one error per field.
 // Unknown names are errors too, so a typo cannot silently drop data.
 func (s *Schema) ParseRow(in map[string]string) (Row, []apperr.FieldError) {
-	row := Row{Values: make(map[int64]string, len(s.Fields))}
 	var errs []apperr.FieldError
-	add := func(field, key string, args ...any) {
-		errs = append(errs, apperr.FieldError{Field: field, Message: apperr.Message{Key: key, Args: args}})
-	}
 	for name := range in {
 		if s.FieldByName(name) == nil {
-			add(name, "value.unknown_field", name)
+			errs = append(errs, fieldError(name, "value.unknown_field", name))
 		}
 	}
-	for _, f := range s.Fields {
-		raw := in[f.Name]
+	cells := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		cells[i] = in[f.Name]
+	}
+	return s.parse(cells, errs)
+}
+
+// ParseCells is ParseRow for one value per field, in the fields' order,
+// as the columns of an import file are: a file row needs no map of its
+// own, and has no unknown names.
+func (s *Schema) ParseCells(cells []string) (Row, []apperr.FieldError) {
+	return s.parse(cells, nil)
+}
+
+// parse validates cells (one per field, in order) after the errors
+// already found.
+func (s *Schema) parse(cells []string, errs []apperr.FieldError) (Row, []apperr.FieldError) {
+	row := Row{Values: make(map[int64]string, len(s.Fields))}
+	for i, f := range s.Fields {
 		normalize := f.Normalize
 		if f.IsIndex {
 			normalize = f.indexValue
 		}
-		v, msg := normalize(raw)
+		v, msg := normalize(cells[i])
 		if msg != nil {
 			errs = append(errs, apperr.FieldError{Field: f.Name, Message: *msg})
 			continue
 		}
 		if v == "" {
 			if f.IsIndex {
-				add(f.Name, "value.index_required")
+				errs = append(errs, fieldError(f.Name, "value.index_required"))
 			} else if f.Mandatory {
-				add(f.Name, "field.required")
+				errs = append(errs, fieldError(f.Name, "field.required"))
 			}
 			continue
 		}
@@ -122,6 +150,10 @@ func (s *Schema) ParseRow(in map[string]string) (Row, []apperr.FieldError) {
 		}
 	}
 	return row, errs
+}
+
+func fieldError(field, key string, args ...any) apperr.FieldError {
+	return apperr.FieldError{Field: field, Message: apperr.Message{Key: key, Args: args}}
 }
 
 // FieldView is one field of a record as a user may see it.

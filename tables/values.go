@@ -2,19 +2,10 @@ package tables
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/screenpop/screenpop/engine/apperr"
-)
-
-var (
-	numberPattern = regexp.MustCompile(`^[+-]?\d+(\.\d+)?$`)
-	datePattern   = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$`)
-	clockPattern  = regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::(\d{2}))?$`)
 )
 
 // Normalize checks one value against the field's type, length and
@@ -42,7 +33,7 @@ func (f *Field) Normalize(raw string) (string, *apperr.Message) {
 		return v, nil
 	case TypeNumber:
 		v = strings.ReplaceAll(v, ",", "") // 1,234 as Excel shows it
-		if !numberPattern.MatchString(v) {
+		if !isNumber(v) {
 			return "", &apperr.Message{Key: "value.number"}
 		}
 		digits := 0
@@ -99,16 +90,88 @@ func (f *Field) dictChoices() string {
 	return strings.Join(parts, ", ")
 }
 
+// The parsers below are written out by hand rather than as regular
+// expressions: every date, time and index cell of an import goes through
+// them. Digits are ASCII digits only.
+
+// isNumber reports whether v is [+-]?D+(.D+)? with D a digit.
+func isNumber(v string) bool {
+	if v != "" && (v[0] == '+' || v[0] == '-') {
+		v = v[1:]
+	}
+	whole, fraction, hasPoint := strings.Cut(v, ".")
+	return isDigits(whole) && (!hasPoint || isDigits(fraction))
+}
+
+// isDigits reports whether s is one or more digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// leadingDigits returns how many digits s starts with, up to limit.
+func leadingDigits(s string, limit int) int {
+	n := 0
+	for n < limit && n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	return n
+}
+
+// atoi reads a string of at most four digits.
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+func isDateSeparator(c byte) bool { return c == '-' || c == '/' || c == '.' }
+
+// parseDate accepts YYYY-M-D with one or two digits for month and day and
+// any of - / . as separators, and returns YYYY-MM-DD if the day exists in
+// the proleptic Gregorian calendar.
 func parseDate(v string) (string, bool) {
-	m := datePattern.FindStringSubmatch(v)
-	if m == nil {
+	if len(v) < len("2006-1-2") || !isDigits(v[:4]) || !isDateSeparator(v[4]) {
 		return "", false
 	}
-	s := fmt.Sprintf("%s-%02s-%02s", m[1], pad2(m[2]), pad2(m[3]))
-	if _, err := time.Parse("2006-01-02", s); err != nil {
+	rest := v[5:]
+	n := leadingDigits(rest, 2)
+	if n == 0 || n == len(rest) || !isDateSeparator(rest[n]) {
 		return "", false
 	}
-	return s, true
+	month, day := rest[:n], rest[n+1:]
+	if len(day) > 2 || !isDigits(day) {
+		return "", false
+	}
+	y, m, d := atoi(v[:4]), atoi(month), atoi(day)
+	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return "", false
+	}
+	return v[:4] + "-" + pad2(month) + "-" + pad2(day), true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func pad2(s string) string {
@@ -135,24 +198,37 @@ func parseTime(v string) (string, bool) {
 	return parseClock(v, false)
 }
 
+// parseClock accepts H:MM or H:MM:SS, the hour in one or two digits.
 func parseClock(v string, withSeconds bool) (string, bool) {
-	m := clockPattern.FindStringSubmatch(v)
-	if m == nil {
+	n := leadingDigits(v, 2)
+	if n == 0 || len(v) < n+3 || v[n] != ':' || !isDigits(v[n+1:n+3]) {
 		return "", false
 	}
-	h, _ := strconv.Atoi(m[1])
-	mi, _ := strconv.Atoi(m[2])
-	s := 0
-	if m[3] != "" {
-		s, _ = strconv.Atoi(m[3])
+	h, mi, s := atoi(v[:n]), atoi(v[n+1:n+3]), 0
+	hasSeconds := false
+	switch rest := v[n+3:]; {
+	case rest == "":
+	case len(rest) == 3 && rest[0] == ':' && isDigits(rest[1:]):
+		s, hasSeconds = atoi(rest[1:]), true
+	default:
+		return "", false
 	}
 	if h > 23 || mi > 59 || s > 59 {
 		return "", false
 	}
-	if m[3] == "" && !withSeconds {
-		return fmt.Sprintf("%02d:%02d", h, mi), true
+	b := make([]byte, 0, len("15:04:05"))
+	b = appendTwoDigits(b, h)
+	b = append(b, ':')
+	b = appendTwoDigits(b, mi)
+	if hasSeconds || withSeconds {
+		b = append(b, ':')
+		b = appendTwoDigits(b, s)
 	}
-	return fmt.Sprintf("%02d:%02d:%02d", h, mi, s), true
+	return string(b), true
+}
+
+func appendTwoDigits(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 // indexValue returns the canonical form of an index field's value, the one
@@ -187,7 +263,7 @@ func NormalizeIndex(v string) string {
 		}
 		return r
 	}, v)
-	if !phonePattern.MatchString(compact) {
+	if !isPhoneNumber(compact) {
 		return v
 	}
 	switch {
@@ -202,4 +278,8 @@ func NormalizeIndex(v string) string {
 	return compact
 }
 
-var phonePattern = regexp.MustCompile(`^\+?\d{5,20}$`)
+// isPhoneNumber reports whether s is 5 to 20 digits, after an optional +.
+func isPhoneNumber(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	return len(s) >= 5 && len(s) <= 20 && isDigits(s)
+}
