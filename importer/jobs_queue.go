@@ -31,8 +31,9 @@ func (ImportArgs) InsertOpts() river.InsertOpts {
 
 type importWorker struct {
 	river.WorkerDefaults[ImportArgs]
-	s *Service
-	o Options
+	s     *Service
+	o     Options
+	ended chan struct{} // see Workers.Ended
 }
 
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.o.JobTimeout }
@@ -44,6 +45,12 @@ func (w *importWorker) NextRetry(job *river.Job[ImportArgs]) time.Time {
 }
 
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	defer func() {
+		select {
+		case w.ended <- struct{}{}:
+		default: // a signal is pending already
+		}
+	}()
 	return w.s.work(ctx, job.Args.ImportID, w.o)
 }
 
@@ -61,15 +68,23 @@ type Workers struct {
 	client *river.Client[*sql.Tx]
 	cancel context.CancelFunc
 	done   chan struct{}
+	ended  chan struct{}
 }
+
+// Ended receives when an attempt at an import by these workers has ended,
+// its job finished or left for a retry: whoever follows a job here looks
+// at it then rather than at its next poll. Signals coalesce, so one may
+// stand for several attempts.
+func (w *Workers) Ended() <-chan struct{} { return w.ended }
 
 // Start runs import workers in this process until Stop: river's client on
 // the imports queue, plus a sweeper that resumes the jobs of workers that
 // died (a killed process, a lost machine) within SweepInterval.
 func (s *Service) Start(ctx context.Context, o Options) (*Workers, error) {
 	o = o.withDefaults()
+	ended := make(chan struct{}, 1)
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &importWorker{s: s, o: o}); err != nil {
+	if err := river.AddWorkerSafely(workers, &importWorker{s: s, o: o, ended: ended}); err != nil {
 		return nil, err
 	}
 	client, err := river.NewClient(riverdatabasesql.New(s.db.DB), &river.Config{
@@ -90,7 +105,7 @@ func (s *Service) Start(ctx context.Context, o Options) (*Workers, error) {
 		return nil, fmt.Errorf("import workers: %w", err)
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w := &Workers{client: client, cancel: cancel, done: make(chan struct{})}
+	w := &Workers{client: client, cancel: cancel, done: make(chan struct{}), ended: ended}
 	go func() {
 		defer close(w.done)
 		t := time.NewTicker(o.SweepInterval)

@@ -19,12 +19,11 @@ import (
 // field names, in order.
 type rowChecker struct {
 	sc  *tables.Schema
-	in  map[string]string // reused: ParseRow does not keep it
-	enc map[string]bool   // encrypted field names
+	enc map[string]bool // encrypted field names
 }
 
 func newRowChecker(sc *tables.Schema) *rowChecker {
-	c := &rowChecker{sc: sc, in: make(map[string]string, len(sc.Fields)), enc: map[string]bool{}}
+	c := &rowChecker{sc: sc, enc: map[string]bool{}}
 	for _, f := range sc.Fields {
 		if f.Encrypted {
 			c.enc[f.Name] = true
@@ -41,10 +40,7 @@ func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []
 		errors.As(rerr, &re)
 		return tables.Row{}, []Issue{{Line: line, Column: re.Column, Message: apperr.Message{Key: "import.row." + re.Code}}}
 	}
-	for i, f := range c.sc.Fields {
-		c.in[f.Name] = cells[i]
-	}
-	row, errs := c.sc.ParseRow(c.in)
+	row, errs := c.sc.ParseCells(cells)
 	if len(errs) == 0 {
 		return row, nil
 	}

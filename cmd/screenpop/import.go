@@ -153,7 +153,7 @@ job (which any running instance may work on) to its end.`,
 			if err != nil {
 				return err
 			}
-			job, werr := follow(ctx, rt, tenantID, job.ID, os.Stderr)
+			job, werr := follow(ctx, rt, tenantID, job.ID, workers.Ended(), os.Stderr)
 			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if err := workers.Stop(stop); err != nil {
@@ -188,8 +188,10 @@ job (which any running instance may work on) to its end.`,
 	return cmd
 }
 
-// follow shows a job's progress until it ends (or ctx does).
-func follow(ctx context.Context, rt *runtime, tenantID, jobID int64, w io.Writer) (*importer.Job, error) {
+// follow shows a job's progress until it ends (or ctx does). The job is
+// polled for the progress bar, and looked at at once when ended says an
+// attempt by this process's workers is over, since that is when it ends.
+func follow(ctx context.Context, rt *runtime, tenantID, jobID int64, ended <-chan struct{}, w io.Writer) (*importer.Job, error) {
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
@@ -223,6 +225,7 @@ func follow(ctx context.Context, rt *runtime, tenantID, jobID int64, w io.Writer
 			}
 			return nil, fmt.Errorf("stopped following import %d (it goes on in the background): %w", jobID, ctx.Err())
 		case <-t.C:
+		case <-ended:
 		}
 	}
 }
