@@ -76,18 +76,26 @@ var errIdleClosed = errors.New("the server closed an idle keep-alive connection"
 // connection, fasthttp does not notice at all, and a request written on
 // such a connection fails after the fact, when it can no longer be told
 // apart from one the server read. So before the first write of a request
-// on a connection that has carried a reply, one non-blocking read looks
-// for the server's close.
+// on a connection that has carried a reply and then sat idle for
+// idleCheckAfter, one non-blocking read looks for the server's close.
 type keepAliveConn struct {
 	net.Conn
-	tcp     syscall.Conn // the TCP connection under TLS, for the check
-	replied bool         // the connection has had reply bytes since the last request began
+	tcp       syscall.Conn // the TCP connection under TLS, for the check
+	replied   bool         // the connection has had reply bytes since the last request began
+	lastReply time.Time    // when reply bytes last arrived
 }
+
+// idleCheckAfter spares the check (a system call) to connections in
+// steady use: no server closes a keep-alive connection idle for less
+// (the shortest common timeout is Node.js's 5 s), and a server ending a
+// connection for another reason says so in its last reply (Connection:
+// close), which fasthttp honours.
+var idleCheckAfter = 100 * time.Millisecond
 
 func (c *keepAliveConn) Write(p []byte) (int, error) {
 	if c.replied {
 		c.replied = false
-		if closedWhileIdle(c.tcp) {
+		if time.Since(c.lastReply) >= idleCheckAfter && closedWhileIdle(c.tcp) {
 			return 0, errIdleClosed
 		}
 	}
@@ -98,6 +106,7 @@ func (c *keepAliveConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.replied = true
+		c.lastReply = time.Now()
 	}
 	return n, err
 }
