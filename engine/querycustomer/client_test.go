@@ -35,10 +35,15 @@ type server struct {
 	conns atomic.Int64
 }
 
-func newServer(t *testing.T, tls bool, h http.HandlerFunc) *server {
+// newServer starts a test endpoint; configure, if given, adjusts its
+// http.Server before it starts.
+func newServer(t *testing.T, tls bool, h http.HandlerFunc, configure ...func(*http.Server)) *server {
 	t.Helper()
 	s := &server{}
 	s.Server = httptest.NewUnstartedServer(h)
+	for _, c := range configure {
+		c(s.Config)
+	}
 	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			s.conns.Add(1)
@@ -409,23 +414,10 @@ func TestIdleConnectionClosedByServer(t *testing.T) {
 	for _, useTLS := range []bool{false, true} {
 		t.Run(map[bool]string{false: "http", true: "https"}[useTLS], func(t *testing.T) {
 			var requests atomic.Int64
-			s := &server{}
-			s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s := newServer(t, useTLS, func(w http.ResponseWriter, r *http.Request) {
 				requests.Add(1)
 				reply(goodReply)(w, r)
-			}))
-			s.Config.IdleTimeout = 50 * time.Millisecond
-			s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-				if st == http.StateNew {
-					s.conns.Add(1)
-				}
-			}
-			if useTLS {
-				s.StartTLS()
-			} else {
-				s.Start()
-			}
-			t.Cleanup(s.Close)
+			}, func(c *http.Server) { c.IdleTimeout = 50 * time.Millisecond })
 			c := testClient(t, s, qc.Options{})
 			ep := qc.Endpoint{URL: s.URL, AllowHTTP: true}
 			for i := range 3 {
