@@ -18,7 +18,7 @@ import (
 // the shared querycustomer client — 200 at a time, against an endpoint
 // that takes 20 ms, and reports what screenpop adds to those 20 ms.
 //
-//	go run ./testkit/testpg -- go test -run '^$' -bench ExternalPageRender -benchtime 50x ./engine/external/
+//	go run ./testkit/testpg -- go test -run '^$' -bench ExternalPageRender -benchtime 1x ./engine/external/
 //
 // The endpoint is testkit/slowendpoint's child process. The loads and
 // metrics are those of querycustomer's BenchmarkQueryOverhead: burst (200

@@ -22,7 +22,7 @@ import (
 // latency when a contact center pops many calls at once: 200 queries in
 // flight against a local endpoint that takes 20 ms.
 //
-//	go test -run '^$' -bench QueryOverhead -benchtime 50x ./engine/querycustomer/
+//	go test -run '^$' -bench QueryOverhead -benchtime 1x ./engine/querycustomer/
 //
 // The endpoint (testkit/slowendpoint) is a child process, as a real CRM
 // runs apart from screenpop; it reports in its reply how long its handler
