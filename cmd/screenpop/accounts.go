@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/apperr"
 )
 
 func (c *cli) tenantCmd() *cobra.Command {
@@ -140,20 +142,37 @@ func (c *cli) userCmd() *cobra.Command {
 func (c *cli) apikeyCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "apikey", Short: "Create and revoke tenant API keys"}
 	var (
-		tenant, name string
-		scopes       []string
+		tenant, name, page string
+		scopes             []string
 	)
 	create := &cobra.Command{
-		Use:     "create --tenant SLUG --name NAME [--scope reveal]",
-		Short:   "Create an API key; the key is printed once",
-		Example: "  screenpop apikey create --tenant acme --name crm-sync",
-		Args:    exactArgs(0),
+		Use:   "create --tenant SLUG --name NAME [--scope reveal] [--page PAGE]",
+		Short: "Create an API key; the key is printed once",
+		Long: `Create an API key for a tenant. The key is printed once, on standard output;
+only its hash is stored.
+
+Without --page the key calls the REST API (/api/v1) as the tenant's admin.
+With --page (a page's name or id) it can call nothing but
+POST /rest/v1/queryCustomer, which answers the queryCustomer contract from
+that page's published version: give it to a system that expects a
+queryCustomer endpoint. Masked values stay masked unless --scope reveal.`,
+		Example: "  screenpop apikey create --tenant acme --name crm-sync\n" +
+			"  screenpop apikey create --tenant acme --name 外呼系统 --page 来电客户",
+		Args: exactArgs(0),
 		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, _ []string) error {
 			t, err := rt.eng.Accounts.TenantBySlug(ctx, tenant)
 			if err != nil {
 				return err
 			}
-			secret, k, err := rt.eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: t.ID, Name: name, Scopes: scopes})
+			in := accounts.NewAPIKey{TenantID: t.ID, Name: name, Scopes: scopes}
+			if page != "" {
+				id, err := findPage(ctx, rt, t.ID, page)
+				if err != nil {
+					return err
+				}
+				in.PageID = &id
+			}
+			secret, k, err := rt.eng.Accounts.CreateAPIKey(ctx, in)
 			if err != nil {
 				return err
 			}
@@ -167,6 +186,7 @@ func (c *cli) apikeyCmd() *cobra.Command {
 	_ = create.MarkFlagRequired("tenant")
 	_ = create.MarkFlagRequired("name")
 	create.Flags().StringSliceVar(&scopes, "scope", nil, "extra right, e.g. reveal (repeatable)")
+	create.Flags().StringVar(&page, "page", "", "bind the key to this published page (name or id): it then serves only POST /rest/v1/queryCustomer")
 
 	var revokeTenant string
 	revoke := &cobra.Command{
@@ -189,4 +209,25 @@ func (c *cli) apikeyCmd() *cobra.Command {
 	_ = revoke.MarkFlagRequired("tenant")
 	cmd.AddCommand(create, revoke)
 	return cmd
+}
+
+// findPage resolves a page's name or numeric id within a tenant.
+func findPage(ctx context.Context, rt *runtime, tenantID int64, page string) (int64, error) {
+	if id, err := strconv.ParseInt(page, 10, 64); err == nil {
+		p, err := rt.eng.Pages.GetPage(ctx, tenantID, id)
+		if err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	}
+	list, err := rt.eng.Pages.ListPages(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range list {
+		if p.Name == page {
+			return p.ID, nil
+		}
+	}
+	return 0, apperr.NotFoundf("page.not_found")
 }

@@ -242,7 +242,17 @@ func TestCheckEndpointAgainstOwnServer(t *testing.T) {
 	bound := call("POST", "/api-keys", map[string]any{"name": "queryCustomer", "pageId": pid})["key"].(string)
 	revealing := call("POST", "/api-keys", map[string]any{"name": "queryCustomer 明文", "pageId": pid, "scopes": []string{"reveal"}})["key"].(string)
 
-	for _, h := range []string{"Authorization: Bearer " + bound, "X-API-Key: " + bound, "Authorization: Bearer " + revealing} {
+	// The same binding from the CLI, by page name; an unknown page is refused.
+	out, code = runCLI(t, env, "apikey", "create", "--tenant", "acme", "--name", "cli", "--page", "来电客户")
+	cliBound := regexp.MustCompile(`(?m)^sp_\S+$`).FindString(out)
+	if code != 0 || cliBound == "" {
+		t.Fatalf("apikey create --page: %s", out)
+	}
+	if out, code := runCLI(t, env, "apikey", "create", "--tenant", "acme", "--name", "x", "--page", "没有这个页面"); code == 0 || !strings.Contains(out, "Page not found.") {
+		t.Errorf("apikey create --page of an unknown page: exit %d\n%s", code, out)
+	}
+
+	for _, h := range []string{"Authorization: Bearer " + bound, "X-API-Key: " + bound, "Authorization: Bearer " + revealing, "X-API-Key: " + cliBound} {
 		out, code := runCLI(t, nil, "check-endpoint", "--url", srv.URL+"/rest/v1/queryCustomer", "--param", "152-0000-1028",
 			"--allow-http", "--allow-private", "--header", h)
 		if code != 0 || !strings.Contains(out, "no violations") || !strings.Contains(out, "rendered:   1 object, 8 values") {
