@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -343,6 +344,52 @@ func allKeyIDs(t testing.TB, db bun.IDB, tenantID int64) []uint32 {
 	return ids
 }
 
+// recordKeyID is the key id of a record's sealed values.
+func recordKeyID(t testing.TB, db bun.IDB, recordID int64) uint32 {
+	t.Helper()
+	var sealed []byte
+	if err := db.NewSelect().Table("base_records").Column("sealed").Where("id = ?", recordID).Scan(ctx, &sealed); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := tables.KeyIDOf(sealed)
+	return id
+}
+
+// findRecordID is the id of the record with an index value.
+func findRecordID(t testing.TB, s *tables.Service, tenantID, tableID int64, index string) int64 {
+	t.Helper()
+	_, r, err := s.FindByIndex(ctx, tenantID, tableID, index)
+	if err != nil || r == nil {
+		t.Fatalf("find %s: %+v %v", index, r, err)
+	}
+	return r.ID
+}
+
+// TestKeyCacheExpires: an instance that cached a tenant's keys before a
+// rotation elsewhere seals with the new key once its cache has expired,
+// without having read a value sealed with it.
+func TestKeyCacheExpires(t *testing.T) {
+	db := testkit.DB(t)
+	rotator, writer := newService(t), newService(t)
+	writer.Keys().SetCacheTTLForTests(100 * time.Millisecond)
+	tenant := newTenant(t)
+	tb := secretTable(t, rotator, tenant)
+	old := createRecord(t, writer, tenant, tb.ID, map[string]string{"phone": "13700000001", "s3": "a"})
+	p2, err := rotator.Keys().Rotate(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := createRecord(t, writer, tenant, tb.ID, map[string]string{"phone": "13700000002", "s3": "b"})
+	if recordKeyID(t, db, stale.ID) != recordKeyID(t, db, old.ID) {
+		t.Fatal("the writer reloaded its keys before its cache expired")
+	}
+	time.Sleep(150 * time.Millisecond)
+	fresh := createRecord(t, writer, tenant, tb.ID, map[string]string{"phone": "13700000003", "s3": "c"})
+	if id := recordKeyID(t, db, fresh.ID); id != p2 {
+		t.Fatalf("after the cache expired the writer sealed with key %d, want the new %d", id, p2)
+	}
+}
+
 func TestKeyRotation(t *testing.T) {
 	db := testkit.DB(t)
 	a := newService(t)
@@ -385,6 +432,9 @@ func TestKeyRotation(t *testing.T) {
 	// Other instances with the keyset cached from before the rotation: one
 	// that reads, one that writes.
 	reader, writer, resealer := newService(t), newService(t), newService(t)
+	// The writer holds on to its keys for the whole test, as an instance
+	// that has not reached KeyCacheTTL yet would.
+	writer.Keys().SetCacheTTLForTests(time.Hour)
 	check(t, reader, before[:1])
 	check(t, writer, before[:1])
 	check(t, resealer, before[:1])
@@ -422,13 +472,29 @@ func TestKeyRotation(t *testing.T) {
 
 	// Re-sealed by an instance that did not rotate and has not read a new
 	// value since: it must still move the old rows to the new key.
+	// As the first pass ends, the stale writer seals a new value of the
+	// first row with the old key, behind the pass: the second pass, after
+	// KeyCacheTTL, moves it too.
 	var progress [][2]int
-	n, err := resealer.Reseal(ctx, tenant, func(done, total int) { progress = append(progress, [2]int{done, total}) })
+	rewritten := false
+	n, err := resealer.Reseal(ctx, tenant, func(done, total int) {
+		progress = append(progress, [2]int{done, total})
+		if done == total && !rewritten {
+			rewritten = true
+			before[0]["s3"] = "rewritten during the re-seal"
+			if res, err := writer.UpsertRows(ctx, db, sc, parseRows(t, sc, before[0])); err != nil || res.Updated != 1 {
+				t.Fatalf("stale write: %+v %v", res, err)
+			}
+			if id := recordKeyID(t, db, findRecordID(t, writer, tenant, tb.ID, before[0]["phone"])); id != p1 {
+				t.Errorf("the stale writer sealed with key %d, want the old %d", id, p1)
+			}
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(before)+len(late) {
-		t.Fatalf("resealed %d rows, want %d", n, len(before)+len(late))
+	if want := len(before) + len(late) + 1; n != want {
+		t.Fatalf("resealed %d rows, want %d", n, want)
 	}
 	total := len(before) + len(after) + len(late)
 	if len(progress) < 2 || progress[len(progress)-1] != [2]int{total, total} {

@@ -13,6 +13,8 @@ import (
 	"hash"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tink-crypto/tink-go/v2/aead"
 	"github.com/tink-crypto/tink-go/v2/aead/subtle"
@@ -25,21 +27,33 @@ import (
 // sealing encrypted fields and a key for blind indexes and row digests.
 // Both are stored in tenant_keys encrypted by the master key, with the
 // tenant id as associated data so one tenant's keys cannot be swapped in for
-// another's. Opened keysets are cached; a keyset that cannot open a
-// ciphertext is reloaded once, since another instance may have rotated it.
+// another's. Opened keysets are cached for KeyCacheTTL; a keyset that
+// cannot open a ciphertext is reloaded at once, since another instance may
+// have rotated it.
 type Keyring struct {
 	db  bun.IDB
 	kek tink.AEAD
 
 	mu    sync.RWMutex
 	cache map[int64]*tenantKeys
+	ttl   time.Duration // KeyCacheTTL; tests change it
 }
 
+// KeyCacheTTL is how long an instance uses a tenant's keyset as it loaded
+// it: after a rotation elsewhere, how long it may go on sealing new values
+// with the old primary key. Reseal waits this long after a rotation before
+// its last pass, so that no value is left on an old key. A reload is one
+// small query per tenant, by one request while the others go on with the
+// keys they have.
+const KeyCacheTTL = 5 * time.Second
+
 type tenantKeys struct {
-	handle   *keyset.Handle
-	aead     tink.AEAD
-	indexKey []byte
-	primary  uint32
+	handle     *keyset.Handle
+	aead       tink.AEAD
+	indexKey   []byte
+	primary    uint32
+	loaded     time.Time
+	refreshing atomic.Bool // one request reloads an expired entry
 	// macs holds HMAC states keyed with indexKey: an import hashes every
 	// row twice, and a reset state skips hashing the padded key again.
 	macs sync.Pool
@@ -59,7 +73,7 @@ func NewKeyring(db bun.IDB, masterKey []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: master key: %w", err)
 	}
-	return &Keyring{db: db, kek: kek, cache: map[int64]*tenantKeys{}}, nil
+	return &Keyring{db: db, kek: kek, cache: map[int64]*tenantKeys{}, ttl: KeyCacheTTL}, nil
 }
 
 func keysetAD(tenantID int64) []byte {
@@ -75,10 +89,19 @@ func (k *Keyring) keys(ctx context.Context, tenantID int64) (*tenantKeys, error)
 	k.mu.RLock()
 	tk := k.cache[tenantID]
 	k.mu.RUnlock()
-	if tk != nil {
+	if tk == nil {
+		return k.load(ctx, tenantID)
+	}
+	if time.Since(tk.loaded) < k.ttl || !tk.refreshing.CompareAndSwap(false, true) {
 		return tk, nil
 	}
-	return k.load(ctx, tenantID)
+	fresh, err := k.load(ctx, tenantID)
+	if err != nil {
+		// The keys in hand still work; the next request tries again.
+		tk.refreshing.Store(false)
+		return tk, nil
+	}
+	return fresh, nil
 }
 
 func (k *Keyring) load(ctx context.Context, tenantID int64) (*tenantKeys, error) {
@@ -127,7 +150,7 @@ func (k *Keyring) create(ctx context.Context, tenantID int64) error {
 }
 
 func newTenantKeys(h *keyset.Handle, a tink.AEAD, indexKey []byte, primary uint32) *tenantKeys {
-	tk := &tenantKeys{handle: h, aead: a, indexKey: indexKey, primary: primary}
+	tk := &tenantKeys{handle: h, aead: a, indexKey: indexKey, primary: primary, loaded: time.Now()}
 	tk.macs.New = func() any { return hmac.New(sha256.New, indexKey) }
 	return tk
 }
@@ -255,6 +278,16 @@ func (k *Keyring) Rotate(ctx context.Context, tenantID int64) (uint32, error) {
 	}
 	k.forget(tenantID)
 	return newID, nil
+}
+
+// untilSettled is how long from now until every instance has dropped the
+// keyset it held before the tenant's last rotation (KeyCacheTTL after it),
+// by the database's clock; zero when that time has passed.
+func (k *Keyring) untilSettled(ctx context.Context, tenantID int64) (time.Duration, error) {
+	var ms float64
+	err := k.db.NewRaw("SELECT greatest(0, extract(epoch FROM updated_at + ? * interval '1 millisecond' - now()) * 1000) FROM tenant_keys WHERE tenant_id = ?",
+		KeyCacheTTL.Milliseconds(), tenantID).Scan(ctx, &ms)
+	return time.Duration(ms) * time.Millisecond, err
 }
 
 // blindIndex is the keyed hash of a normalised index value within one

@@ -642,6 +642,11 @@ type ResealProgress func(done, total int)
 // Reseal moves every sealed value of the tenant to the keyset's primary key,
 // in batches, each its own transaction; rows stay readable throughout since
 // old keys remain in the keyset. It returns how many rows it re-sealed.
+//
+// Another instance may have sealed values with the old key until it
+// reloaded the keyset (KeyCacheTTL after the rotation). When the first pass
+// ends sooner, Reseal waits for that moment and makes a second pass for
+// the values written meanwhile; progress then starts again.
 func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealProgress) (int, error) {
 	// The keyset as stored, not as cached: the rotation may have been made
 	// by another instance (or the CLI), and a stale primary here would skip
@@ -651,6 +656,26 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealPro
 	if err != nil {
 		return 0, err
 	}
+	n, err := s.resealPass(ctx, tenantID, primary, progress)
+	if err != nil {
+		return n, err
+	}
+	wait, err := s.keys.untilSettled(ctx, tenantID)
+	if err != nil || wait == 0 {
+		return n, err
+	}
+	select {
+	case <-time.After(wait):
+	case <-ctx.Done():
+		return n, ctx.Err()
+	}
+	more, err := s.resealPass(ctx, tenantID, primary, progress)
+	return n + more, err
+}
+
+// resealPass re-seals, once through the tenant's rows, every value not
+// sealed with primary.
+func (s *Service) resealPass(ctx context.Context, tenantID int64, primary uint32, progress ResealProgress) (int, error) {
 	total, err := s.db.NewSelect().Model((*recordRow)(nil)).Where("tenant_id = ? AND sealed IS NOT NULL", tenantID).Count(ctx)
 	if err != nil {
 		return 0, err

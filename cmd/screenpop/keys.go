@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/screenpop/screenpop/tables"
 )
 
 func (c *cli) keysCmd() *cobra.Command {
@@ -17,7 +19,9 @@ func (c *cli) keysCmd() *cobra.Command {
 		Long: `Adds a new key to the tenant's keyset and makes it the key new values are sealed
 with, then re-seals every stored encrypted value in batches. Old keys stay in
 the keyset, so all data stays readable while this runs, also on other
-instances. Running it again after an interruption finishes the job.`,
+instances. Other instances pick up the new key within a few seconds; the
+re-sealing makes a second pass then, for values they sealed meanwhile.
+Running it again after an interruption finishes the job.`,
 		Example: "  screenpop keys rotate --tenant acme",
 		Args:    exactArgs(0),
 		RunE: c.withDB(true, func(ctx context.Context, rt *runtime, _ []string) error {
@@ -29,7 +33,7 @@ instances. Running it again after an interruption finishes the job.`,
 			if err != nil {
 				return err
 			}
-			fmt.Printf("new primary key %d for tenant %s; re-sealing…\n", id, t.Slug)
+			fmt.Printf("new primary key %d for tenant %s; re-sealing (a second pass follows %v after the rotation, once every instance uses the new key)…\n", id, t.Slug, tables.KeyCacheTTL)
 			n, err := rt.eng.Tables.Reseal(ctx, t.ID, func(done, total int) {
 				fmt.Fprintf(os.Stderr, "\r  %d / %d records", done, total)
 			})
