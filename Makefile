@@ -52,7 +52,7 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-# The pop benchmarks (pages, web) share one million-customer data set
+# The pop benchmarks (tables, pages, web) share one million-customer data set
 # (testkit/benchdata). With neither SCREENPOP_BENCH_DSN nor DATABASE_URL set,
 # it goes into the throwaway cluster's "postgres" database, so a run loads it
 # once; SCREENPOP_BENCH_DSN names a database that keeps it across runs.

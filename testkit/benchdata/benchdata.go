@@ -4,7 +4,7 @@
 // published page of 5 objects × 10 fields over it. Loading takes a minute or
 // two, so it is done once per database and reused: by later runs when
 // SCREENPOP_BENCH_DSN names a database that is kept, and within one
-// `make bench` by every package that uses it (pages, web), since they share
+// `make bench` by every package that uses it (tables, pages, web), since they share
 // that database and an advisory lock makes one of them load while the
 // others wait.
 //
