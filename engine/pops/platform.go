@@ -82,11 +82,18 @@ func (s *Service) CachedSettings(ctx context.Context, tenantID int64) (*Platform
 	if c, ok := s.settingsCache.Load(tenantID); ok && time.Now().Before(c.(cachedSettings).expires) {
 		return c.(cachedSettings).ps, nil
 	}
+	s.settingsMu.Lock()
+	saves := s.settingsSaves
+	s.settingsMu.Unlock()
 	ps, err := s.Settings(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	s.settingsCache.Store(tenantID, cachedSettings{ps: ps, expires: time.Now().Add(settingsTTL)})
+	s.settingsMu.Lock()
+	if s.settingsSaves == saves {
+		s.settingsCache.Store(tenantID, cachedSettings{ps: ps, expires: time.Now().Add(settingsTTL)})
+	}
+	s.settingsMu.Unlock()
 	return ps, nil
 }
 
@@ -119,7 +126,19 @@ func NormalizeOrigin(raw string) (string, bool) {
 	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
 		return "", false
 	}
-	return u.Scheme + "://" + strings.ToLower(u.Host), true
+	// Browsers leave the default port out of an Origin header.
+	port := u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	origin := u.Scheme + "://" + strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		origin = u.Scheme + "://[" + host + "]"
+	}
+	if port != "" {
+		origin += ":" + port
+	}
+	return origin, true
 }
 
 // SaveSettings validates and stores the platform settings.
@@ -156,6 +175,15 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
+		// Client addresses are compared unmapped (TrustsAddress): an
+		// IPv4-mapped entry is stored as the IPv4 range it means.
+		if p.Addr().Is4In6() {
+			if p.Bits() < 96 {
+				v.Add("sourceCidrs", "pop.cidr", c)
+				continue
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
 		ps.SourceCIDRs = append(ps.SourceCIDRs, p.Masked().String())
 	}
 	ps.SobotSysNum = strings.TrimSpace(in.SobotSysNum)
@@ -184,12 +212,16 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 	_, err = s.db.NewInsert().Model(ps).On("CONFLICT (tenant_id) DO UPDATE").
 		Set("frame_origins = EXCLUDED.frame_origins, source_cidrs = EXCLUDED.source_cidrs").
 		Set("sobot_sys_num = EXCLUDED.sobot_sys_num, sobot_secret = EXCLUDED.sobot_secret").
-		Set("sobot_page = EXCLUDED.sobot_page, outbound_webhook = EXCLUDED.outbound_webhook, updated_at = now()").Exec(ctx)
+		Set("sobot_page = EXCLUDED.sobot_page, outbound_webhook = EXCLUDED.outbound_webhook, updated_at = now()").
+		Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ps.SobotSecretSet = len(ps.SobotSecret) > 0
+	s.settingsMu.Lock()
+	s.settingsSaves++
 	s.settingsCache.Delete(tenantID)
+	s.settingsMu.Unlock()
 	return ps, nil
 }
 

@@ -121,6 +121,11 @@ type Service struct {
 	sealer   Sealer
 
 	settingsCache sync.Map // tenant id → cachedSettings
+	// settingsSaves counts saves, under settingsMu, so that a read that
+	// began before a save does not put what it read into the cache after
+	// the save emptied it.
+	settingsMu    sync.Mutex
+	settingsSaves uint64
 }
 
 // Sealer encrypts tenant secrets (the tenant keyring).
@@ -211,6 +216,7 @@ func (s *Service) validate(ctx context.Context, tenantID int64, in *ConfigInput)
 		v.Add("params", "pop.too_many_params", maxParams)
 	}
 	names := map[string]bool{}
+	in.Params = slices.Clone(in.Params) // trimmed below: not in the caller's slice
 	for i, p := range in.Params {
 		at := fmt.Sprintf("params[%d]", i)
 		p.Name, p.Key = strings.TrimSpace(p.Name), strings.TrimSpace(p.Key)
@@ -355,14 +361,22 @@ func (s *Service) UpdateConfig(ctx context.Context, tenantID, id int64, in Confi
 				return err
 			}
 		}
-		_, err := tx.NewUpdate().Model(&c).ExcludeColumn("id", "tenant_id", "position", "created_at", "updated_at").
-			Set("updated_at = now()").Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+		// The row as stored (updated_at included); none if it was deleted
+		// since it was read.
+		err := tx.NewUpdate().Model(&c).ExcludeColumn("id", "tenant_id", "position", "created_at", "updated_at").
+			Set("updated_at = now()").Where("id = ? AND tenant_id = ?", id, tenantID).Returning("*").Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFoundf("pop.not_found")
+		}
 		return err
 	})
 	if database.IsUniqueViolation(err) {
 		return nil, conflictName()
 	}
-	return &c, err
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // SetEnabled turns a pop on or off; turning off the homepage clears its flag.
