@@ -6,22 +6,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/external"
 	"github.com/screenpop/screenpop/engine/i18n"
-	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/querycustomer"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/testkit/slowendpoint"
+	"github.com/screenpop/screenpop/testkit/testengine"
 )
 
 func TestMain(m *testing.M) {
@@ -33,37 +30,19 @@ func TestMain(m *testing.M) {
 
 var ctx = context.Background()
 
-var seq atomic.Int64
-
-func uniq(p string) string { return p + strconv.FormatInt(seq.Add(1), 10) }
+func uniq(p string) string { return testengine.Unique(p) }
 
 // newEngine wires the services as the server does, on the package database.
 // Its connector reaches loopback (AllowLoopback), where the tests' endpoints
 // listen; the production client is tested in TestProductionClientRefusesLoopback.
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	key, err := masterkey.FromBytes([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(testkit.DB(t), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := querycustomer.NewClient(querycustomer.Options{AllowLoopback: true})
-	eng.External.UseClient(c)
-	t.Cleanup(eng.External.Close)
+	eng := testengine.New(t)
+	eng.External.UseClient(querycustomer.NewClient(querycustomer.Options{AllowLoopback: true}))
 	return eng
 }
 
-func tenant(t testing.TB, eng *engine.Engine) int64 {
-	t.Helper()
-	tn, err := eng.Accounts.CreateTenant(ctx, accounts.NewTenant{Slug: uniq("t"), Name: "T"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tn.ID
-}
+func tenant(t testing.TB, eng *engine.Engine) int64 { return testengine.Tenant(t, eng) }
 
 // endpoint is a local queryCustomer endpoint over plain http.
 func endpoint(t testing.TB, h http.HandlerFunc) *httptest.Server {

@@ -5,26 +5,22 @@ import (
 	"os"
 	"reflect"
 	"strconv"
-	"sync/atomic"
 	"testing"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/testkit"
+	"github.com/screenpop/screenpop/testkit/testengine"
 )
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 var ctx = context.Background()
 
-var seq atomic.Int64
-
-func uniq(p string) string { return p + strconv.FormatInt(seq.Add(1), 10) }
+func uniq(p string) string { return testengine.Unique(p) }
 
 // allowedURL is under the URL whitelist entry every engine of these tests
 // has; the whitelist is system-wide, so it is added once per database.
@@ -37,29 +33,14 @@ const (
 // with the whitelist entry external pops need.
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	key, err := masterkey.FromBytes([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(testkit.DB(t), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.External.Close)
+	eng := testengine.New(t)
 	if _, err := eng.Settings.AddWhitelist(ctx, whitelistPattern, "pops tests"); err != nil && !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("whitelist: %v", err)
 	}
 	return eng
 }
 
-func tenant(t testing.TB, eng *engine.Engine) int64 {
-	t.Helper()
-	tn, err := eng.Accounts.CreateTenant(ctx, accounts.NewTenant{Slug: uniq("t"), Name: "T"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tn.ID
-}
+func tenant(t testing.TB, eng *engine.Engine) int64 { return testengine.Tenant(t, eng) }
 
 // page creates a custom page of the tenant, published or not.
 func page(t testing.TB, eng *engine.Engine, tenantID int64, published bool) *pages.Page {
