@@ -56,9 +56,11 @@ lint:
 # (testkit/benchdata). With neither SCREENPOP_BENCH_DSN nor DATABASE_URL set,
 # it goes into the throwaway cluster's "postgres" database, so a run loads it
 # once; SCREENPOP_BENCH_DSN names a database that keeps it across runs.
+# Packages run one at a time (-p 1): on a small machine, two packages'
+# benchmarks at once measure each other.
 BENCH_DSN = $(if $(SCREENPOP_BENCH_DSN)$(DATABASE_URL),$(SCREENPOP_BENCH_DSN),$$DATABASE_URL)
 bench: deps-postgres
-	$(GO) run ./testkit/testpg -- sh -c 'SCREENPOP_BENCH_DSN="$(BENCH_DSN)" exec $(GO) test -run "^$$" -bench . -benchtime 1x -timeout 60m $(PKGS)'
+	$(GO) run ./testkit/testpg -- sh -c 'SCREENPOP_BENCH_DSN="$(BENCH_DSN)" exec $(GO) test -p 1 -run "^$$" -bench . -benchtime 1x -timeout 60m $(PKGS)'
 	GO=$(GO) bash bench/import.sh
 
 # --- what a fresh machine lacks -------------------------------------------
