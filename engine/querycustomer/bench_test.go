@@ -3,6 +3,7 @@ package querycustomer_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -205,4 +206,49 @@ func BenchmarkParse(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkQueryCPU is one query at a time against an endpoint in this
+// process that answers at once: the client's own work per query (and the
+// endpoint's, the same for both), without the noise of 200 in flight.
+// ref-fasthttp is a bare POST that does nothing but the exchange.
+func BenchmarkQueryCPU(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: func(rc *fasthttp.RequestCtx) {
+		rc.SetContentType("application/json; charset=UTF-8")
+		rc.WriteString(goodReply)
+	}}
+	go srv.Serve(ln)
+	defer srv.Shutdown()
+	url := "http://" + ln.Addr().String() + slowendpoint.Path
+	b.Run("client", func(b *testing.B) {
+		c := qc.NewClientForTests(qc.Options{}, qc.Loopback...)
+		defer c.CloseIdleConnections()
+		ep := qc.Endpoint{URL: url, AllowHTTP: true}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Query(context.Background(), ep, "152****1028"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ref-fasthttp", func(b *testing.B) {
+		c := &fasthttp.Client{}
+		b.ReportAllocs()
+		for b.Loop() {
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			req.SetRequestURI(url)
+			req.Header.SetMethod("POST")
+			req.Header.SetContentType("application/json; charset=UTF-8")
+			req.SetBodyString(`{"param":"152****1028"}`)
+			if err := c.Do(req, resp); err != nil {
+				b.Fatal(err)
+			}
+			fasthttp.ReleaseRequest(req)
+			fasthttp.ReleaseResponse(resp)
+		}
+	})
 }
