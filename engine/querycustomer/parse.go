@@ -133,27 +133,30 @@ func Parse(body []byte) (Reply, error) {
 		// Windows-born services add a BOM; encoding/json rejects it, yet the
 		// rest is usually fine, so strip it and say so.
 		body = rest
-		p.add("$", RuleBOM, "a byte-order mark")
+		p.add(jpath{}, "", RuleBOM, "a byte-order mark")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Reply{}, errors.New("the reply is empty; the contract wants a JSON array of objects")
 	}
-	top, err := decode(body)
+	top, valid, err := decode(body)
 	if err != nil {
 		return Reply{}, err
 	}
-	if !utf8.Valid(body) {
+	if !valid && !utf8.Valid(body) {
 		// encoding/json replaced the bad bytes with U+FFFD; the text is
 		// probably GBK sent without saying so.
-		p.add("$", RuleUTF8, "bytes that are not UTF-8")
+		p.add(jpath{}, "", RuleUTF8, "bytes that are not UTF-8")
 	}
-	arr, ok := top.([]any)
+	arr, ok := top.(*jsonArray)
 	if !ok {
-		return Reply{}, notArray(top)
+		return Reply{}, notArray(toStd(top))
 	}
 	var rep Reply
-	for i, el := range arr {
-		if o, ok := p.object("$["+strconv.Itoa(i)+"]", el); ok {
+	for i, el := range arr.elems {
+		if o, ok := p.object(jpath{obj: i + 1}, el.value); ok {
+			if rep.Objects == nil {
+				rep.Objects = make([]ParsedObject, 0, len(arr.elems)-i)
+			}
 			rep.Objects = append(rep.Objects, o)
 		}
 	}
@@ -164,13 +167,23 @@ func Parse(body []byte) (Reply, error) {
 	return rep, nil
 }
 
-// decode reads the reply: the single-pass decoder for well-formed UTF-8
-// JSON (nearly every reply), encoding/json for the rest and for the error
-// messages.
-func decode(body []byte) (any, error) {
-	if top, ok := decodeFast(body); ok {
-		return top, nil
+// decode reads the reply into a tree of decodeTree's shapes: the
+// single-pass decoder for well-formed UTF-8 JSON (nearly every reply),
+// encoding/json for the rest and for the error messages. valid is true
+// when the body is known to be UTF-8 (the fast decoder checked it); false
+// means not checked.
+func decode(body []byte) (top any, valid bool, err error) {
+	if top, ok := decodeTree(body); ok {
+		return top, true, nil
 	}
+	top, err = decodeSlow(body)
+	if err != nil {
+		return nil, false, err
+	}
+	return fromStd(top), false, nil
+}
+
+func decodeSlow(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	// Numbers stay json.Number so that Display keeps every digit.
 	dec.UseNumber()
@@ -223,11 +236,45 @@ type parser struct {
 	dropped int
 }
 
-func (p *parser) add(path, rule, got string) {
+// jpath locates a member of the reply without building its JSON path,
+// which add does only when there is something to report: most replies
+// report nothing. Indexes are stored plus one, so that the zero jpath is
+// "$" itself.
+type jpath struct {
+	obj  int // $[obj-1], or 0 for the reply
+	val  int // .values[val-1], or 0 for the object
+	item int // .dictItems[item-1], or 0 for the value
+}
+
+func (q jpath) atValue(j int) jpath { q.val = j + 1; return q }
+func (q jpath) atItem(k int) jpath  { q.item = k + 1; return q }
+
+// String is the JSON path, e.g. $[0].values[2].dictItems[1].
+func (q jpath) String() string { return string(q.append(make([]byte, 0, 48))) }
+
+func (q jpath) append(b []byte) []byte {
+	b = append(b, '$')
+	for _, seg := range [...]struct {
+		name string
+		n    int
+	}{{"[", q.obj}, {".values[", q.val}, {".dictItems[", q.item}} {
+		if seg.n > 0 {
+			b = append(b, seg.name...)
+			b = strconv.AppendInt(b, int64(seg.n-1), 10)
+			b = append(b, ']')
+		}
+	}
+	return b
+}
+
+// add reports a violation at path q followed by member (".name", or ""
+// for the element itself).
+func (p *parser) add(q jpath, member, rule, got string) {
 	if len(p.violations) >= maxViolations {
 		p.dropped++
 		return
 	}
+	path := string(append(q.append(make([]byte, 0, 48)), member...))
 	p.violations = append(p.violations, Violation{Path: path, Rule: rule, Got: got})
 	p.order = append(p.order, p.current)
 }
@@ -235,6 +282,13 @@ func (p *parser) add(path, rule, got string) {
 // sortFrom orders the violations added since start by value index, stably,
 // so a report reads in the reply's order.
 func (p *parser) sortFrom(start int) {
+	sorted := true
+	for i := start + 1; i < len(p.order) && sorted; i++ {
+		sorted = p.order[i-1] <= p.order[i]
+	}
+	if sorted {
+		return // the usual case, and a stable sort would change nothing
+	}
 	idx := make([]int, len(p.violations)-start)
 	for i := range idx {
 		idx[i] = start + i
@@ -251,63 +305,73 @@ func (p *parser) sortFrom(start int) {
 
 // member looks name up in m. Java and .NET serialisers sometimes change the
 // case of member names (ObjectName); such a member is used, and reported.
-func (p *parser) member(m map[string]any, path, name string) (any, bool) {
-	if v, ok := m[name]; ok {
+func (p *parser) member(m *jsonObject, q jpath, name string) (any, bool) {
+	if v, ok := m.get(name); ok {
 		return v, true
 	}
-	var keys []string
-	for k := range m {
-		if strings.EqualFold(k, name) {
-			keys = append(keys, k)
+	// The least spelling, so that the choice is deterministic when several
+	// are present.
+	key, found := "", false
+	for _, mb := range m.members {
+		if strings.EqualFold(mb.name, name) && (!found || mb.name < key) {
+			key, found = mb.name, true
 		}
 	}
-	if len(keys) == 0 {
+	if !found {
 		return nil, false
 	}
-	sort.Strings(keys) // deterministic when several spellings are present
-	p.add(path+"."+keys[0], fmt.Sprintf("member names are case-sensitive: the contract spells it %s", name), strconv.Quote(keys[0]))
-	return m[keys[0]], true
+	v, _ := m.get(key)
+	p.add(q, "."+key, fmt.Sprintf("member names are case-sensitive: the contract spells it %s", name), strconv.Quote(key))
+	return v, true
 }
 
-func (p *parser) object(path string, el any) (ParsedObject, bool) {
-	m, ok := el.(map[string]any)
+func (p *parser) object(q jpath, el any) (ParsedObject, bool) {
+	m, ok := el.(*jsonObject)
 	if !ok {
-		p.add(path, RuleElement, describe(el))
+		p.add(q, "", RuleElement, describe(el))
 		return ParsedObject{}, false
 	}
 	var o ParsedObject
 	start := len(p.violations)
 	p.current = -1
 	defer func() { p.sortFrom(start) }()
-	if v, ok := p.member(m, path, "objectName"); !ok {
-		p.add(path+".objectName", RuleObjectName, missing)
+	if v, ok := p.member(m, q, "objectName"); !ok {
+		p.add(q, ".objectName", RuleObjectName, missing)
 	} else if s, isStr := v.(string); isStr {
 		o.Name = s
 	} else {
-		p.add(path+".objectName", RuleObjectName, describe(v))
+		p.add(q, ".objectName", RuleObjectName, describe(v))
 		o.Name, _ = scalarText(v)
 	}
-	raw, ok := p.member(m, path, "values")
+	raw, ok := p.member(m, q, "values")
 	if !ok {
-		p.add(path+".values", RuleValues, missing)
+		p.add(q, ".values", RuleValues, missing)
 		return o, true
 	}
-	arr, isArr := raw.([]any)
+	values, isArr := raw.(*jsonArray)
 	if !isArr {
-		p.add(path+".values", RuleValues, describe(raw))
+		p.add(q, ".values", RuleValues, describe(raw))
 		return o, true
 	}
-	// One allocation for every draft of the object, one for its values.
-	store := make([]draft, len(arr))
-	drafts := make([]*draft, len(arr))
+	arr := values.elems
+	// The drafts of a typical object live on the stack; one allocation for
+	// its values.
+	var small [8]draft
+	drafts := small[:0]
+	if len(arr) <= len(small) {
+		drafts = small[:len(arr)]
+	} else {
+		drafts = make([]draft, len(arr))
+	}
 	for j, el := range arr {
 		p.current = j
-		drafts[j] = p.value(path+".values["+strconv.Itoa(j)+"]", el, &store[j])
+		p.value(q.atValue(j), el.value, &drafts[j])
 	}
 	o.Values = make([]ParsedValue, 0, len(arr))
 	joinSplitDictionaries(drafts)
-	for j, d := range drafts {
-		if d == nil {
+	for j := range drafts {
+		d := &drafts[j]
+		if !d.read {
 			continue
 		}
 		p.current = j
@@ -323,59 +387,60 @@ func (p *parser) object(path string, el any) (ParsedObject, bool) {
 // draft is a value between reading and rendering: what was read, plus the
 // facts needed to repair a dictionary split from its value.
 type draft struct {
-	path                       string
+	read                       bool // the element was an object, and was read
+	path                       jpath
 	v                          ParsedValue
 	raw                        any // the value member as decoded
 	hasName, hasValue, hasType bool
-	scalar                     bool // value is a JSON scalar (null included)
-	empty                      bool // value absent, null or ""
-	hasDict                    bool // dictItems present as an array
-	dictBadShape               bool // dictItems present but not an array (already reported)
-	fragment                   bool // only a dictionary (and valueNo): half of a split value
-	joined                     bool // a fragment that lent its dictionary, or the value that took one
-	joinedFrom                 string
+	scalar                     bool  // value is a JSON scalar (null included)
+	empty                      bool  // value absent, null or ""
+	hasDict                    bool  // dictItems present as an array
+	dictBadShape               bool  // dictItems present but not an array (already reported)
+	fragment                   bool  // only a dictionary (and valueNo): half of a split value
+	joined                     bool  // a fragment that lent its dictionary, or the value that took one
+	joinedFrom                 jpath // the fragment whose dictionary a value took; never $
 }
 
-// value reads one element of values into d, or returns nil when it is not
-// an object.
-func (p *parser) value(path string, el any, d *draft) *draft {
-	m, ok := el.(map[string]any)
+// value reads one element of values into d, which it leaves unread (zero)
+// when the element is not an object.
+func (p *parser) value(q jpath, el any, d *draft) {
+	m, ok := el.(*jsonObject)
 	if !ok {
-		p.add(path, RuleValueObject, describe(el))
-		return nil
+		p.add(q, "", RuleValueObject, describe(el))
+		return
 	}
-	*d = draft{path: path}
+	*d = draft{read: true, path: q}
 	v := &d.v
 
-	if raw, ok := p.member(m, path, "valueNo"); ok && raw != nil {
+	if raw, ok := p.member(m, q, "valueNo"); ok && raw != nil {
 		if s, isStr := raw.(string); isStr {
 			v.ValueNo = s
 		} else {
-			p.add(path+".valueNo", RuleValueNo, describe(raw))
+			p.add(q, ".valueNo", RuleValueNo, describe(raw))
 			v.ValueNo, _ = scalarText(raw)
 		}
 	}
 
-	if raw, ok := p.member(m, path, "name"); !ok {
-		p.add(path+".name", RuleName, missing)
+	if raw, ok := p.member(m, q, "name"); !ok {
+		p.add(q, ".name", RuleName, missing)
 	} else {
 		d.hasName = true
 		if s, isStr := raw.(string); isStr {
 			v.Name = s
 		} else {
-			p.add(path+".name", RuleName, describe(raw))
+			p.add(q, ".name", RuleName, describe(raw))
 			v.Name, _ = scalarText(raw)
 		}
 	}
 
-	if raw, ok := p.member(m, path, "value"); !ok {
-		p.add(path+".value", RuleValue, missing)
+	if raw, ok := p.member(m, q, "value"); !ok {
+		p.add(q, ".value", RuleValue, missing)
 		d.empty = true
 	} else {
 		d.hasValue, d.raw = true, raw
 		text, isScalar := scalarText(raw)
 		if !isScalar {
-			p.add(path+".value", RuleValue, describe(raw))
+			p.add(q, ".value", RuleValue, describe(raw))
 		}
 		d.scalar = isScalar
 		v.Display = text
@@ -383,91 +448,97 @@ func (p *parser) value(path string, el any, d *draft) *draft {
 	}
 
 	v.Type = TypeString
-	if raw, ok := p.member(m, path, "type"); !ok {
-		p.add(path+".type", RuleType, missing)
+	if raw, ok := p.member(m, q, "type"); !ok {
+		p.add(q, ".type", RuleType, missing)
 	} else {
 		d.hasType = true
 		t, exact := readType(raw)
 		if !exact {
-			p.add(path+".type", RuleType, describe(raw))
+			p.add(q, ".type", RuleType, describe(raw))
 		}
 		if t != 0 {
 			v.Type = t
 		}
 	}
 
-	if raw, ok := p.member(m, path, "length"); ok && raw != nil {
+	if raw, ok := p.member(m, q, "length"); ok && raw != nil {
 		n, good := readLength(raw)
 		if !good {
-			p.add(path+".length", RuleLength, describe(raw))
+			p.add(q, ".length", RuleLength, describe(raw))
 		}
 		v.Length = n
 	}
 
-	if raw, ok := p.member(m, path, "isMandatory"); !ok {
-		p.add(path+".isMandatory", RuleMandatory, missing)
+	if raw, ok := p.member(m, q, "isMandatory"); !ok {
+		p.add(q, ".isMandatory", RuleMandatory, missing)
 	} else {
 		b, exact := readBool(raw)
 		if !exact {
-			p.add(path+".isMandatory", RuleMandatory, describe(raw))
+			p.add(q, ".isMandatory", RuleMandatory, describe(raw))
 		}
 		v.Mandatory = b
 	}
 
-	if raw, ok := p.member(m, path, "maskStyle"); ok && raw != nil {
+	if raw, ok := p.member(m, q, "maskStyle"); ok && raw != nil {
 		ms, exact := readMask(raw)
 		if !exact {
-			p.add(path+".maskStyle", RuleMaskStyle, describe(raw))
+			p.add(q, ".maskStyle", RuleMaskStyle, describe(raw))
 		}
 		v.MaskStyle = ms
 	}
 
-	if raw, ok := p.member(m, path, "dictItems"); ok && raw != nil {
-		items, isArr := raw.([]any)
+	if raw, ok := p.member(m, q, "dictItems"); ok && raw != nil {
+		items, isArr := raw.(*jsonArray)
 		if !isArr {
-			p.add(path+".dictItems", RuleDictItems, describe(raw))
+			p.add(q, ".dictItems", RuleDictItems, describe(raw))
 			d.dictBadShape = true
 		} else {
 			d.hasDict = true
-			v.DictItems = p.dictItems(path+".dictItems", items)
+			v.DictItems = p.dictItems(q, items.elems)
 		}
 	}
 
 	// Type-independent format checks run now; the dictionary checks wait
 	// until split dictionaries have been joined (checkDict).
 	if d.hasValue && d.scalar && !d.empty {
-		p.checkFormat(path, d.raw, v)
+		p.checkFormat(q, d.raw, v)
 		if n := utf8.RuneCountInString(v.Display); v.Length > 0 && n > v.Length {
-			p.add(path+".value", RuleValueLength, fmt.Sprintf("%d characters for length %d", n, v.Length))
+			p.add(q, ".value", RuleValueLength, fmt.Sprintf("%d characters for length %d", n, v.Length))
 		}
 	}
 	d.fragment = !d.hasName && !d.hasValue && !d.hasType && len(v.DictItems) > 0
-	return d
 }
 
-func (p *parser) dictItems(path string, items []any) []DictItem {
+// dictItems reads the dictItems of the value at q.
+func (p *parser) dictItems(q jpath, items []member) []DictItem {
 	out := make([]DictItem, 0, len(items))
-	seen := make(map[string]bool, len(items))
-	for k, el := range items {
-		ip := path + "[" + strconv.Itoa(k) + "]"
-		m, ok := el.(map[string]any)
+	// The keys seen so far are those of out; a map is only worth it for a
+	// long dictionary.
+	var seen map[string]bool
+	if len(items) > 16 {
+		seen = make(map[string]bool, len(items))
+	}
+	for k, item := range items {
+		el := item.value
+		ip := q.atItem(k)
+		m, ok := el.(*jsonObject)
 		if !ok {
-			p.add(ip, RuleDictItem, describe(el))
+			p.add(ip, "", RuleDictItem, describe(el))
 			continue
 		}
 		var it DictItem
 		key, ok := p.member(m, ip, "key")
 		switch {
 		case !ok:
-			p.add(ip+".key", RuleDictKey, missing)
+			p.add(ip, ".key", RuleDictKey, missing)
 			continue // an item without a key can never match a value
 		case key == nil:
-			p.add(ip+".key", RuleDictKey, describe(key))
+			p.add(ip, ".key", RuleDictKey, describe(key))
 			continue
 		default:
 			s, isStr := key.(string)
 			if !isStr {
-				p.add(ip+".key", RuleDictKey, describe(key))
+				p.add(ip, ".key", RuleDictKey, describe(key))
 				var scalar bool
 				if s, scalar = scalarText(key); !scalar {
 					continue
@@ -476,22 +547,38 @@ func (p *parser) dictItems(path string, items []any) []DictItem {
 			it.Key = s
 		}
 		if label, ok := p.member(m, ip, "value"); !ok {
-			p.add(ip+".value", RuleDictLabel, missing)
+			p.add(ip, ".value", RuleDictLabel, missing)
 		} else if s, isStr := label.(string); isStr {
 			it.Value = s
 		} else {
-			p.add(ip+".value", RuleDictLabel, describe(label))
+			p.add(ip, ".value", RuleDictLabel, describe(label))
 			it.Value, _ = scalarText(label)
 		}
-		if seen[it.Key] {
+		if hasKey(out, seen, it.Key) {
 			// The first item wins in Text, so the later one is the fault.
-			p.add(ip+".key", RuleDictUnique, strconv.Quote(it.Key))
+			p.add(ip, ".key", RuleDictUnique, strconv.Quote(it.Key))
 			continue
 		}
-		seen[it.Key] = true
+		if seen != nil {
+			seen[it.Key] = true
+		}
 		out = append(out, it)
 	}
 	return out
+}
+
+// hasKey reports whether key is among the items read so far: seen when the
+// dictionary is long enough to have one, else a scan.
+func hasKey(items []DictItem, seen map[string]bool, key string) bool {
+	if seen != nil {
+		return seen[key]
+	}
+	for _, it := range items {
+		if it.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // joinSplitDictionaries repairs the seed's own example (H5.3), where the
@@ -501,29 +588,30 @@ func (p *parser) dictItems(path string, items []any) []DictItem {
 // the nearest type-5 value in the same object that lacks one — the next
 // such value first, else the previous — so the agent sees the label and not
 // the bare key. The violations on both halves are still reported.
-func joinSplitDictionaries(ds []*draft) {
+func joinSplitDictionaries(ds []draft) {
 	needs := func(d *draft) bool {
-		return d != nil && !d.fragment && !d.joined && d.v.Type == TypeDict && !d.hasDict && !d.dictBadShape
+		return d.read && !d.fragment && !d.joined && d.v.Type == TypeDict && !d.hasDict && !d.dictBadShape
 	}
-	for i, f := range ds {
-		if f == nil || !f.fragment || f.joined {
+	for i := range ds {
+		f := &ds[i]
+		if !f.read || !f.fragment || f.joined {
 			continue
 		}
 		target := -1
 		for j := i + 1; j < len(ds) && target < 0; j++ {
-			if needs(ds[j]) {
+			if needs(&ds[j]) {
 				target = j
 			}
 		}
 		for j := i - 1; j >= 0 && target < 0; j-- {
-			if needs(ds[j]) {
+			if needs(&ds[j]) {
 				target = j
 			}
 		}
 		if target < 0 {
 			continue
 		}
-		t := ds[target]
+		t := &ds[target]
 		t.v.DictItems = f.v.DictItems
 		if t.v.ValueNo == "" {
 			t.v.ValueNo = f.v.ValueNo
@@ -535,15 +623,15 @@ func joinSplitDictionaries(ds []*draft) {
 
 // checkDict runs the type-5 rules once dictionaries are where they belong.
 func (d *draft) checkDict(p *parser) {
-	if d == nil || d.v.Type != TypeDict || d.fragment {
+	if !d.read || d.v.Type != TypeDict || d.fragment {
 		return
 	}
 	if !d.hasDict && !d.dictBadShape {
 		got := missing
-		if d.joinedFrom != "" {
-			got = "missing; the dictItems of " + d.joinedFrom + " were used"
+		if d.joinedFrom != (jpath{}) {
+			got = "missing; the dictItems of " + d.joinedFrom.String() + " were used"
 		}
-		p.add(d.path+".dictItems", RuleDictNeeded, got)
+		p.add(d.path, ".dictItems", RuleDictNeeded, got)
 	}
 	if d.hasValue && d.scalar && !d.empty && len(d.v.DictItems) > 0 {
 		for _, it := range d.v.DictItems {
@@ -551,7 +639,7 @@ func (d *draft) checkDict(p *parser) {
 				return
 			}
 		}
-		p.add(d.path+".value", RuleDictValue, strconv.Quote(d.v.Display))
+		p.add(d.path, ".value", RuleDictValue, strconv.Quote(d.v.Display))
 	}
 }
 
@@ -574,7 +662,7 @@ var (
 // checkFormat applies the type's format to a non-empty scalar value (path
 // is the value object's, so nothing is built unless there is a fault). An
 // empty value is "no data", which every type allows.
-func (p *parser) checkFormat(path string, raw any, v *ParsedValue) {
+func (p *parser) checkFormat(q jpath, raw any, v *ParsedValue) {
 	switch v.Type {
 	case TypeNumber:
 		switch x := raw.(type) {
@@ -585,20 +673,20 @@ func (p *parser) checkFormat(path string, raw any, v *ParsedValue) {
 			// is still a number with some digits hidden.
 			masked := v.MaskStyle != MaskNone && strings.ContainsRune(x, '*') && maskedNumberRe.MatchString(x)
 			if !masked && !isDecimal(x) {
-				p.add(path+".value", RuleNumber, describe(raw))
+				p.add(q, ".value", RuleNumber, describe(raw))
 			}
 		default:
-			p.add(path+".value", RuleNumber, describe(raw))
+			p.add(q, ".value", RuleNumber, describe(raw))
 		}
 	case TypeDate:
 		s, isStr := raw.(string)
 		if !isStr || !validDate(s) {
-			p.add(path+".value", RuleDate, describe(raw))
+			p.add(q, ".value", RuleDate, describe(raw))
 		}
 	case TypeTime:
 		s, isStr := raw.(string)
 		if !isStr || !validTime(s) {
-			p.add(path+".value", RuleTime, describe(raw))
+			p.add(q, ".value", RuleTime, describe(raw))
 		}
 	}
 }
@@ -857,6 +945,10 @@ func describe(v any) string {
 		return x.String()
 	case bool:
 		return strconv.FormatBool(x)
+	case *jsonArray:
+		return fmt.Sprintf("array (%d items)", len(x.elems))
+	case *jsonObject:
+		return "object"
 	case []any:
 		return fmt.Sprintf("array (%d items)", len(x))
 	case map[string]any:
