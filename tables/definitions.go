@@ -92,7 +92,7 @@ func (s *Service) ListTables(ctx context.Context, tenantID int64) ([]TableSummar
 	err := s.db.NewSelect().Model(&out).
 		ColumnExpr("bt.*").
 		ColumnExpr("(SELECT count(*) FROM base_fields f WHERE f.table_id = bt.id) AS field_count").
-		ColumnExpr("(SELECT count(*) FROM base_records r WHERE r.tenant_id = bt.tenant_id AND r.table_id = bt.id) AS record_count").
+		ColumnExpr("(SELECT coalesce(sum(c.delta), 0) FROM base_record_counts c WHERE c.table_id = bt.id) AS record_count").
 		Where("bt.tenant_id = ?", tenantID).Order("bt.name").Scan(ctx)
 	return out, err
 }
