@@ -22,14 +22,14 @@ import (
 // and the caller, a header map per request) against 12–17 µs for
 // fasthttp, which writes the request and reads the reply on the caller's
 // goroutine; on a busy machine that CPU is what turns into tail latency
-// (BenchmarkQueryOverhead). fasthttp speaks HTTP/1.1 only, which is what
-// the client wants anyway (see newClient).
+// (BenchmarkQueryOverhead, BenchmarkQueryCPU). fasthttp speaks HTTP/1.1
+// only, which is what the client wants anyway (see newClient).
 //
 // What net/http did for us and fasthttp does not is done here: TLS in our
 // own dial (so the guard vets the address first), same-origin redirects,
-// gzip with a cap after decompression, cancellation by context, and the
-// retry of a query sent on a keep-alive connection the server had already
-// closed.
+// gzip with a cap after decompression, cancellation by context, and
+// noticing that the server closed a pooled keep-alive connection before a
+// query is written on it (keepAliveConn).
 
 // newTransport builds the fasthttp client for one scheme. Each has its own
 // pool; dial is the guarded dial, with TLS for https.
@@ -42,9 +42,9 @@ func newTransport(dial fasthttp.DialFuncWithTimeout) *fasthttp.Client {
 		// timeout) rather than open a storm of connections on the CRM.
 		MaxConnsPerHost:    256,
 		MaxConnWaitTimeout: MaxTimeout,
-		// Idle connections go before most servers drop them (Node.js
-		// closes after 5 s, nginx after 75 s); the rest is handled by
-		// retryIdleClosed.
+		// Pooled connections idle for 30 s are closed; servers that close
+		// sooner (Node.js after 5 s) are noticed by keepAliveConn and the
+		// query goes out on another connection (retryIdleClosed).
 		MaxIdleConnDuration: 30 * time.Second,
 		// Room for the reply's header; the body is streamed and capped by
 		// the caller.
