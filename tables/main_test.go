@@ -5,17 +5,15 @@ import (
 	"crypto/rand"
 	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
+	"github.com/screenpop/screenpop/testkit/apperrtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
@@ -63,53 +61,6 @@ func newTenantOn(t testing.TB, db bun.IDB) int64 {
 		t.Fatal(err)
 	}
 	return tn.ID
-}
-
-// fieldMessage returns the English message of the first error on field.
-func fieldMessage(err error, field string) string {
-	e, ok := apperr.As(err)
-	if !ok {
-		return ""
-	}
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return f.In(i18n.English)
-		}
-	}
-	return ""
-}
-
-// message returns the English top-level message of a domain error.
-func message(err error) string {
-	e, ok := apperr.As(err)
-	if !ok {
-		return ""
-	}
-	return e.In(i18n.English)
-}
-
-// wantField fails unless err is a domain error with code and a message on
-// field that starts with want.
-func wantField(t testing.TB, err error, code apperr.Code, field, want string) {
-	t.Helper()
-	if !apperr.Is(err, code) {
-		t.Fatalf("err %v, want code %s", err, code)
-	}
-	if msg := fieldMessage(err, field); !strings.HasPrefix(msg, want) {
-		t.Fatalf("%s message %q (err %v), want it to start with %q", field, msg, err, want)
-	}
-}
-
-// wantMessage fails unless err is a domain error with code and a top-level
-// message that starts with want.
-func wantMessage(t testing.TB, err error, code apperr.Code, want string) {
-	t.Helper()
-	if !apperr.Is(err, code) {
-		t.Fatalf("err %v, want code %s", err, code)
-	}
-	if msg := message(err); !strings.HasPrefix(msg, want) {
-		t.Fatalf("message %q, want it to start with %q", msg, want)
-	}
 }
 
 // newTable creates a draft table with fields, in order.
@@ -161,3 +112,11 @@ func createRecord(t testing.TB, s *tables.Service, tenantID, tableID int64, in m
 	}
 	return r
 }
+
+// Assertions on domain errors, shared with the other packages' tests.
+var (
+	fieldMessage = apperrtest.FieldMessage
+	message      = apperrtest.Message
+	wantField    = apperrtest.WantField
+	wantMessage  = apperrtest.WantMessage
+)

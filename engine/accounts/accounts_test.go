@@ -10,8 +10,8 @@ import (
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/testkit"
+	"github.com/screenpop/screenpop/testkit/apperrtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
@@ -24,20 +24,6 @@ func service(t *testing.T) *accounts.Service {
 	s := accounts.New(testkit.DB(t))
 	s.BcryptCost = 4
 	return s
-}
-
-// fieldMessage returns the English message of the first error on field.
-func fieldMessage(err error, field string) string {
-	e, ok := apperr.As(err)
-	if !ok {
-		return ""
-	}
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return f.In(i18n.English)
-		}
-	}
-	return ""
 }
 
 func TestCreateTenantValidation(t *testing.T) {
@@ -176,3 +162,6 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("empty name: %v", err)
 	}
 }
+
+// fieldMessage is shared with the other packages' tests.
+var fieldMessage = apperrtest.FieldMessage

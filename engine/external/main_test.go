@@ -10,13 +10,12 @@ import (
 	"testing"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/external"
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/engine/querycustomer"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
+	"github.com/screenpop/screenpop/testkit/apperrtest"
 	"github.com/screenpop/screenpop/testkit/slowendpoint"
 	"github.com/screenpop/screenpop/testkit/testengine"
 )
@@ -114,22 +113,12 @@ func table(t testing.TB, eng *engine.Engine, tenantID int64, fields ...tables.Fi
 	return tb
 }
 
-func fieldMessage(err error, field string) string {
-	e, ok := apperr.As(err)
-	if !ok {
-		return ""
-	}
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return f.In(i18n.English)
-		}
-	}
-	return ""
-}
-
 func wantField(t *testing.T, err error, field, want string) {
 	t.Helper()
 	if msg := fieldMessage(err, field); !strings.Contains(msg, want) {
 		t.Errorf("%s: message %q (err %v), want it to contain %q", field, msg, err, want)
 	}
 }
+
+// fieldMessage is shared with the other packages' tests.
+var fieldMessage = apperrtest.FieldMessage
