@@ -143,8 +143,10 @@ func (s *server) stop() {
 	}
 }
 
-// httpLogin signs in with a plain HTTP client, as a quick check.
-func httpLogin(t *testing.T, base, username, password string) int {
+// signIn signs in through the login form (CSRF token from the page, a
+// cookie jar) with a plain HTTP client; it returns the client and the
+// status the form's POST got (303 when signed in).
+func signIn(t *testing.T, base, username, password string) (*http.Client, int) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -156,14 +158,14 @@ func httpLogin(t *testing.T, base, username, password string) int {
 	resp.Body.Close()
 	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
 	if m == nil {
-		t.Fatalf("no CSRF token on the login page")
+		t.Fatalf("no CSRF token on %s/login", base)
 	}
 	resp, err = c.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "username": {username}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	return c, resp.StatusCode
 }
 
 // dataDirFor makes a data directory the given user (nil: the current one) owns.
@@ -276,7 +278,7 @@ func TestEmbeddedDefaultFirstRunInBrowser(t *testing.T) {
 			if len(again.Logins) != 0 || !strings.Contains(again.Output.String(), "exist already") {
 				t.Fatalf("second start seeded again:\n%s", again.Output.String())
 			}
-			if code := httpLogin(t, again.URL, "demo.admin", password); code != http.StatusSeeOther {
+			if _, code := signIn(t, again.URL, "demo.admin", password); code != http.StatusSeeOther {
 				t.Fatalf("after restart the first password gives %d, want 303 (data kept)", code)
 			}
 		})
@@ -326,7 +328,7 @@ func TestTwoInstancesStartTogether(t *testing.T) {
 		}
 	}
 	for i, s := range servers {
-		if code := httpLogin(t, s.URL, "demo.admin", password); code != http.StatusSeeOther {
+		if _, code := signIn(t, s.URL, "demo.admin", password); code != http.StatusSeeOther {
 			t.Errorf("instance %d: login gives %d", i, code)
 		}
 	}

@@ -7,12 +7,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -143,29 +140,12 @@ func TestTwoInstancesDeliverCallEvents(t *testing.T) {
 	}
 }
 
-// formLogin signs in through the login form (CSRF token from the page, a
-// cookie jar) and returns the signed-in client.
+// formLogin signs in (signIn) and returns the signed-in client.
 func formLogin(t *testing.T, base, username, password string) *http.Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("no CSRF token on %s/login", base)
-	}
-	resp, err = c.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "username": {username}, "password": {password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign in as %s on %s: status %d, want 303", username, base, resp.StatusCode)
+	c, code := signIn(t, base, username, password)
+	if code != http.StatusSeeOther {
+		t.Fatalf("sign in as %s on %s: status %d, want 303", username, base, code)
 	}
 	return c
 }
