@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/testkit/benchdata"
+	"github.com/screenpop/screenpop/testkit/benchstat"
 )
 
 // The render benchmark: a published page of 5 objects × 10 fields over a
@@ -29,11 +29,8 @@ const (
 	benchWarmup  = 200
 )
 
-func percentile(d []time.Duration, p float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
+// percentile is shared with the other benchmarks.
+var percentile = benchstat.Percentile
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 

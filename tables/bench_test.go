@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit/benchdata"
+	"github.com/screenpop/screenpop/testkit/benchstat"
 )
 
 // BenchmarkFindByIndex1M runs on testkit/benchdata's million customers,
@@ -23,11 +23,8 @@ import (
 // benchLookups is how many random customers a run looks up.
 const benchLookups = 20_000
 
-func percentile(d []time.Duration, p float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
+// percentile is shared with the other benchmarks.
+var percentile = benchstat.Percentile
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/screenpop/screenpop/engine/config"
 	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/testkit/benchdata"
+	"github.com/screenpop/screenpop/testkit/benchstat"
 	"github.com/screenpop/screenpop/web"
 )
 
@@ -99,11 +99,8 @@ func benchClient(conns int) *http.Client {
 	}
 }
 
-func pct(d []time.Duration, p float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
+// pct is shared with the other benchmarks.
+var pct = benchstat.Percentile
 
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
