@@ -523,7 +523,7 @@ func UserError(err error) error {
 		e := apperr.New(apperr.Invalid, "import.header_mismatch")
 		add := func(key string, names []string) {
 			if len(names) > 0 {
-				e.Fields = append(e.Fields, apperr.FieldError{Field: "file", Message: apperr.Message{Key: key, Args: []any{joinNames(names)}}})
+				e.Fields = append(e.Fields, apperr.NewFieldError("file", key, joinNames(names)))
 			}
 		}
 		add("import.header_missing", hm.Missing)

@@ -99,7 +99,7 @@ func (s *Schema) ParseRow(in map[string]string) (Row, []apperr.FieldError) {
 	var errs []apperr.FieldError
 	for name := range in {
 		if s.FieldByName(name) == nil {
-			errs = append(errs, fieldError(name, "value.unknown_field", name))
+			errs = append(errs, apperr.NewFieldError(name, "value.unknown_field", name))
 		}
 	}
 	cells := make([]string, len(s.Fields))
@@ -132,9 +132,9 @@ func (s *Schema) parse(cells []string, errs []apperr.FieldError) (Row, []apperr.
 		}
 		if v == "" {
 			if f.IsIndex {
-				errs = append(errs, fieldError(f.Name, "value.index_required"))
+				errs = append(errs, apperr.NewFieldError(f.Name, "value.index_required"))
 			} else if f.Mandatory {
-				errs = append(errs, fieldError(f.Name, "field.required"))
+				errs = append(errs, apperr.NewFieldError(f.Name, "field.required"))
 			}
 			continue
 		}
@@ -150,10 +150,6 @@ func (s *Schema) parse(cells []string, errs []apperr.FieldError) (Row, []apperr.
 		}
 	}
 	return row, errs
-}
-
-func fieldError(field, key string, args ...any) apperr.FieldError {
-	return apperr.FieldError{Field: field, Message: apperr.Message{Key: key, Args: args}}
 }
 
 // FieldView is one field of a record as a user may see it.

@@ -75,10 +75,15 @@ func New(code Code, key string, args ...any) *Error {
 // tenant, so ids cannot be probed.
 func NotFoundf(key string, args ...any) *Error { return New(NotFound, key, args...) }
 
+// NewFieldError is one message about one field.
+func NewFieldError(field, key string, args ...any) FieldError {
+	return FieldError{Field: field, Message: Message{Key: key, Args: args}}
+}
+
 // Field builds a validation error about one field.
 func Field(field, key string, args ...any) *Error {
 	e := New(Invalid, "error.invalid")
-	e.Fields = []FieldError{{Field: field, Message: Message{Key: key, Args: args}}}
+	e.Fields = []FieldError{NewFieldError(field, key, args...)}
 	return e
 }
 
@@ -88,7 +93,7 @@ type Fields struct{ list []FieldError }
 
 // Add records a message about field.
 func (v *Fields) Add(field, key string, args ...any) {
-	v.list = append(v.list, FieldError{Field: field, Message: Message{Key: key, Args: args}})
+	v.list = append(v.list, NewFieldError(field, key, args...))
 }
 
 // Has reports whether field already has an error.
