@@ -15,10 +15,10 @@ import (
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/engine/external"
-	"github.com/screenpop/screenpop/engine/masterkey"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/importer"
+	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 )

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/tables"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/database"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/migrations"
 	"github.com/screenpop/screenpop/testkit"
 )

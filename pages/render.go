@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/tables"
 )
 

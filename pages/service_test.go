@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 )

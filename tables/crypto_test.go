@@ -16,7 +16,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
 )

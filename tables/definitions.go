@@ -12,8 +12,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/database"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // TableInput is a table's name and description.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 // EncodedRows are validated rows encoded for storage — sealed, keyed and

@@ -15,9 +15,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/audit"
-	"github.com/screenpop/screenpop/engine/database"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/audit"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // Record is a stored row with its values decrypted, keyed by field id.

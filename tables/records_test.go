@@ -11,7 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
 )

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 // Schema is a table definition ready for use on records: its rules

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 // Normalize checks one value against the field's type, length and

@@ -30,8 +30,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/database"
-	"github.com/screenpop/screenpop/engine/pgserver"
+	"github.com/screenpop/screenpop/internal/database"
+	"github.com/screenpop/screenpop/internal/pgserver"
 	"github.com/screenpop/screenpop/migrations"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/database"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/migrations"
 	"github.com/screenpop/screenpop/testkit"
 )

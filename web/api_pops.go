@@ -7,8 +7,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/pops"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 // PopIDPath is a pop configuration id in the path.

@@ -7,7 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/audit"
+	"github.com/screenpop/screenpop/internal/audit"
 	"github.com/screenpop/screenpop/tables"
 )
 

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/config"
-	"github.com/screenpop/screenpop/engine/masterkey"
+	"github.com/screenpop/screenpop/internal/config"
+	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/testkit/benchdata"
 	"github.com/screenpop/screenpop/testkit/benchstat"
 	"github.com/screenpop/screenpop/web"

@@ -19,8 +19,8 @@ import (
 
 	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/config"
-	"github.com/screenpop/screenpop/engine/masterkey"
+	"github.com/screenpop/screenpop/internal/config"
+	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/web"
 )

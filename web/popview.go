@@ -3,8 +3,8 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
+	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/pages"
 )
 

@@ -20,9 +20,9 @@ import (
 	"github.com/gofiber/template/html/v2"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/config"
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/internal/config"
+	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/pages"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/calls"
-	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // The call simulator: an admin sends the telephony side's events to an

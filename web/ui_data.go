@@ -7,9 +7,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/audit"
-	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/audit"
+	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/tables"
 )
 

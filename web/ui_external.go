@@ -12,10 +12,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/external"
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/engine/querycustomer"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // The operator's registry of external interfaces (SPEC §1, H5.4 step 1):

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/pops"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/testkit/benchdata"
 )
 

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 func (c *cli) tenantCmd() *cobra.Command {

@@ -17,8 +17,8 @@ import (
 
 	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/database"
-	"github.com/screenpop/screenpop/engine/masterkey"
+	"github.com/screenpop/screenpop/internal/database"
+	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
 )

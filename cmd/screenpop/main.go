@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/config"
-	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/config"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 func main() {

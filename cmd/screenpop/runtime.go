@@ -13,9 +13,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/database"
-	"github.com/screenpop/screenpop/engine/masterkey"
-	"github.com/screenpop/screenpop/engine/pgserver"
+	"github.com/screenpop/screenpop/internal/database"
+	"github.com/screenpop/screenpop/internal/masterkey"
+	"github.com/screenpop/screenpop/internal/pgserver"
 	"github.com/screenpop/screenpop/migrations"
 )
 

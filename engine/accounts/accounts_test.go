@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/testkit/apperrtest"
 )

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/querycustomer"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 )

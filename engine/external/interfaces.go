@@ -18,9 +18,9 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/database"
 	"github.com/screenpop/screenpop/engine/querycustomer"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // Limits of an interface's settings.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/external"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 func TestInterfaceRegistry(t *testing.T) {

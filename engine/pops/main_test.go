@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/screenpop/screenpop/engine"
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/testkit/testengine"

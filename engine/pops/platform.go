@@ -13,8 +13,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/apperr"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 // PlatformSettings is how a tenant's platforms reach its pops.

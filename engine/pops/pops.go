@@ -20,10 +20,10 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/database"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/pages"
 )
 

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/i18n"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/engine/settings"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // names lists the configurations' names in the order given.

@@ -1,13 +1,13 @@
 // Package apperrtest holds the assertions tests make on domain errors
-// (engine/apperr): which code, and which English message on which field.
+// (internal/apperr): which code, and which English message on which field.
 package apperrtest
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // FieldMessage returns the English message of the first error on field,

@@ -30,8 +30,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/apperr"
-	"github.com/screenpop/screenpop/engine/database"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/migrations"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"

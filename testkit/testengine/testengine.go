@@ -10,7 +10,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/masterkey"
+	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/testkit"
 )
 

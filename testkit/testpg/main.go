@@ -19,7 +19,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/screenpop/screenpop/engine/pgserver"
+	"github.com/screenpop/screenpop/internal/pgserver"
 )
 
 func main() {

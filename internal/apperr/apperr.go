@@ -1,7 +1,7 @@
 // Package apperr is the one error type that domain packages return to say
 // what went wrong in terms a user may read. It carries a code (mapped to an
 // HTTP status in exactly one place, web's error handler), a message key with
-// arguments (translated by engine/i18n into the user's language) and, for
+// arguments (translated by internal/i18n into the user's language) and, for
 // form and API validation, the fields at fault. Anything that is not an
 // *Error is an internal failure: it is logged and the client sees a generic
 // message.
@@ -13,7 +13,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/screenpop/screenpop/engine/i18n"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // Code classifies an error for the transport layer.
