@@ -21,7 +21,7 @@ help:
 	@echo "make run    build and start screenpop (embedded PostgreSQL under ./var unless DATABASE_URL is set)"
 	@echo "make test   run every test against real PostgreSQL and a real browser"
 	@echo "make build  build $(BIN)"
-	@echo "make lint   gofmt and go vet"
+	@echo "make lint   gofmt, go vet, staticcheck and the import-direction test (make test runs it first)"
 	@echo "make bench  run the benchmarks and print their figures"
 
 build: web-assets
@@ -42,15 +42,31 @@ $(VENDOR): node_modules/.package-lock.json
 run: deps-postgres build
 	./$(BIN) serve
 
-test: deps-postgres deps-chromium web-assets
+# `make test` is what CI runs (.ci/run): lint first, then every test.
+test: lint deps-postgres deps-chromium web-assets
 	$(GO) run ./testkit/testpg -- $(GO) test $(TEST_FLAGS) $(PKGS)
 	$(GO) test -run '^$$' -fuzz '^FuzzCSVReader$$' -fuzztime 10s $(FUZZ_MIN) ./importer/
 	$(GO) test -run '^$$' -fuzz '^FuzzXLSXReader$$' -fuzztime 10s $(FUZZ_MIN) ./importer/
 
-lint:
+# staticcheck is a pinned tool, built once into bin/tools from the Go module
+# proxy like any module.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)
+$(STATICCHECK):
+	mkdir -p bin/tools
+	GOBIN=$(abspath bin/tools) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv bin/tools/staticcheck $@
+
+# lint: formatting, vet, staticcheck and the import direction
+# (internal/layers: tables, pages and importer import nothing of engine/, web
+# reaches no storage). The web package embeds the npm assets, so they come
+# first.
+lint: web-assets $(STATICCHECK)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './var/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	$(GO) test -count=1 ./internal/layers/
 
 # The pop benchmarks (tables, pages, web) share one million-customer data set
 # (testkit/benchdata). With neither SCREENPOP_BENCH_DSN nor DATABASE_URL set,
