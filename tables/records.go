@@ -683,9 +683,12 @@ type ResealProgress func(done, total int)
 // old keys remain in the keyset. It returns how many rows it re-sealed.
 //
 // Another instance may have sealed values with the old key until it
-// reloaded the keyset (KeyCacheTTL after the rotation). When the first pass
-// ends sooner, Reseal waits for that moment and makes a second pass for
-// the values written meanwhile; progress then starts again.
+// reloaded the keyset (KeyCacheTTL after the rotation), and such a write
+// may land behind the first pass even when that pass ends after the
+// moment (it started before, or the writer's transaction did). So Reseal
+// waits for that moment if it has not come yet and always makes a second
+// pass for the values written meanwhile; progress then starts again. The
+// second pass only reads rows already on the primary key, so it is cheap.
 func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealProgress) (int, error) {
 	// The keyset as stored, not as cached: the rotation may have been made
 	// by another instance (or the CLI), and a stale primary here would skip
@@ -700,13 +703,15 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealPro
 		return n, err
 	}
 	wait, err := s.keys.untilSettled(ctx, tenantID)
-	if err != nil || wait == 0 {
+	if err != nil {
 		return n, err
 	}
-	select {
-	case <-time.After(wait):
-	case <-ctx.Done():
-		return n, ctx.Err()
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return n, ctx.Err()
+		}
 	}
 	more, err := s.resealPass(ctx, tenantID, primary, progress)
 	return n + more, err
