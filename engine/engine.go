@@ -36,6 +36,8 @@ type Engine struct {
 	Calls     *calls.Service
 	// Hub delivers call notices to this instance's workspaces; Start runs it.
 	Hub *calls.Hub
+	// PopRuntime serves pops to the platforms and the agent workspace.
+	PopRuntime *pops.Runtime
 	// Webhooks posts to tenants' endpoints (outbound calls) through the
 	// address-guarded client; nil disables forwarding.
 	Webhooks WebhookPoster
@@ -86,6 +88,7 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.Nonces = pops.NewNonces(db)
 	e.Calls = calls.New(db)
 	e.Hub = calls.NewHub(db.DB, slog.Default())
+	e.PopRuntime = pops.NewRuntime(e.Pops, e.Accounts, e.Pages, e.Calls, e.Nonces, key, e.Webhooks)
 	e.Imports = importer.NewService(db, e.Tables)
 	e.Imports.MaxFileSize = func(ctx context.Context) (int64, error) {
 		mb, err := e.Settings.Param(ctx, settings.ImportFileSizeMB)

@@ -518,7 +518,7 @@ func TestExternalPopRetry(t *testing.T) {
 	})
 	_, page := e.externalPage(f.Tenant.ID, ep.URL, 300)
 	call := url.Values{"callerNum": {"15200001028"}, "calledNum": {"4008001234"}, "callType": {"0"}, "callid": {"c-9"}}
-	link, _ := url.Parse(e.srv().SignPopLink(f.Tenant.ID, f.Tenant.Slug, page.ID, call))
+	link, _ := url.Parse(e.eng.PopRuntime.SignLink(f.Tenant.ID, f.Tenant.Slug, page.ID, call))
 	retryLink := regexp.MustCompile(`class="retry" href="([^"]+)"`)
 
 	start := time.Now()

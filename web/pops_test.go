@@ -184,7 +184,7 @@ func TestPopAccessRefusals(t *testing.T) {
 	path := fmt.Sprintf("/pop/%s/%d", f.Tenant.Slug, page.ID)
 	call := url.Values{"callerNum": {"13912345678"}, "calledNum": {"4008001234"}, "callType": {"0"}, "callid": {"c-1"}}
 	signed := func(vals url.Values) string {
-		u, _ := url.Parse(e.srv().SignPopLink(f.Tenant.ID, f.Tenant.Slug, page.ID, vals))
+		u, _ := url.Parse(e.eng.PopRuntime.SignLink(f.Tenant.ID, f.Tenant.Slug, page.ID, vals))
 		return u.RequestURI()
 	}
 	good := signed(call)
@@ -194,11 +194,11 @@ func TestPopAccessRefusals(t *testing.T) {
 	}
 	tampered := strings.Replace(good, "13912345678", "13912345679", 1)
 	expired := func() string {
-		u, _ := url.Parse(e.srv().SignPopLinkAt(f.Tenant.ID, f.Tenant.Slug, page.ID, call, time.Now().Add(-10*time.Minute)))
+		u, _ := url.Parse(e.eng.PopRuntime.SignLinkAt(f.Tenant.ID, f.Tenant.Slug, page.ID, call, time.Now().Add(-10*time.Minute)))
 		return u.RequestURI()
 	}()
 	other := e.tenant()
-	otherURL, _ := url.Parse(e.srv().SignPopLink(other.Tenant.ID, other.Tenant.Slug, page.ID, call))
+	otherURL, _ := url.Parse(e.eng.PopRuntime.SignLink(other.Tenant.ID, other.Tenant.Slug, page.ID, call))
 	otherSigned := otherURL.RequestURI()
 	cases := []struct {
 		name, path string

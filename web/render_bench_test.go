@@ -89,7 +89,7 @@ func BenchmarkPopRender1M(b *testing.B) {
 		pathFor  func(n, i int) string
 	}{
 		{"signed", pops.SettingsInput{FrameOrigins: []string{"https://cec.example.com"}}, func(n, i int) string {
-			u, err := url.Parse(e.srv.SignPopLink(tenant.ID, tenant.Slug, e.set.Page.ID, call(n, i)))
+			u, err := url.Parse(e.eng.PopRuntime.SignLink(tenant.ID, tenant.Slug, e.set.Page.ID, call(n, i)))
 			if err != nil {
 				b.Fatal(err)
 			}

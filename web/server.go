@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +33,6 @@ var staticFS embed.FS
 
 // Server holds what the handlers need.
 type Server struct {
-	tenants sync.Map // slug → cachedTenant, for the pop runtime
 	app     *fiber.App
 	eng     *engine.Engine
 	cfg     config.Config

@@ -11,6 +11,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/calls"
+	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/internal/i18n"
 )
 
@@ -59,31 +60,12 @@ func (s *Server) simulatorPage(c *fiber.Ctx) error {
 	return c.Render("admin/simulator", v, "layouts/shell")
 }
 
-// simulate turns the form into a call event, exactly as the events API
-// would receive it.
+// simulate records the form's call event, exactly as the events API would
+// receive it.
 func (s *Server) simulate(c *fiber.Ctx) error {
-	caller := strings.TrimSpace(c.FormValue("caller"))
-	direction := c.FormValue("direction")
-	callType, callerNum, calledNum := "0", caller, "4008001234"
-	if direction == "out" {
-		callType, callerNum, calledNum = "1", "4008001234", caller
-	}
-	media := "1"
-	if c.FormValue("media") == "multimedia" {
-		media = "5"
-	}
-	assoc := map[string]string{}
-	for _, line := range strings.Split(c.FormValue("assoc"), "\n") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) != "" {
-			assoc[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	callID := strings.TrimSpace(c.FormValue("callid"))
-	workNo := c.FormValue("workNo")
-	in := calls.EventInput{Event: c.FormValue("event"), WorkNo: workNo, AssocData: assoc, CallData: map[string]string{
-		"callerNum": callerNum, "calledNum": calledNum, "callType": callType, "callid": callID, "mediaType": media,
-	}}
-	if _, err := s.eng.Calls.Record(c.UserContext(), principalOf(c).TenantID(), in, "simulator"); err != nil {
+	sc := pops.SimulatedCall{Event: c.FormValue("event"), WorkNo: c.FormValue("workNo"), Caller: c.FormValue("caller"),
+		Direction: c.FormValue("direction"), Media: c.FormValue("media"), Assoc: c.FormValue("assoc"), CallID: c.FormValue("callid")}
+	if _, err := s.eng.PopRuntime.Simulate(c.UserContext(), principalOf(c).TenantID(), sc); err != nil {
 		v, verr := s.simulatorView(c)
 		if verr != nil {
 			return verr
@@ -91,8 +73,8 @@ func (s *Server) simulate(c *fiber.Ctx) error {
 		v.Form = formValues(c, "workNo", "caller", "direction", "media", "assoc", "callid")
 		return s.renderForm(c, err, "admin/simulator", v)
 	}
-	q := url.Values{"sent": {in.Event}, "workNo": {workNo}, "caller": {caller}, "direction": {direction},
-		"media": {c.FormValue("media")}, "assoc": {c.FormValue("assoc")}, "callid": {callID}}
+	q := url.Values{"sent": {sc.Event}, "workNo": {sc.WorkNo}, "caller": {strings.TrimSpace(sc.Caller)}, "direction": {sc.Direction},
+		"media": {sc.Media}, "assoc": {sc.Assoc}, "callid": {strings.TrimSpace(sc.CallID)}}
 	return c.Redirect("/admin/simulator?"+q.Encode(), fiber.StatusSeeOther)
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,9 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/engine/pops"
-	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/i18n"
 )
@@ -25,43 +22,6 @@ import (
 // tenant's pops as tabs; call events reach it as Server-Sent Events from
 // whichever instance received them (PostgreSQL LISTEN/NOTIFY), and it opens
 // or refreshes the pops whose trigger matches.
-
-// wsPop is one pop as the workspace script needs it.
-type wsPop struct {
-	ID          int64             `json:"id"`
-	Name        string            `json:"name"`
-	Media       string            `json:"media"`
-	OpenMode    string            `json:"openMode"`
-	Kind        string            `json:"kind"` // internal | get | post | webapi
-	Homepage    bool              `json:"homepage"`
-	AlwaysShown bool              `json:"alwaysShown"`
-	Trigger     string            `json:"trigger"`
-	Matches     bool              `json:"matches,omitempty"` // the event triggers this pop
-	URL         string            `json:"url,omitempty"`
-	Form        map[string]string `json:"form,omitempty"` // URL POST: posted into the frame
-	Origin      string            `json:"origin,omitempty"`
-}
-
-// wsMessage is one message on the stream.
-type wsMessage struct {
-	Type      string               `json:"type"` // call | verify | outbound
-	ID        int64                `json:"id,omitempty"`
-	Event     string               `json:"event,omitempty"`
-	Media     string               `json:"media,omitempty"`
-	CallID    string               `json:"callId,omitempty"`
-	EventData map[string]any       `json:"eventData,omitempty"`
-	Pops      []wsPop              `json:"pops,omitempty"`
-	Verify    []calls.VerifyResult `json:"verify,omitempty"`
-	Number    string               `json:"number,omitempty"`
-}
-
-// triggerOf is the pop trigger an event sets off.
-var triggerOf = map[string]string{
-	calls.Ringing: pops.TriggerRinging,
-	calls.Switch:  pops.TriggerRinging,
-	calls.Talking: pops.TriggerAnswered,
-	calls.Release: pops.TriggerReleased,
-}
 
 // workspaceAgent is the signed-in user's tenant and work number.
 func workspaceAgent(c *fiber.Ctx) (*accounts.User, error) {
@@ -73,108 +33,6 @@ func workspaceAgent(c *fiber.Ctx) (*accounts.User, error) {
 		return nil, apperr.New(apperr.Forbidden, "call.no_work_no")
 	}
 	return p.User, nil
-}
-
-// popsFor builds the workspace's view of the tenant's enabled pops, with
-// the URLs for an event (nil: no call, homepages only).
-func (s *Server) popsFor(ctx context.Context, u *accounts.User, e *calls.Event) ([]wsPop, error) {
-	tid := *u.TenantID
-	t, err := s.eng.Accounts.TenantByID(ctx, tid)
-	if err != nil {
-		return nil, err
-	}
-	cfgs, err := s.eng.Pops.ListConfigs(ctx, tid, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []wsPop
-	for i := range cfgs {
-		cfg := &cfgs[i]
-		if !cfg.Enabled {
-			continue
-		}
-		p := wsPop{ID: cfg.ID, Name: cfg.Name, Media: cfg.MediaType, OpenMode: cfg.OpenMode, Homepage: cfg.Homepage,
-			AlwaysShown: cfg.AlwaysShown, Trigger: cfg.Trigger, Kind: cfg.Method}
-		if cfg.PageType == pops.PageInternal {
-			p.Kind = "internal"
-		}
-		if e != nil && e.Tab() == cfg.MediaType && triggerOf[e.Event] == cfg.Trigger {
-			p.Matches = true
-		}
-		switch {
-		case p.Kind == "internal" && cfg.PageID != nil:
-			params := url.Values{dialect.OverrideParam: {string(dialect.HuaweiGet)}, "via": {"workspace"}}
-			if e != nil && (p.Matches || cfg.Homepage || cfg.AlwaysShown) {
-				for k, v := range e.CallData {
-					params.Set(k, v)
-				}
-				if len(e.AssocData) > 0 {
-					b, _ := json.Marshal(e.AssocData)
-					params.Set("calldata", string(b))
-				}
-			}
-			p.URL = s.signPopPath(tid, t.Slug, *cfg.PageID, params, time.Now())
-		case p.Kind == pops.MethodWebAPI:
-			p.URL = cfg.URL
-		default:
-			vals := url.Values{}
-			if e != nil {
-				for _, prm := range cfg.EffectiveParams() {
-					src := e.CallData
-					if prm.Source == pops.SourceAssoc {
-						src = e.AssocData
-					}
-					vals.Set(prm.Name, src[prm.Key])
-				}
-			}
-			if p.Kind == pops.MethodPost {
-				p.URL, p.Form = cfg.URL, map[string]string{}
-				for k := range vals {
-					p.Form[k] = vals.Get(k)
-				}
-			} else {
-				p.URL = addQuery(cfg.URL, vals)
-			}
-		}
-		if u, err := url.Parse(cfg.URL); err == nil && u.Host != "" {
-			p.Origin = u.Scheme + "://" + u.Host
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-func addQuery(raw string, vals url.Values) string {
-	if len(vals) == 0 {
-		return raw
-	}
-	sep := "?"
-	if strings.Contains(raw, "?") {
-		sep = "&"
-	}
-	return raw + sep + vals.Encode()
-}
-
-// eventData is what SDK handlers receive (SPEC §8).
-func eventData(e *calls.Event) map[string]any {
-	d := map[string]any{}
-	for _, k := range []string{"callerNum", "calledNum", "callid", "mediaType", "callType", "workNo"} {
-		d[k] = e.CallData[k]
-	}
-	d["calldata"] = e.AssocData
-	return d
-}
-
-// callMessage is the stream message of a call event.
-func (s *Server) callMessage(ctx context.Context, u *accounts.User, e *calls.Event) (*wsMessage, error) {
-	if e.Event == calls.Outbound {
-		return &wsMessage{Type: "outbound", ID: e.ID, Number: e.CallData["calledNum"], Media: e.MediaType}, nil
-	}
-	ps, err := s.popsFor(ctx, u, e)
-	if err != nil {
-		return nil, err
-	}
-	return &wsMessage{Type: "call", ID: e.ID, Event: e.Event, Media: e.Tab(), CallID: e.CallID, EventData: eventData(e), Pops: ps}, nil
 }
 
 func (s *Server) workspace(c *fiber.Ctx) error {
@@ -223,24 +81,11 @@ func (s *Server) workspaceState(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	last, err := s.eng.Calls.LastCall(ctx, *u.TenantID, *u.WorkNo)
+	st, err := s.eng.PopRuntime.WorkspaceState(c.UserContext(), *u.TenantID, *u.WorkNo)
 	if err != nil {
 		return err
 	}
-	ps, err := s.popsFor(ctx, u, nil)
-	if err != nil {
-		return err
-	}
-	out := fiber.Map{"pops": ps, "workNo": *u.WorkNo}
-	if last != nil {
-		m, err := s.callMessage(ctx, u, last)
-		if err != nil {
-			return err
-		}
-		out["last"] = m
-	}
-	return c.JSON(out)
+	return c.JSON(st)
 }
 
 // workspaceStream is the Server-Sent Events stream of one agent. A client
@@ -252,11 +97,11 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 	}
 	tenantID, workNo := *u.TenantID, *u.WorkNo
 	lastID, _ := strconv.ParseInt(c.Get("Last-Event-ID"), 10, 64)
+	rt := s.eng.PopRuntime
 	ch, unsubscribe := s.eng.Hub.Subscribe(tenantID, workNo)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
-	user := *u
 	// Closed when the server shuts down: end the stream then, so shutdown
 	// does not wait out its timeout and the browser reconnects elsewhere.
 	shutdown := c.Context().Done()
@@ -276,10 +121,10 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 			return
 		}
 		if lastID > 0 {
-			missed, err := s.eng.Calls.EventsAfter(ctx, tenantID, workNo, lastID, 20)
+			missed, err := rt.MissedMessages(ctx, tenantID, workNo, lastID)
 			if err == nil {
-				for i := range missed {
-					if m, err := s.callMessage(ctx, &user, &missed[i]); err == nil && !send(missed[i].ID, m) {
+				for _, m := range missed {
+					if !send(m.ID, m.Message) {
 						return
 					}
 				}
@@ -290,26 +135,13 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 		for {
 			select {
 			case n := <-ch:
-				switch n.Kind {
-				case "event":
-					e, err := s.eng.Calls.Event(ctx, tenantID, n.ID)
-					if err != nil {
-						s.log.Warn("workspace: load event", "err", err)
-						continue
-					}
-					m, err := s.callMessage(ctx, &user, e)
-					if err != nil {
-						s.log.Warn("workspace: build message", "err", err)
-						continue
-					}
-					if !send(e.ID, m) {
-						return
-					}
-				case "verify":
-					rs, err := s.eng.Calls.VerifyResults(ctx, tenantID, n.CallID)
-					if err == nil && !send(0, &wsMessage{Type: "verify", CallID: n.CallID, Verify: rs}) {
-						return
-					}
+				m, err := rt.NoticeMessage(ctx, tenantID, n)
+				if err != nil {
+					s.log.Warn("workspace: notice message", "kind", n.Kind, "err", err)
+					continue
+				}
+				if m != nil && !send(m.ID, m.Message) {
+					return
 				}
 			case <-shutdown:
 				return
@@ -323,12 +155,6 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 	return nil
 }
 
-// outboundInput is a dial-out request from a page in the workspace.
-type outboundInput struct {
-	CalledNum string `json:"calledNum"`
-	MediaType string `json:"mediaType"`
-}
-
 // workspaceOutbound records a dial-out request (clickToOutbound or a call
 // button), shows it to the agent and forwards it to the tenant's
 // telephony webhook.
@@ -337,40 +163,16 @@ func (s *Server) workspaceOutbound(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in outboundInput
+	var in pops.DialOutRequest
 	if err := c.BodyParser(&in); err != nil {
 		return apperr.New(apperr.Invalid, "error.invalid")
 	}
-	in.CalledNum = strings.TrimSpace(in.CalledNum)
-	if in.CalledNum == "" || len(in.CalledNum) > 32 {
-		return apperr.Field("calledNum", "field.required")
-	}
-	if in.MediaType == "" {
-		in.MediaType = "audio"
-	}
-	ctx := c.UserContext()
-	e, err := s.eng.Calls.Record(ctx, *u.TenantID, calls.EventInput{Event: calls.Outbound, WorkNo: *u.WorkNo,
-		CallData: map[string]string{"calledNum": in.CalledNum, "mediaType": in.MediaType}}, "workspace")
+	res, err := s.eng.PopRuntime.DialOut(c.UserContext(), *u.TenantID, *u.WorkNo, in)
 	if err != nil {
 		return err
 	}
-	forwarded, err := s.forwardOutbound(ctx, *u.TenantID, *u.WorkNo, in)
-	if err != nil {
-		s.log.Warn("outbound webhook failed", "tenant", *u.TenantID, "err", err)
+	if res.ForwardError != nil {
+		s.log.Warn("outbound webhook failed", "tenant", *u.TenantID, "err", res.ForwardError)
 	}
-	return c.JSON(fiber.Map{"id": e.ID, "forwarded": forwarded})
-}
-
-// forwardOutbound posts a dial-out request to the tenant's telephony
-// webhook, through the engine's guarded HTTP client.
-func (s *Server) forwardOutbound(ctx context.Context, tenantID int64, workNo string, in outboundInput) (bool, error) {
-	ps, err := s.eng.Pops.Settings(ctx, tenantID)
-	if err != nil || ps.OutboundWebhook == "" || s.eng.Webhooks == nil {
-		return false, err
-	}
-	body := map[string]string{"workNo": workNo, "calledNum": in.CalledNum, "mediaType": in.MediaType}
-	if err := s.eng.Webhooks.PostJSON(ctx, ps.OutboundWebhook, body); err != nil {
-		return false, err
-	}
-	return true, nil
+	return c.JSON(res)
 }

@@ -1,0 +1,272 @@
+package pops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/calls"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/masterkey"
+	"github.com/screenpop/screenpop/pages"
+)
+
+// The pop runtime (SPEC §8): /pop/{tenant}/{page} renders a published
+// custom page for a call, whichever platform frames it. The Runtime detects
+// the platform's dialect, authorises the request (signed link, the
+// platform's own signature, an agent session, or a trusted address),
+// normalises the call and asks pages for the model. It also decides what
+// the agent workspace shows for a call event, forwards dial-out requests
+// and creates the simulator's events. It knows nothing of HTTP: the web
+// layer fills a Request from the HTTP request and writes the Result.
+// Nothing of a customer is ever given to an unauthorised request.
+
+// Runtime is the pop runtime of the engine.
+type Runtime struct {
+	pops     *Service
+	accounts *accounts.Service
+	pages    *pages.Service
+	calls    *calls.Service
+	nonces   dialect.NonceStore
+	key      masterkey.Key
+	webhooks WebhookPoster
+
+	tenants sync.Map // slug → cachedTenant
+}
+
+// WebhookPoster posts a JSON body to a tenant-configured https endpoint
+// (the engine's address-guarded client).
+type WebhookPoster interface {
+	PostJSON(ctx context.Context, url string, body any) error
+}
+
+// NewRuntime returns the pop runtime. key is the master key the signed
+// links' keys are derived from; webhooks may be nil, which turns dial-out
+// forwarding off.
+func NewRuntime(ps *Service, as *accounts.Service, pgs *pages.Service, cs *calls.Service,
+	nonces dialect.NonceStore, key masterkey.Key, webhooks WebhookPoster) *Runtime {
+	return &Runtime{pops: ps, accounts: as, pages: pgs, calls: cs, nonces: nonces, key: key, webhooks: webhooks}
+}
+
+// Request is one platform request for a pop, as read from HTTP.
+type Request struct {
+	Method string // GET or POST (URL POST)
+	// Params are the query and, for a POST, the form body. For the live
+	// page's content requests they include the hash or message values the
+	// script forwarded as query parameters.
+	Params url.Values
+	// SessionTokens are the agent sessions the browser presented (the pop
+	// session first); empty ones are skipped.
+	SessionTokens []string
+	ClientIP      string
+	// Fragment is the live page's refresh: the same checks, only the body.
+	Fragment bool
+}
+
+// Target is a resolved /pop/{tenant}/{page}: whom the request is for, even
+// when it is then refused (the refusal is framed by the same platforms and
+// offers the tenant's sign-in).
+type Target struct {
+	Tenant   *accounts.Tenant
+	PageID   int64
+	Settings *PlatformSettings
+	Path     string // /pop/{slug}/{page}
+}
+
+// Result is what a pop request shows.
+type Result struct {
+	Model   *pages.Model
+	Dialect dialect.Name
+	// Live is "hash" or "message" for pages that keep listening for calls;
+	// ContentURL is where they fetch the new content.
+	Live       string
+	ContentURL string
+	// RetryURL is where the "Retry" of an unavailable page goes; when
+	// RetryPost is set the retry is a form posting it there.
+	RetryURL  string
+	RetryPost url.Values
+}
+
+// liveDialects get a page that keeps listening: Tencent updates the URL
+// hash on each call, Huawei's Web API and Sobot post messages.
+var liveDialects = map[dialect.Name]string{
+	dialect.Tencent:      "hash",
+	dialect.HuaweiWebAPI: "message",
+	dialect.Sobot:        "message",
+}
+
+// Resolve finds the tenant and page of /pop/{slug}/{page} (page is the raw
+// path parameter).
+func (r *Runtime) Resolve(ctx context.Context, slug, page string) (*Target, error) {
+	t, err := r.tenantBySlug(ctx, slug)
+	if err != nil || t.Disabled {
+		return nil, apperr.NotFoundf("pop.tenant_not_found")
+	}
+	pageID, err := strconv.ParseInt(page, 10, 64)
+	if err != nil || pageID <= 0 {
+		return nil, apperr.NotFoundf("page.not_found")
+	}
+	ps, err := r.pops.CachedSettings(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Target{Tenant: t, PageID: pageID, Settings: ps, Path: popPath(t.Slug, pageID)}, nil
+}
+
+func popPath(slug string, pageID int64) string { return fmt.Sprintf("/pop/%s/%d", slug, pageID) }
+
+// tenantTTL is how long a pop may use a tenant read earlier: every pop
+// needs it, and disabling a tenant takes effect within this time.
+const tenantTTL = 2 * time.Second
+
+type cachedTenant struct {
+	t       *accounts.Tenant
+	expires time.Time
+}
+
+// tenantBySlug is TenantBySlug for the pop hot path, cached briefly.
+func (r *Runtime) tenantBySlug(ctx context.Context, slug string) (*accounts.Tenant, error) {
+	if c, ok := r.tenants.Load(slug); ok && time.Now().Before(c.(cachedTenant).expires) {
+		return c.(cachedTenant).t, nil
+	}
+	t, err := r.accounts.TenantBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	// The caller's string may point into a reused request buffer: the key
+	// must be a copy.
+	r.tenants.Store(strings.Clone(slug), cachedTenant{t: t, expires: time.Now().Add(tenantTTL)})
+	return t, nil
+}
+
+// Open authorises a pop request for a resolved target and returns what it
+// shows: the page for the call, or the page waiting for one.
+func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, error) {
+	flat := dialect.FromValues(req.Params)
+	callParams := map[string]string{}
+	for k, v := range flat {
+		if k != dialect.OverrideParam && k != dialect.SigParam && k != dialect.TSParam && k != "lang" {
+			callParams[k] = v
+		}
+	}
+	name, derr := dialect.Detect(flat, req.Method, req.Params.Get(dialect.OverrideParam))
+	if derr != nil && len(callParams) > 0 {
+		return nil, apperr.New(apperr.Invalid, "pop.dialect")
+	}
+	if err := r.authorize(ctx, pt, req, name); err != nil {
+		return nil, err
+	}
+	res := &Result{Dialect: name}
+	if mode, ok := liveDialects[name]; ok && !req.Fragment {
+		res.Live = mode
+		content := url.Values{dialect.OverrideParam: {string(name)}}
+		res.ContentURL = pt.Path + "/content?" + content.Encode()
+	}
+	m, err := r.model(ctx, pt, name, callParams)
+	if err != nil {
+		return nil, err
+	}
+	res.Model = m
+	if m.State == pages.StateError {
+		r.setRetry(pt, req, res)
+	}
+	return res, nil
+}
+
+// model asks pages for the page of the call, or for its frame waiting for
+// one when there are no call parameters (a live page before its first
+// event, or a homepage opened at sign-in).
+func (r *Runtime) model(ctx context.Context, pt *Target, name dialect.Name, callParams map[string]string) (*pages.Model, error) {
+	if len(callParams) == 0 {
+		_, v, err := r.pages.PublishedVersion(ctx, pt.Tenant.ID, pt.PageID)
+		if err != nil {
+			return nil, err
+		}
+		return &pages.Model{Layout: v.Definition.Layout, Columns: v.Definition.Columns, State: pages.StateWaiting}, nil
+	}
+	dc, err := dialect.Normalize(name, callParams)
+	if err != nil && !errors.Is(err, dialect.ErrNoCustomer) {
+		return nil, apperr.New(apperr.Invalid, "pop.dialect")
+	}
+	return r.pages.RenderPublished(ctx, pt.Tenant.ID, pt.PageID, toPageCall(dc), pages.RenderOptions{})
+}
+
+// toPageCall turns a dialect's call into the renderer's.
+func toPageCall(dc dialect.Call) pages.Call {
+	return pages.Call{
+		CustomerNumber: dc.CustomerNumber, CallerNum: dc.CallerNum, CalledNum: dc.CalledNum, CallID: dc.CallID,
+		Direction: string(dc.Direction), MediaType: dc.MediaType, WorkNo: dc.WorkNo, AgentName: dc.AgentName,
+		Platform: string(dc.Dialect), AssociatedData: dc.AssociatedData,
+	}
+}
+
+// authorize decides whether this request may see customer data of the
+// tenant. A presented credential that fails is refused outright rather than
+// falling back to another method, so a bad signature is never silently
+// accepted because the same browser happens to hold a session.
+func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name dialect.Name) error {
+	params := req.Params
+	if params.Has(dialect.SigParam) {
+		return r.checkLink(ctx, pt, params)
+	}
+	if name == dialect.Sobot && params.Get("sign") != "" {
+		cfg, err := r.pops.SobotConfig(ctx, pt.Tenant.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := dialect.VerifySobot(cfg, dialect.FromValues(params), time.Now()); err != nil {
+			return apperr.New(apperr.Unauthorized, "pop.bad_signature")
+		}
+		return nil
+	}
+	for _, token := range req.SessionTokens {
+		if token != "" {
+			u, err := r.accounts.SessionUser(ctx, token)
+			if err == nil && u.TenantID != nil && *u.TenantID == pt.Tenant.ID {
+				return nil
+			}
+		}
+	}
+	if pt.Settings.TrustsAddress(req.ClientIP) {
+		return nil
+	}
+	return apperr.New(apperr.Unauthorized, "pop.unauthorized")
+}
+
+// setRetry sets where the "Retry" of an unavailable page goes: the same pop
+// for the same call. A signed link is single use, so its retry carries a
+// fresh signature over the same parameters (this request has just proved it
+// held a valid one). A form post (Huawei URL POST) is retried as a form, so
+// its parameters stay out of the URL; a live page's content request is
+// retried as the whole page.
+func (r *Runtime) setRetry(pt *Target, req Request, res *Result) {
+	q := url.Values{}
+	for k, vs := range req.Params {
+		q[k] = vs
+	}
+	if q.Has(dialect.SigParam) {
+		// A signature is per second: a retry signed in the second of the
+		// link it replaces would be that link, already used, so it is
+		// dated at least a second later (well inside the allowed skew).
+		at := time.Now()
+		if ts, err := strconv.ParseInt(q.Get(dialect.TSParam), 10, 64); err == nil && at.Unix() <= ts {
+			at = time.Unix(ts+1, 0)
+		}
+		q = dialect.Sign(r.linkKey(pt.Tenant.ID), pt.Path, q, at)
+	}
+	if req.Method == "POST" {
+		res.RetryURL, res.RetryPost = pt.Path, q
+		return
+	}
+	res.RetryURL = pt.Path
+	if len(q) > 0 {
+		res.RetryURL += "?" + q.Encode()
+	}
+}
