@@ -51,7 +51,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		eng:     eng,
 		cfg:     cfg,
 		log:     log,
-		csrfKey: eng.MasterKey.Derive("csrf", 32),
+		csrfKey: eng.CSRFKey(),
 	}
 	var err error
 	if s.assets, err = fingerprintAssets(staticFS); err != nil {
