@@ -35,8 +35,6 @@ type env struct {
 	eng    *engine.Engine
 }
 
-func (e *env) srv() *web.Server { return e.server }
-
 var uniq atomic.Int64
 
 // name returns a name unique in this test binary, for slugs and usernames.

@@ -43,9 +43,13 @@ func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) {
 // as query parameters.
 func popRequest(c *fiber.Ctx, fragment bool) pops.Request {
 	v := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
+	for k, val := range c.Context().QueryArgs().All() {
+		v.Add(string(k), string(val))
+	}
 	if c.Method() == fiber.MethodPost {
-		c.Context().PostArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
+		for k, val := range c.Context().PostArgs().All() {
+			v.Add(string(k), string(val))
+		}
 	}
 	return pops.Request{
 		Method:        c.Method(),
