@@ -87,8 +87,8 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
 	e.Calls = calls.New(db)
-	e.Hub = calls.NewHub(db.DB, slog.Default())
 	e.PopRuntime = pops.NewRuntime(e.Pops, e.Accounts, e.Pages, e.Calls, e.Nonces, key, e.Webhooks)
+	e.Hub = calls.NewHub(db.DB, slog.Default())
 	e.Imports = importer.NewService(db, e.Tables)
 	e.Imports.MaxFileSize = func(ctx context.Context) (int64, error) {
 		mb, err := e.Settings.Param(ctx, settings.ImportFileSizeMB)
