@@ -217,19 +217,34 @@ type Service struct {
 	tables *tables.Service
 	keys   *tables.Keyring
 	log    *slog.Logger
-
-	// MaxFileSize returns the upload limit in bytes (the operator's
-	// parameter); nil means DefaultMaxFileSize.
-	MaxFileSize func(ctx context.Context) (int64, error)
+	limits Limits
 
 	inserterOnce sync.Once
 	inserter     *river.Client[*sql.Tx]
 	inserterErr  error
 }
 
-// NewService returns the import service on db.
-func NewService(db *bun.DB, ts *tables.Service) *Service {
-	return &Service{db: db, tables: ts, keys: ts.Keys(), log: slog.New(slog.DiscardHandler)}
+// Limits is what the service needs of the operator's system parameters
+// (the engine's settings implement it).
+type Limits interface {
+	// MaxFileSize is the upload limit in bytes.
+	MaxFileSize(ctx context.Context) (int64, error)
+}
+
+// FixedLimits are limits that never change, for tools and tests that run
+// without the operator's settings.
+type FixedLimits struct{ FileSize int64 }
+
+// MaxFileSize returns l.FileSize.
+func (l FixedLimits) MaxFileSize(context.Context) (int64, error) { return l.FileSize, nil }
+
+// NewService returns the import service on db over the base tables ts,
+// bounded by limits.
+func NewService(db *bun.DB, ts *tables.Service, limits Limits) *Service {
+	if limits == nil {
+		panic("importer.NewService: nil limits")
+	}
+	return &Service{db: db, tables: ts, keys: ts.Keys(), log: slog.New(slog.DiscardHandler), limits: limits}
 }
 
 // SetLogger sets where the workers log.
@@ -241,10 +256,7 @@ func (s *Service) SetLogger(l *slog.Logger) {
 
 // FileLimit returns the current upload limit in bytes.
 func (s *Service) FileLimit(ctx context.Context) (int64, error) {
-	if s.MaxFileSize == nil {
-		return DefaultMaxFileSize, nil
-	}
-	return s.MaxFileSize(ctx)
+	return s.limits.MaxFileSize(ctx)
 }
 
 // Upload is a file to import.

@@ -49,7 +49,7 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	limit, err := s.maxTables(ctx)
+	limit, err := s.limits.MaxTables(ctx)
 	if err != nil {
 		return nil, err
 	}
