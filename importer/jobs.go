@@ -467,7 +467,7 @@ func (s *Service) Cancel(ctx context.Context, tenantID, jobID int64) (*Job, erro
 	res, err := s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusCancelled).Set("file = NULL").
 		Set("finished_at = now()").Set("updated_at = now()").
-		Where("id = ? AND tenant_id = ? AND status IN (?)", jobID, tenantID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Where("id = ? AND tenant_id = ? AND status IN (?)", jobID, tenantID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Exec(ctx)
 	if err != nil {
 		return nil, err

@@ -218,7 +218,7 @@ func (s *Service) work(ctx context.Context, importID int64, o Options) error {
 	err = s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusRunning).Set("attempts = attempts + 1").
 		Set("started_at = coalesce(started_at, now())").Set("updated_at = now()").
-		Where("id = ? AND status IN (?)", importID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Where("id = ? AND status IN (?)", importID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Returning("attempts").Scan(ctx, &attempts)
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func (s *Service) fail(ctx context.Context, importID int64, msg apperr.Message) 
 	_, err := s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusFailed).Set("error_key = ?", msg.Key).Set("error_args = ?::jsonb", jsonText(msg.Args)).
 		Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
-		Where("id = ? AND status IN (?)", importID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Where("id = ? AND status IN (?)", importID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Exec(context.WithoutCancel(ctx))
 	return err
 }

@@ -194,8 +194,7 @@ func def(objects ...pages.Object) pages.Definition {
 
 // Assertions on domain errors, shared with the other packages' tests.
 var (
-	fieldMessage = apperrtest.FieldMessage
-	message      = apperrtest.Message
-	wantField    = apperrtest.WantField
-	wantMessage  = apperrtest.WantMessage
+	message     = apperrtest.Message
+	wantField   = apperrtest.WantField
+	wantMessage = apperrtest.WantMessage
 )

@@ -48,16 +48,6 @@ func newCustomers(t *testing.T) *customers {
 
 func (c *customers) id(name string) int64 { return c.tb.FieldByName(name).ID }
 
-func (c *customers) render(t *testing.T, d pages.Definition, call pages.Call, opts pages.RenderOptions) *pages.Model {
-	t.Helper()
-	p := c.published(t, c.tenant, d)
-	m, err := c.pages.RenderPublished(ctx, c.tenant, p.ID, call, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // field returns the field labelled label of the object named object, or nil.
 func field(m *pages.Model, object, label string) *pages.FieldModel {
 	for i := range m.Objects {

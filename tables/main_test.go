@@ -125,8 +125,6 @@ func createRecord(t testing.TB, s *tables.Service, tenantID, tableID int64, in m
 
 // Assertions on domain errors, shared with the other packages' tests.
 var (
-	fieldMessage = apperrtest.FieldMessage
-	message      = apperrtest.Message
-	wantField    = apperrtest.WantField
-	wantMessage  = apperrtest.WantMessage
+	wantField   = apperrtest.WantField
+	wantMessage = apperrtest.WantMessage
 )

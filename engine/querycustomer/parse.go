@@ -357,7 +357,7 @@ func (p *parser) object(q jpath, el any) (ParsedObject, bool) {
 	// The drafts of a typical object live on the stack; one allocation for
 	// its values.
 	var small [8]draft
-	drafts := small[:0]
+	var drafts []draft
 	if len(arr) <= len(small) {
 		drafts = small[:len(arr)]
 	} else {
