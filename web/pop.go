@@ -105,9 +105,13 @@ func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) {
 // script forwarded as query parameters.
 func popParams(c *fiber.Ctx) url.Values {
 	v := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
+	for k, val := range c.Context().QueryArgs().All() {
+		v.Add(string(k), string(val))
+	}
 	if c.Method() == fiber.MethodPost {
-		c.Context().PostArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
+		for k, val := range c.Context().PostArgs().All() {
+			v.Add(string(k), string(val))
+		}
 	}
 	return v
 }
