@@ -225,6 +225,22 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Rule = strings.TrimSpace(in.Rule)
 	var v apperr.Fields
+	validateFieldName(in, t, old, &v)
+	validateFieldType(in, &v)
+	validateDict(in, &v)
+	validateFieldCounts(in, t, old, &v)
+	if _, msg := CompileRule(in.Rule); msg != nil {
+		v.Add("rule", msg.Key, msg.Args...)
+	}
+	if hasRows {
+		validateFieldChange(in, old, &v)
+	}
+	return v.Err()
+}
+
+// validateFieldName checks the name: present, short enough, not another
+// field's.
+func validateFieldName(in *FieldInput, t *Table, old *Field, v *apperr.Fields) {
 	switch {
 	case in.Name == "":
 		v.Add("name", "field.required")
@@ -235,7 +251,11 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 			v.Add("name", "field.name_taken")
 		}
 	}
+}
 
+// validateFieldType checks the type, its length (defaulting it) and the
+// mask style.
+func validateFieldType(in *FieldInput, v *apperr.Fields) {
 	if !in.Type.Valid() {
 		v.Add("type", "field.type")
 	}
@@ -262,14 +282,18 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 	} else {
 		in.MaskStyle = MaskNone
 	}
+}
 
-	validateDict(in, &v)
-
+// validateFieldCounts checks the table's limits: one index, and at most
+// MaxEncryptedFields encrypted and MaxOrdinaryFields ordinary fields
+// besides it.
+func validateFieldCounts(in *FieldInput, t *Table, old *Field, v *apperr.Fields) {
 	if in.IsIndex {
 		in.Mandatory = true // the lookup key cannot be empty
 		if idx := t.IndexField(); idx != nil && (old == nil || idx.ID != old.ID) {
 			v.Add("isIndex", "field.limit_index")
 		}
+		return
 	}
 	ordinary, encrypted := 0, 0
 	for _, f := range t.Fields {
@@ -282,48 +306,47 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 			ordinary++
 		}
 	}
-	if !in.IsIndex {
-		if in.Encrypted && encrypted >= MaxEncryptedFields {
-			v.Add("encrypted", "field.limit_encrypted", MaxEncryptedFields)
-		}
-		if !in.Encrypted && ordinary >= MaxOrdinaryFields {
-			v.Add("name", "field.limit_ordinary", MaxOrdinaryFields)
-		}
+	if in.Encrypted && encrypted >= MaxEncryptedFields {
+		v.Add("encrypted", "field.limit_encrypted", MaxEncryptedFields)
 	}
-
-	if _, msg := CompileRule(in.Rule); msg != nil {
-		v.Add("rule", msg.Key, msg.Args...)
+	if !in.Encrypted && ordinary >= MaxOrdinaryFields {
+		v.Add("name", "field.limit_ordinary", MaxOrdinaryFields)
 	}
+}
 
-	if old != nil && hasRows {
-		if in.Type != old.Type {
-			v.Add("type", "field.change_type")
-		}
-		if in.Encrypted != old.Encrypted {
-			v.Add("encrypted", "field.change_encryption")
-		}
-		if in.IsIndex != old.IsIndex {
+// validateFieldChange refuses, on a table holding records, what would break
+// the stored values: a new index, or changing an existing field's type,
+// encryption or index, shortening it or dropping dictionary keys.
+func validateFieldChange(in *FieldInput, old *Field, v *apperr.Fields) {
+	if old == nil {
+		if in.IsIndex {
 			v.Add("isIndex", "field.change_index")
 		}
-		if in.Type == old.Type && old.Type.HasLength() && in.Length < old.Length {
-			v.Add("length", "field.lower_length", old.Length)
-		}
-		if in.Type == TypeDict && old.Type == TypeDict {
-			var missing []string
-			for _, it := range old.DictItems {
-				if !slices.ContainsFunc(in.DictItems, func(n DictItem) bool { return n.Key == it.Key }) {
-					missing = append(missing, it.Key)
-				}
-			}
-			if len(missing) > 0 {
-				v.Add("dictItems", "field.remove_dict", strings.Join(missing, ", "))
-			}
-		}
+		return
 	}
-	if old == nil && hasRows && in.IsIndex {
+	if in.Type != old.Type {
+		v.Add("type", "field.change_type")
+	}
+	if in.Encrypted != old.Encrypted {
+		v.Add("encrypted", "field.change_encryption")
+	}
+	if in.IsIndex != old.IsIndex {
 		v.Add("isIndex", "field.change_index")
 	}
-	return v.Err()
+	if in.Type == old.Type && old.Type.HasLength() && in.Length < old.Length {
+		v.Add("length", "field.lower_length", old.Length)
+	}
+	if in.Type == TypeDict && old.Type == TypeDict {
+		var missing []string
+		for _, it := range old.DictItems {
+			if !slices.ContainsFunc(in.DictItems, func(n DictItem) bool { return n.Key == it.Key }) {
+				missing = append(missing, it.Key)
+			}
+		}
+		if len(missing) > 0 {
+			v.Add("dictItems", "field.remove_dict", strings.Join(missing, ", "))
+		}
+	}
 }
 
 func validateDict(in *FieldInput, v *apperr.Fields) {
