@@ -403,11 +403,11 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(job).Returning("*").Exec(ctx); err != nil {
-			return err
+			return fmt.Errorf("insert import job: %w", err)
 		}
 		sealed, err := s.keys.Seal(ctx, up.TenantID, up.Data, fileAD(up.TenantID, job.ID))
 		if err != nil {
-			return err
+			return fmt.Errorf("seal the file of import %d: %w", job.ID, err)
 		}
 		res, err := ins.InsertTx(ctx, tx.Tx, ImportArgs{ImportID: job.ID}, nil)
 		if err != nil {
@@ -418,8 +418,10 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 		// The file is bound by the driver, sent as binary: bun would write
 		// it into the statement's text as hex, twice its size to build
 		// and for the server to parse.
-		_, err = tx.Tx.ExecContext(ctx, "UPDATE import_jobs SET file = $1, river_job_id = $2 WHERE id = $3", sealed, rid, job.ID)
-		return err
+		if _, err = tx.Tx.ExecContext(ctx, "UPDATE import_jobs SET file = $1, river_job_id = $2 WHERE id = $3", sealed, rid, job.ID); err != nil {
+			return fmt.Errorf("store the file of import %d: %w", job.ID, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -440,10 +442,13 @@ func (s *Service) Get(ctx context.Context, tenantID, jobID int64) (*Job, error) 
 	job := new(Job)
 	err := s.db.NewSelect().Model(job).
 		Where("id = ? AND tenant_id = ?", jobID, tenantID).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return nil, apperr.NotFoundf("import.not_found")
+	case err != nil:
+		return nil, fmt.Errorf("get import %d: %w", jobID, err)
 	}
-	return job, err
+	return job, nil
 }
 
 // List returns a table's import jobs, newest first.
@@ -458,7 +463,10 @@ func (s *Service) List(ctx context.Context, tenantID, tableID int64, limit int) 
 	err := s.db.NewSelect().Model(&jobs).
 		Where("tenant_id = ? AND table_id = ?", tenantID, tableID).
 		Order("id DESC").Limit(int64(limit)).Scan(ctx)
-	return jobs, err
+	if err != nil {
+		return nil, fmt.Errorf("list imports of table %d: %w", tableID, err)
+	}
+	return jobs, nil
 }
 
 // Cancel stops a queued or running job. Batches already committed stay;
@@ -470,7 +478,7 @@ func (s *Service) Cancel(ctx context.Context, tenantID, jobID int64) (*Job, erro
 		Where("id = ? AND tenant_id = ? AND status IN (?)", jobID, tenantID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Exec(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cancel import %d: %w", jobID, err)
 	}
 	job, err := s.Get(ctx, tenantID, jobID)
 	if err != nil {
@@ -494,7 +502,7 @@ func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Iss
 		err := s.db.NewSelect().Model(&rows).Where("job_id = ? AND seq > ?", jobID, after).
 			Order("seq").Limit(page).Scan(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("read the issues of import %d: %w", jobID, err)
 		}
 		for _, r := range rows {
 			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: jsonArgs(r.Args)}}); err != nil {

@@ -57,11 +57,11 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Serialise creators of one tenant so two cannot both pass the limit.
 		if err := database.LockTenantScope(ctx, tx, "base_tables", tenantID); err != nil {
-			return err
+			return fmt.Errorf("lock the tables of tenant %d: %w", tenantID, err)
 		}
 		n, err := tx.NewSelect().Model((*Table)(nil)).Where("tenant_id = ?", tenantID).Count(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("count the tables of tenant %d: %w", tenantID, err)
 		}
 		if int(n) >= limit {
 			return apperr.New(apperr.Invalid, "table.limit", n)
@@ -73,7 +73,7 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 		return nil, nameTaken("table.name_taken")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("create table: %w", err)
 	}
 	t.Fields = []*Field{}
 	return t, nil
@@ -94,7 +94,10 @@ func (s *Service) ListTables(ctx context.Context, tenantID int64) ([]TableSummar
 		ColumnExpr("(SELECT count(*) FROM base_fields f WHERE f.table_id = bt.id) AS field_count").
 		ColumnExpr("(SELECT coalesce(sum(c.delta), 0) FROM base_record_counts c WHERE c.table_id = bt.id) AS record_count").
 		Where("bt.tenant_id = ?", tenantID).Order("bt.name").Scan(ctx)
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("list the tables of tenant %d: %w", tenantID, err)
+	}
+	return out, nil
 }
 
 // GetTable returns a table of the tenant with its fields in order; another
@@ -113,11 +116,11 @@ func getTable(ctx context.Context, db bun.IDB, tenantID, id int64, lock bool) (*
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, apperr.NotFoundf("table.not_found")
 		}
-		return nil, err
+		return nil, fmt.Errorf("get table %d: %w", id, err)
 	}
 	if err := db.NewSelect().Model(&t.Fields).Where("table_id = ? AND tenant_id = ?", id, tenantID).
 		Order("position", "id").Scan(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("get the fields of table %d: %w", id, err)
 	}
 	if t.Fields == nil {
 		t.Fields = []*Field{}
@@ -147,7 +150,7 @@ func (s *Service) UpdateTable(ctx context.Context, tenantID, id int64, in TableI
 func (s *Service) DeleteTable(ctx context.Context, tenantID, id int64) error {
 	res, err := s.db.NewDelete().Model((*Table)(nil)).Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("delete table %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFoundf("table.not_found")
@@ -185,15 +188,17 @@ func (s *Service) edit(ctx context.Context, tenantID, id int64, fn func(ctx cont
 		}
 		hasRows, err := tx.NewSelect().Table("base_records").Where("tenant_id = ? AND table_id = ?", tenantID, id).Limit(1).Exists(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("look for records of table %d: %w", id, err)
 		}
 		if err := fn(ctx, tx, t, hasRows); err != nil {
 			return err
 		}
 		t.Version++
 		t.UpdatedAt = time.Now()
-		_, err = tx.NewUpdate().Model(t).Column("version", "updated_at").WherePK().Exec(ctx)
-		return err
+		if _, err = tx.NewUpdate().Model(t).Column("version", "updated_at").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("bump the version of table %d: %w", id, err)
+		}
+		return nil
 	})
 	if err == nil {
 		s.schemas.Delete(id)
