@@ -39,15 +39,17 @@ type Engine struct {
 	// PopRuntime serves pops to the platforms and the agent workspace.
 	PopRuntime *pops.Runtime
 	// Webhooks posts to tenants' endpoints (outbound calls) through the
-	// address-guarded client; nil disables forwarding.
+	// address-guarded client (External's).
 	Webhooks WebhookPoster
 	// Imports runs CSV/XLSX imports and exports; Imports.Start runs its
 	// workers.
 	Imports *importer.Service
-	// External is the registry of external interfaces, the queryCustomer
-	// connector behind external pages (one shared client) and the
-	// queryCustomer server.
+	// External is the registry of external interfaces and the queryCustomer
+	// connector behind external pages (one shared client).
 	External *external.Service
+	// QueryCustomer is the queryCustomer server: the contract answered
+	// from a published page.
+	QueryCustomer *external.Server
 }
 
 // WebhookPoster posts a JSON body to a tenant-configured https endpoint.
@@ -61,39 +63,27 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	ext, err := external.New(db, key.Derive("external-headers", 32))
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		DB:        db,
 		MasterKey: key,
 		Accounts:  accounts.New(db),
 		Settings:  settings.New(db),
-		Tables:    tables.NewService(db, keyring),
+		External:  ext,
+		Webhooks:  ext,
 	}
-	e.Tables.MaxTables = func(ctx context.Context) (int, error) {
-		return e.Settings.Param(ctx, settings.BaseTablesPerTenant)
-	}
-	e.Pages = pages.NewService(db, e.Tables)
-	e.Pages.MaxPages = func(ctx context.Context) (int, error) {
-		return e.Settings.Param(ctx, settings.CustomPagesPerTenant)
-	}
-	e.Pages.MaxObjects = func(ctx context.Context) (int, error) {
-		return e.Settings.Param(ctx, settings.ObjectsPerPage)
-	}
-	if e.External, err = external.New(db, key.Derive("external-headers", 32), e.Pages); err != nil {
-		return nil, err
-	}
-	e.Pages.External = e.External
-	e.Pages.ExternalGranted = e.External.Granted
-	e.Webhooks = e.External
+	e.Tables = tables.NewService(db, keyring, e.Settings)
+	e.Pages = pages.NewService(db, e.Tables, e.Settings, e.External)
+	e.QueryCustomer = external.NewServer(db, e.Pages)
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
 	e.Calls = calls.New(db)
 	e.PopRuntime = pops.NewRuntime(e.Pops, e.Accounts, e.Pages, e.Calls, e.Nonces, key, e.Webhooks)
 	e.Hub = calls.NewHub(db.DB, slog.Default())
-	e.Imports = importer.NewService(db, e.Tables)
-	e.Imports.MaxFileSize = func(ctx context.Context) (int64, error) {
-		mb, err := e.Settings.Param(ctx, settings.ImportFileSizeMB)
-		return int64(mb) << 20, err
-	}
+	e.Imports = importer.NewService(db, e.Tables, e.Settings)
 	return e, nil
 }
 

@@ -217,19 +217,34 @@ type Service struct {
 	tables *tables.Service
 	keys   *tables.Keyring
 	log    *slog.Logger
-
-	// MaxFileSize returns the upload limit in bytes (the operator's
-	// parameter); nil means DefaultMaxFileSize.
-	MaxFileSize func(ctx context.Context) (int64, error)
+	limits Limits
 
 	inserterOnce sync.Once
 	inserter     *river.Client[*sql.Tx]
 	inserterErr  error
 }
 
-// NewService returns the import service on db.
-func NewService(db *bun.DB, ts *tables.Service) *Service {
-	return &Service{db: db, tables: ts, keys: ts.Keys(), log: slog.New(slog.DiscardHandler)}
+// Limits is what the service needs of the operator's system parameters
+// (the engine's settings implement it).
+type Limits interface {
+	// MaxFileSize is the upload limit in bytes.
+	MaxFileSize(ctx context.Context) (int64, error)
+}
+
+// FixedLimits are limits that never change, for tools and tests that run
+// without the operator's settings.
+type FixedLimits struct{ FileSize int64 }
+
+// MaxFileSize returns l.FileSize.
+func (l FixedLimits) MaxFileSize(context.Context) (int64, error) { return l.FileSize, nil }
+
+// NewService returns the import service on db over the base tables ts,
+// bounded by limits.
+func NewService(db *bun.DB, ts *tables.Service, limits Limits) *Service {
+	if limits == nil {
+		panic("importer.NewService: nil limits")
+	}
+	return &Service{db: db, tables: ts, keys: ts.Keys(), log: slog.New(slog.DiscardHandler), limits: limits}
 }
 
 // SetLogger sets where the workers log.
@@ -241,10 +256,7 @@ func (s *Service) SetLogger(l *slog.Logger) {
 
 // FileLimit returns the current upload limit in bytes.
 func (s *Service) FileLimit(ctx context.Context) (int64, error) {
-	if s.MaxFileSize == nil {
-		return DefaultMaxFileSize, nil
-	}
-	return s.MaxFileSize(ctx)
+	return s.limits.MaxFileSize(ctx)
 }
 
 // Upload is a file to import.
@@ -391,11 +403,11 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(job).Returning("*").Exec(ctx); err != nil {
-			return err
+			return fmt.Errorf("insert import job: %w", err)
 		}
 		sealed, err := s.keys.Seal(ctx, up.TenantID, up.Data, fileAD(up.TenantID, job.ID))
 		if err != nil {
-			return err
+			return fmt.Errorf("seal the file of import %d: %w", job.ID, err)
 		}
 		res, err := ins.InsertTx(ctx, tx.Tx, ImportArgs{ImportID: job.ID}, nil)
 		if err != nil {
@@ -406,8 +418,10 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 		// The file is bound by the driver, sent as binary: bun would write
 		// it into the statement's text as hex, twice its size to build
 		// and for the server to parse.
-		_, err = tx.Tx.ExecContext(ctx, "UPDATE import_jobs SET file = $1, river_job_id = $2 WHERE id = $3", sealed, rid, job.ID)
-		return err
+		if _, err = tx.Tx.ExecContext(ctx, "UPDATE import_jobs SET file = $1, river_job_id = $2 WHERE id = $3", sealed, rid, job.ID); err != nil {
+			return fmt.Errorf("store the file of import %d: %w", job.ID, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -428,10 +442,13 @@ func (s *Service) Get(ctx context.Context, tenantID, jobID int64) (*Job, error) 
 	job := new(Job)
 	err := s.db.NewSelect().Model(job).
 		Where("id = ? AND tenant_id = ?", jobID, tenantID).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return nil, apperr.NotFoundf("import.not_found")
+	case err != nil:
+		return nil, fmt.Errorf("get import %d: %w", jobID, err)
 	}
-	return job, err
+	return job, nil
 }
 
 // List returns a table's import jobs, newest first.
@@ -446,7 +463,10 @@ func (s *Service) List(ctx context.Context, tenantID, tableID int64, limit int) 
 	err := s.db.NewSelect().Model(&jobs).
 		Where("tenant_id = ? AND table_id = ?", tenantID, tableID).
 		Order("id DESC").Limit(int64(limit)).Scan(ctx)
-	return jobs, err
+	if err != nil {
+		return nil, fmt.Errorf("list imports of table %d: %w", tableID, err)
+	}
+	return jobs, nil
 }
 
 // Cancel stops a queued or running job. Batches already committed stay;
@@ -455,10 +475,10 @@ func (s *Service) Cancel(ctx context.Context, tenantID, jobID int64) (*Job, erro
 	res, err := s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusCancelled).Set("file = NULL").
 		Set("finished_at = now()").Set("updated_at = now()").
-		Where("id = ? AND tenant_id = ? AND status IN (?)", jobID, tenantID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Where("id = ? AND tenant_id = ? AND status IN (?)", jobID, tenantID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Exec(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cancel import %d: %w", jobID, err)
 	}
 	job, err := s.Get(ctx, tenantID, jobID)
 	if err != nil {
@@ -482,7 +502,7 @@ func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Iss
 		err := s.db.NewSelect().Model(&rows).Where("job_id = ? AND seq > ?", jobID, after).
 			Order("seq").Limit(page).Scan(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("read the issues of import %d: %w", jobID, err)
 		}
 		for _, r := range rows {
 			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: jsonArgs(r.Args)}}); err != nil {

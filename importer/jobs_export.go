@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/screenpop/screenpop/internal/apperr"
@@ -73,7 +74,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, tenantID, tableID int
 		_, recs, err := s.tables.ScanRecords(ctx, tenantID, tableID, after, exportPage)
 		if err != nil {
 			_ = rw.Close()
-			return n, err
+			return n, fmt.Errorf("export table %d after record %d: %w", tableID, after, err)
 		}
 		for _, r := range recs {
 			v := sc.View(r, reveal)

@@ -156,11 +156,11 @@ ORDER BY j.id LIMIT 100`
 func (s *Service) sweep(ctx context.Context, client *river.Client[*sql.Tx]) error {
 	var ids []int64
 	if err := s.db.NewRaw(orphansSQL).Scan(ctx, &ids); err != nil {
-		return err
+		return fmt.Errorf("find orphaned imports: %w", err)
 	}
 	for _, id := range ids {
 		if err := s.requeue(ctx, client, id); err != nil {
-			return err
+			return fmt.Errorf("requeue import %d: %w", id, err)
 		}
 	}
 	return nil

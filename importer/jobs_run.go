@@ -188,12 +188,12 @@ func lockKey(jobID int64) int64 { return 0x5c9e0003<<32 | jobID&0xffffffff }
 func (s *Service) work(ctx context.Context, importID int64, o Options) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("import %d: %w", importID, err)
 	}
 	defer conn.Close()
 	var got bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", lockKey(importID)).Scan(&got); err != nil {
-		return err
+		return fmt.Errorf("lock import %d: %w", importID, err)
 	}
 	if !got {
 		// Another worker runs it (or the sweeper is looking at it).
@@ -218,10 +218,10 @@ func (s *Service) work(ctx context.Context, importID int64, o Options) error {
 	err = s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusRunning).Set("attempts = attempts + 1").
 		Set("started_at = coalesce(started_at, now())").Set("updated_at = now()").
-		Where("id = ? AND status IN (?)", importID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Where("id = ? AND status IN (?)", importID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Returning("attempts").Scan(ctx, &attempts)
 	if err != nil {
-		return err
+		return fmt.Errorf("start import %d: %w", importID, err)
 	}
 	if attempts > maxAttempts {
 		s.log.Warn("import: giving up after repeated interruptions", "import", importID, "rows_done", job.RowsDone)
@@ -268,9 +268,12 @@ func (s *Service) fail(ctx context.Context, importID int64, msg apperr.Message) 
 	_, err := s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusFailed).Set("error_key = ?", msg.Key).Set("error_args = ?::jsonb", jsonText(msg.Args)).
 		Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
-		Where("id = ? AND status IN (?)", importID, bun.In([]Status{StatusQueued, StatusRunning})).
+		Where("id = ? AND status IN (?)", importID, bun.List([]Status{StatusQueued, StatusRunning})).
 		Exec(context.WithoutCancel(ctx))
-	return err
+	if err != nil {
+		return fmt.Errorf("fail import %d: %w", importID, err)
+	}
+	return nil
 }
 
 // jsonText encodes message arguments for a jsonb column.
@@ -329,7 +332,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	if job.TotalRows != sv.total {
 		if _, err := s.db.NewUpdate().Model((*Job)(nil)).Set("total_rows = ?", sv.total).Set("updated_at = now()").
 			Where("id = ?", job.ID).Exec(ctx); err != nil {
-			return err
+			return fmt.Errorf("count the rows of import %d: %w", job.ID, err)
 		}
 	}
 	if job.Mode == ModeAll && sv.bad > 0 {
@@ -378,7 +381,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		Set("status = ?", StatusDone).Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
 		Where("id = ? AND status = ?", job.ID, StatusRunning).Exec(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("finish import %d: %w", job.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errStopped

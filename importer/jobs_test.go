@@ -65,7 +65,7 @@ func newJobEnv(t *testing.T) *jobEnv {
 	db := testkit.DB(t)
 	keys, err := tables.NewKeyring(db, jobsKey)
 	must(t, err)
-	ts := tables.NewService(db, keys)
+	ts := tables.NewService(db, keys, tables.FixedLimits{Tables: 5})
 	tn, err := accounts.New(db).CreateTenant(ctx, accounts.NewTenant{Slug: "imp" + strconv.FormatInt(jobSeq.Add(1), 10), Name: "T"})
 	must(t, err)
 	tb, err := ts.CreateTable(ctx, tn.ID, tables.TableInput{Name: "客户" + strconv.FormatInt(jobSeq.Add(1), 10)})
@@ -78,7 +78,7 @@ func newJobEnv(t *testing.T) *jobEnv {
 	must(t, err)
 	tb, err = ts.GetTable(ctx, tn.ID, tb.ID)
 	must(t, err)
-	return &jobEnv{t: t, db: db, ts: ts, s: NewService(db, ts), tenant: tn.ID, table: tb}
+	return &jobEnv{t: t, db: db, ts: ts, s: NewService(db, ts, FixedLimits{FileSize: DefaultMaxFileSize}), tenant: tn.ID, table: tb}
 }
 
 // start runs workers for the rest of the test.
@@ -265,7 +265,7 @@ func TestImportXLSXLeadingZero(t *testing.T) {
 func TestImportRefusals(t *testing.T) {
 	e := newJobEnv(t)
 	ctx := context.Background()
-	e.s.MaxFileSize = func(context.Context) (int64, error) { return 1 << 20, nil }
+	e.s = NewService(e.db, e.ts, FixedLimits{FileSize: 1 << 20})
 	good := []byte("\uFEFF" + csvText(customerHeader, []string{"13800138000", "张三", "", "", "", ""}))
 
 	mismatch := []byte(csvText([]string{"手机", "名字", "等级", "积分", "生日", "备注"}, []string{"1", "2", "3", "4", "5", "6"}))

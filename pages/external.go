@@ -12,7 +12,22 @@ import (
 // what can be rendered.
 type ExternalSource interface {
 	Fetch(ctx context.Context, tenantID, interfaceID int64, param string) (*ExternalReply, error)
+	// Granted reports whether the tenant may use the interface (page
+	// validation asks it).
+	Granted(ctx context.Context, tenantID, interfaceID int64) bool
 }
+
+// NoExternal is the ExternalSource of a system without the connector:
+// external pages show "not configured" and no interface is granted.
+type NoExternal struct{}
+
+// Fetch reports the interface as not configured.
+func (NoExternal) Fetch(context.Context, int64, int64, string) (*ExternalReply, error) {
+	return nil, &ExternalError{Reason: "not_configured", Err: errors.New("no external connector")}
+}
+
+// Granted is false: there is nothing to grant.
+func (NoExternal) Granted(context.Context, int64, int64) bool { return false }
 
 // ExternalReply is a queryCustomer reply, parsed leniently.
 type ExternalReply struct {
@@ -60,11 +75,7 @@ func (s *Service) renderExternal(ctx context.Context, tenantID int64, def *Defin
 		m.State = StateNoKey
 		return m, nil
 	}
-	if s.External == nil {
-		m.State, m.Reason = StateError, "not_configured"
-		return m, nil
-	}
-	reply, err := s.External.Fetch(ctx, tenantID, def.ExternalInterfaceID, call.CustomerNumber)
+	reply, err := s.external.Fetch(ctx, tenantID, def.ExternalInterfaceID, call.CustomerNumber)
 	if err != nil {
 		var xe *ExternalError
 		if errors.As(err, &xe) {

@@ -28,9 +28,38 @@ func uniq(p string) string { return p + strconv.FormatInt(seq.Add(1), 10) }
 // env is the services the way engine.New wires them, on the package
 // database.
 type env struct {
-	db     *bun.DB
-	tables *tables.Service
-	pages  *pages.Service
+	db       *bun.DB
+	tables   *tables.Service
+	pages    *pages.Service
+	limits   pages.FixedLimits
+	external pages.ExternalSource
+}
+
+// defaultLimits are the defaults of the system parameters.
+var defaultLimits = pages.FixedLimits{Pages: 5, Objects: 5}
+
+// setLimits rebuilds the pages service with limits; what it stored stays
+// (it is in the database, and the service caches nothing).
+func (e *env) setLimits(l pages.FixedLimits) {
+	e.limits = l
+	e.pages = pages.NewService(e.db, e.tables, e.limits, e.external)
+}
+
+// setExternal rebuilds the pages service over the external source x.
+func (e *env) setExternal(x pages.ExternalSource) {
+	e.external = x
+	e.pages = pages.NewService(e.db, e.tables, e.limits, e.external)
+}
+
+// grants is an ExternalSource without a connector that grants the
+// interface id to tenant alone.
+type grants struct {
+	pages.NoExternal
+	tenant, id int64
+}
+
+func (g grants) Granted(_ context.Context, tenantID, id int64) bool {
+	return tenantID == g.tenant && id == g.id
 }
 
 func newEnv(t testing.TB) *env {
@@ -49,8 +78,10 @@ func newEnvOn(t testing.TB, db *bun.DB, key []byte) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := tables.NewService(db, keys)
-	return &env{db: db, tables: ts, pages: pages.NewService(db, ts)}
+	ts := tables.NewService(db, keys, tables.FixedLimits{Tables: 5})
+	e := &env{db: db, tables: ts, limits: defaultLimits, external: pages.NoExternal{}}
+	e.setLimits(defaultLimits)
+	return e
 }
 
 func (e *env) tenant(t testing.TB) int64 {
@@ -163,8 +194,7 @@ func def(objects ...pages.Object) pages.Definition {
 
 // Assertions on domain errors, shared with the other packages' tests.
 var (
-	fieldMessage = apperrtest.FieldMessage
-	message      = apperrtest.Message
-	wantField    = apperrtest.WantField
-	wantMessage  = apperrtest.WantMessage
+	message     = apperrtest.Message
+	wantField   = apperrtest.WantField
+	wantMessage = apperrtest.WantMessage
 )

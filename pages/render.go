@@ -165,111 +165,29 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 		m.State = StatePlaceholder
 	}
 	callVars := call.vars()
-	// Objects over the same table and key share one lookup (one round trip:
-	// the record and the table's version together) and one record map.
-	type lookup struct {
-		table int64
-		key   string
-	}
-	type result struct {
-		sc     *tables.Schema
-		view   *tables.RecordView
-		record map[string]any
-	}
-	results := map[lookup]*result{}
-	get := func(tableID int64, key string) (*result, error) {
-		lk := lookup{tableID, key}
-		if r, ok := results[lk]; ok {
-			return r, nil
-		}
-		r := &result{}
-		var err error
-		switch {
-		case opts.Placeholder:
-			if r.sc, err = s.tables.Schema(ctx, tenantID, tableID); err == nil {
-				r.view = placeholderView(r.sc)
-			}
-		case key == "":
-			r.sc, err = s.tables.Schema(ctx, tenantID, tableID)
-		default:
-			var rec *tables.Record
-			if r.sc, rec, err = s.tables.FindByIndex(ctx, tenantID, tableID, key); err == nil && rec != nil {
-				v := r.sc.View(rec, opts.Reveal)
-				r.view = &v
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		r.record = recordVars(r.sc, r.view)
-		results[lk] = r
-		return r, nil
-	}
+	lk := lookups{s: s, tenantID: tenantID, opts: opts, results: map[lookupKey]*lookupResult{}}
 	anyFound, anyKey := false, false
 	for _, o := range def.Objects {
 		key := ""
 		if !opts.Placeholder {
 			key = strings.TrimSpace(call.key(o.LookupKey))
 		}
-		r, err := get(o.TableID, key)
+		r, err := lk.get(ctx, o.TableID, key)
 		if err != nil {
 			if apperr.Is(err, apperr.NotFound) {
 				continue // a table deleted after publishing: leave the object out
 			}
 			return nil, err
 		}
-		sc, view := r.sc, r.view
 		if key != "" {
 			anyKey = true
 		}
-		vars := map[string]any{"record": r.record, "call": callVars}
-		if view != nil {
+		if r.view != nil {
 			anyFound = true
 		}
-		if !evalBool(o.Visible, vars, true) {
-			continue
+		if om, visible := renderObject(o, r, callVars); visible {
+			m.Objects = append(m.Objects, om)
 		}
-		om := ObjectModel{Name: o.Name, Found: view != nil}
-		for _, of := range o.Fields {
-			if !evalBool(of.Visible, vars, true) {
-				continue
-			}
-			fm := FieldModel{Label: of.Label}
-			if of.FieldID == 0 {
-				fm.Computed = true
-				fm.Type = tables.TypeString
-				if view != nil {
-					fm.Value, _ = evalText(of.Computed, vars)
-				}
-			} else {
-				f := sc.FieldByID(of.FieldID)
-				if f == nil {
-					continue // removed from the table since publishing
-				}
-				if fm.Label == "" {
-					fm.Label = f.Name
-				}
-				fm.Type = f.Type
-				fm.Length, fm.Mandatory, fm.DictItems = f.Length, f.Mandatory, f.DictItems
-				if f.Masked {
-					fm.MaskStyle = f.MaskStyle
-				}
-				if view != nil {
-					if fv := view.Field(f.Name); fv != nil {
-						fm.Value, fm.Masked, fm.Key = fv.Value, fv.Masked, fv.Key
-						fm.MissingMandatory = fv.Empty && fv.Mandatory
-					}
-				}
-			}
-			fm.Empty = fm.Value == ""
-			if view != nil && of.Highlight != "" && evalBool(of.Highlight, vars, false) {
-				fm.Highlight = true
-				fm.Badge = of.Badge
-			}
-			fm.Phone = !fm.Masked && !fm.Computed && looksLikePhone(fm.Value)
-			om.Fields = append(om.Fields, fm)
-		}
-		m.Objects = append(m.Objects, om)
 	}
 	switch {
 	case opts.Placeholder:
@@ -279,6 +197,117 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 		m.State = StateNotFound
 	}
 	return m, nil
+}
+
+// lookups are the record lookups of one render: objects over the same table
+// and key share one lookup (one round trip: the record and the table's
+// version together) and one record map.
+type lookups struct {
+	s        *Service
+	tenantID int64
+	opts     RenderOptions
+	results  map[lookupKey]*lookupResult
+}
+
+type lookupKey struct {
+	table int64
+	key   string
+}
+
+// lookupResult is a table's schema with the record found (view nil when
+// none was) and what rules see of it.
+type lookupResult struct {
+	sc     *tables.Schema
+	view   *tables.RecordView
+	record map[string]any
+}
+
+func (l *lookups) get(ctx context.Context, tableID int64, key string) (*lookupResult, error) {
+	lk := lookupKey{tableID, key}
+	if r, ok := l.results[lk]; ok {
+		return r, nil
+	}
+	r := &lookupResult{}
+	var err error
+	switch {
+	case l.opts.Placeholder:
+		if r.sc, err = l.s.tables.Schema(ctx, l.tenantID, tableID); err == nil {
+			r.view = placeholderView(r.sc)
+		}
+	case key == "":
+		r.sc, err = l.s.tables.Schema(ctx, l.tenantID, tableID)
+	default:
+		var rec *tables.Record
+		if r.sc, rec, err = l.s.tables.FindByIndex(ctx, l.tenantID, tableID, key); err == nil && rec != nil {
+			v := r.sc.View(rec, l.opts.Reveal)
+			r.view = &v
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.record = recordVars(r.sc, r.view)
+	l.results[lk] = r
+	return r, nil
+}
+
+// renderObject is the model of one object over its lookup; visible is false
+// when the object's rule hides it.
+func renderObject(o Object, r *lookupResult, callVars map[string]string) (om ObjectModel, visible bool) {
+	vars := map[string]any{"record": r.record, "call": callVars}
+	if !evalBool(o.Visible, vars, true) {
+		return om, false
+	}
+	om = ObjectModel{Name: o.Name, Found: r.view != nil}
+	for _, of := range o.Fields {
+		if !evalBool(of.Visible, vars, true) {
+			continue
+		}
+		if fm, ok := renderField(of, r, vars); ok {
+			om.Fields = append(om.Fields, fm)
+		}
+	}
+	return om, true
+}
+
+// renderField is the model of one shown field; ok is false for a field
+// removed from the table since publishing.
+func renderField(of ObjectField, r *lookupResult, vars map[string]any) (fm FieldModel, ok bool) {
+	view := r.view
+	fm = FieldModel{Label: of.Label}
+	if of.FieldID == 0 {
+		fm.Computed = true
+		fm.Type = tables.TypeString
+		if view != nil {
+			fm.Value, _ = evalText(of.Computed, vars)
+		}
+	} else {
+		f := r.sc.FieldByID(of.FieldID)
+		if f == nil {
+			return fm, false
+		}
+		if fm.Label == "" {
+			fm.Label = f.Name
+		}
+		fm.Type = f.Type
+		fm.Length, fm.Mandatory, fm.DictItems = f.Length, f.Mandatory, f.DictItems
+		if f.Masked {
+			fm.MaskStyle = f.MaskStyle
+		}
+		if view != nil {
+			if fv := view.Field(f.Name); fv != nil {
+				fm.Value, fm.Masked, fm.Key = fv.Value, fv.Masked, fv.Key
+				fm.MissingMandatory = fv.Empty && fv.Mandatory
+			}
+		}
+	}
+	fm.Empty = fm.Value == ""
+	if view != nil && of.Highlight != "" && evalBool(of.Highlight, vars, false) {
+		fm.Highlight = true
+		fm.Badge = of.Badge
+	}
+	fm.Phone = !fm.Masked && !fm.Computed && looksLikePhone(fm.Value)
+	return fm, true
 }
 
 // recordVars is what rules see of a record: names to values, numbers as

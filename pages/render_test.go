@@ -30,7 +30,7 @@ const (
 func newCustomers(t *testing.T) *customers {
 	t.Helper()
 	e := newEnv(t)
-	e.pages.MaxPages = func(context.Context) (int, error) { return 100, nil }
+	e.setLimits(pages.FixedLimits{Pages: 100, Objects: 5})
 	c := &customers{env: e, tenant: e.tenant(t)}
 	tb := e.table(t, c.tenant, false, customerFields()...)
 	e.record(t, c.tenant, tb.ID, map[string]string{"手机": phoneA, "姓名": "张三丰先生", "等级": "1", "积分": "1500", "座机": "010-12345678"})
@@ -47,16 +47,6 @@ func newCustomers(t *testing.T) *customers {
 }
 
 func (c *customers) id(name string) int64 { return c.tb.FieldByName(name).ID }
-
-func (c *customers) render(t *testing.T, d pages.Definition, call pages.Call, opts pages.RenderOptions) *pages.Model {
-	t.Helper()
-	p := c.published(t, c.tenant, d)
-	m, err := c.pages.RenderPublished(ctx, c.tenant, p.ID, call, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 // field returns the field labelled label of the object named object, or nil.
 func field(m *pages.Model, object, label string) *pages.FieldModel {
@@ -397,6 +387,7 @@ func TestRenderAfterSchemaChanges(t *testing.T) {
 // fakeSource is an ExternalSource answering from memory: the seam where
 // the engine's queryCustomer connector plugs in.
 type fakeSource struct {
+	grants
 	mu    sync.Mutex
 	calls []string
 	reply func(param string) (*pages.ExternalReply, error)
@@ -412,7 +403,7 @@ func (f *fakeSource) Fetch(_ context.Context, tenantID, interfaceID int64, param
 func TestRenderExternal(t *testing.T) {
 	e := newEnv(t)
 	tenant := e.tenant(t)
-	e.pages.ExternalGranted = func(_ context.Context, tenantID, id int64) bool { return tenantID == tenant && id == 7 }
+	e.setExternal(grants{tenant: tenant, id: 7})
 	p := e.published(t, tenant, pages.Definition{Layout: pages.LayoutTile, Columns: 4, Source: pages.SourceExternal, ExternalInterfaceID: 7})
 	customer := &pages.ExternalReply{Objects: []pages.ExternalObject{
 		{Name: "客户信息", Values: []pages.ExternalValue{
@@ -426,7 +417,7 @@ func TestRenderExternal(t *testing.T) {
 		}},
 		{Name: "账户", Values: []pages.ExternalValue{{Name: "余额", Display: "12.50", Type: tables.TypeNumber}}},
 	}}
-	src := &fakeSource{reply: func(param string) (*pages.ExternalReply, error) {
+	src := &fakeSource{grants: grants{tenant: tenant, id: 7}, reply: func(param string) (*pages.ExternalReply, error) {
 		switch param {
 		case "15200001028":
 			return customer, nil
@@ -476,12 +467,12 @@ func TestRenderExternal(t *testing.T) {
 		{"no number", src, "", pages.RenderOptions{}, pages.StateNoKey, "", nil, false},
 		// The preview never asks the enterprise with an empty parameter.
 		{"placeholder", src, "", pages.RenderOptions{Placeholder: true}, pages.StatePlaceholder, "", nil, false},
-		{"not configured", nil, "15200001028", pages.RenderOptions{}, pages.StateError, "not_configured", nil, false},
+		{"not configured", pages.NoExternal{}, "15200001028", pages.RenderOptions{}, pages.StateError, "not_configured", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src.calls = nil
-			e.pages.External = tt.source
+			e.setExternal(tt.source)
 			m, err := e.pages.RenderPublished(ctx, tenant, p.ID, pages.Call{CustomerNumber: tt.param}, tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -508,7 +499,7 @@ func TestRenderExternal(t *testing.T) {
 		})
 	}
 	// A failure that is not the source's own report is an error.
-	e.pages.External = src
+	e.setExternal(src)
 	if _, err := e.pages.RenderPublished(ctx, tenant, p.ID, pages.Call{CustomerNumber: "19999999999"}, pages.RenderOptions{}); err == nil || apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("broken connector: %v", err)
 	}

@@ -47,28 +47,39 @@ type Version struct {
 
 // Service stores pages and renders them.
 type Service struct {
-	db     bun.IDB
-	tables *tables.Service
-	// MaxPages and MaxObjects are system parameters (custom pages per
-	// tenant, objects per page); nil means 5.
-	MaxPages   func(ctx context.Context) (int, error)
-	MaxObjects func(ctx context.Context) (int, error)
-	// External answers for external pages; nil until the connector is wired.
-	External ExternalSource
-	// ExternalGranted reports whether the tenant may use an interface.
-	ExternalGranted func(ctx context.Context, tenantID, interfaceID int64) bool
+	db       bun.IDB
+	tables   *tables.Service
+	limits   Limits
+	external ExternalSource
 }
 
-// NewService returns the pages store on db.
-func NewService(db bun.IDB, ts *tables.Service) *Service {
-	return &Service{db: db, tables: ts}
+// Limits is what the service needs of the operator's system parameters
+// (the engine's settings implement it).
+type Limits interface {
+	// MaxPages is how many custom pages a tenant may have.
+	MaxPages(ctx context.Context) (int, error)
+	// MaxObjects is how many objects one page may show.
+	MaxObjects(ctx context.Context) (int, error)
 }
 
-func limit(ctx context.Context, f func(context.Context) (int, error)) (int, error) {
-	if f == nil {
-		return 5, nil
+// FixedLimits are limits that never change, for tools and tests that run
+// without the operator's settings.
+type FixedLimits struct{ Pages, Objects int }
+
+// MaxPages returns l.Pages.
+func (l FixedLimits) MaxPages(context.Context) (int, error) { return l.Pages, nil }
+
+// MaxObjects returns l.Objects.
+func (l FixedLimits) MaxObjects(context.Context) (int, error) { return l.Objects, nil }
+
+// NewService returns the pages store on db over the base tables ts, bounded
+// by limits; external answers external pages (NoExternal where there is no
+// connector).
+func NewService(db bun.IDB, ts *tables.Service, limits Limits, external ExternalSource) *Service {
+	if limits == nil || external == nil {
+		panic("pages.NewService: nil limits or external source")
 	}
-	return f(ctx)
+	return &Service{db: db, tables: ts, limits: limits, external: external}
 }
 
 func validateName(name string) (string, error) {
@@ -94,7 +105,7 @@ func (s *Service) CreatePage(ctx context.Context, tenantID int64, name string) (
 	if err != nil {
 		return nil, err
 	}
-	max, err := limit(ctx, s.MaxPages)
+	max, err := s.limits.MaxPages(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -213,12 +224,12 @@ func (s *Service) validate(ctx context.Context, tenantID int64, def *Definition)
 	for _, t := range list {
 		cat[t.ID] = t
 	}
-	maxObjects, err := limit(ctx, s.MaxObjects)
+	maxObjects, err := s.limits.MaxObjects(ctx)
 	if err != nil {
 		return err
 	}
 	granted := func(id int64) bool {
-		return s.ExternalGranted != nil && s.ExternalGranted(ctx, tenantID, id)
+		return s.external.Granted(ctx, tenantID, id)
 	}
 	if def.Objects == nil {
 		def.Objects = []Object{}

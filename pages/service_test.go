@@ -1,7 +1,6 @@
 package pages_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -15,7 +14,7 @@ import (
 func TestCreatePageName(t *testing.T) {
 	e := newEnv(t)
 	tenant := e.tenant(t)
-	e.pages.MaxPages = func(context.Context) (int, error) { return 100, nil }
+	e.setLimits(pages.FixedLimits{Pages: 100, Objects: 5})
 	if _, err := e.pages.CreatePage(ctx, tenant, "来电客户"); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +68,7 @@ func TestCreatePageName(t *testing.T) {
 
 func TestPagesPerTenant(t *testing.T) {
 	e := newEnv(t)
-	e.pages.MaxPages = func(context.Context) (int, error) { return 2, nil }
+	e.setLimits(pages.FixedLimits{Pages: 2, Objects: 5})
 	tenant := e.tenant(t)
 
 	// Concurrent creators cannot both pass the limit.
@@ -105,8 +104,8 @@ func TestPagesPerTenant(t *testing.T) {
 	if _, err := e.pages.CreatePage(ctx, tenant, uniq("p")); err != nil {
 		t.Fatalf("after a delete: %v", err)
 	}
-	// nil MaxPages means 5.
-	e.pages.MaxPages = nil
+	// The default is 5.
+	e.setLimits(defaultLimits)
 	tenant = e.tenant(t)
 	for i := range 6 {
 		_, err := e.pages.CreatePage(ctx, tenant, uniq("p"))
@@ -147,7 +146,7 @@ func TestObjectsPerPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e.pages.MaxObjects = func(context.Context) (int, error) { return tt.param, nil }
+			e.setLimits(pages.FixedLimits{Pages: 5, Objects: tt.param})
 			_, err := e.pages.SaveDraft(ctx, tenant, p.ID, objects(tt.objects), 0)
 			if tt.wantMsg == "" {
 				if err != nil {
@@ -159,11 +158,11 @@ func TestObjectsPerPage(t *testing.T) {
 		})
 	}
 	// Publish checks the limit again: the parameter may have gone down.
-	e.pages.MaxObjects = func(context.Context) (int, error) { return 5, nil }
+	e.setLimits(pages.FixedLimits{Pages: 5, Objects: 5})
 	if _, err := e.pages.SaveDraft(ctx, tenant, p.ID, objects(4), 0); err != nil {
 		t.Fatal(err)
 	}
-	e.pages.MaxObjects = func(context.Context) (int, error) { return 3, nil }
+	e.setLimits(pages.FixedLimits{Pages: 5, Objects: 3})
 	_, err := e.pages.Publish(ctx, tenant, p.ID, nil, "")
 	wantField(t, err, apperr.Invalid, "objects", "At most 3 objects per page.")
 }
@@ -175,7 +174,7 @@ func TestDefinitionValidation(t *testing.T) {
 	other := e.table(t, tenant, false, tables.FieldInput{Name: "号码", IsIndex: true, Type: tables.TypeString})
 	draftTable := e.table(t, tenant, true, tables.FieldInput{Name: "号码", IsIndex: true, Type: tables.TypeString})
 	foreign := e.table(t, e.tenant(t), false, customerFields()...)
-	e.pages.ExternalGranted = func(_ context.Context, tenantID, id int64) bool { return tenantID == tenant && id == 7 }
+	e.setExternal(grants{tenant: tenant, id: 7})
 	p := e.page(t, tenant, def())
 
 	obj := func(mod func(o *pages.Object)) pages.Definition {

@@ -41,8 +41,8 @@ func BenchmarkFindByIndex1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := tables.NewService(db, keys)
-	set, err := benchdata.Ensure(ctx, db, s, pages.NewService(db, s))
+	s := tables.NewService(db, keys, defaultLimits)
+	set, err := benchdata.Ensure(ctx, db, s, pages.NewService(db, s, pages.FixedLimits{Pages: 5, Objects: 5}, pages.NoExternal{}))
 	if err != nil {
 		b.Fatal(err)
 	}

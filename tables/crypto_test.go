@@ -317,7 +317,7 @@ func TestTamperedRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = tables.NewService(db, k).GetRecord(ctx, tenant, tb.ID, r.ID)
+		_, _, err = tables.NewService(db, k, defaultLimits).GetRecord(ctx, tenant, tb.ID, r.ID)
 		wantOpenError(t, err)
 		if _, err := tables.NewKeyring(db, []byte("short")); err == nil {
 			t.Fatal("a 5-byte master key was accepted")

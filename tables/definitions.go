@@ -49,7 +49,7 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	limit, err := s.maxTables(ctx)
+	limit, err := s.limits.MaxTables(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +57,11 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Serialise creators of one tenant so two cannot both pass the limit.
 		if err := database.LockTenantScope(ctx, tx, "base_tables", tenantID); err != nil {
-			return err
+			return fmt.Errorf("lock the tables of tenant %d: %w", tenantID, err)
 		}
 		n, err := tx.NewSelect().Model((*Table)(nil)).Where("tenant_id = ?", tenantID).Count(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("count the tables of tenant %d: %w", tenantID, err)
 		}
 		if int(n) >= limit {
 			return apperr.New(apperr.Invalid, "table.limit", n)
@@ -73,7 +73,7 @@ func (s *Service) CreateTable(ctx context.Context, tenantID int64, in TableInput
 		return nil, nameTaken("table.name_taken")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("create table: %w", err)
 	}
 	t.Fields = []*Field{}
 	return t, nil
@@ -94,7 +94,10 @@ func (s *Service) ListTables(ctx context.Context, tenantID int64) ([]TableSummar
 		ColumnExpr("(SELECT count(*) FROM base_fields f WHERE f.table_id = bt.id) AS field_count").
 		ColumnExpr("(SELECT coalesce(sum(c.delta), 0) FROM base_record_counts c WHERE c.table_id = bt.id) AS record_count").
 		Where("bt.tenant_id = ?", tenantID).Order("bt.name").Scan(ctx)
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("list the tables of tenant %d: %w", tenantID, err)
+	}
+	return out, nil
 }
 
 // GetTable returns a table of the tenant with its fields in order; another
@@ -113,11 +116,11 @@ func getTable(ctx context.Context, db bun.IDB, tenantID, id int64, lock bool) (*
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, apperr.NotFoundf("table.not_found")
 		}
-		return nil, err
+		return nil, fmt.Errorf("get table %d: %w", id, err)
 	}
 	if err := db.NewSelect().Model(&t.Fields).Where("table_id = ? AND tenant_id = ?", id, tenantID).
 		Order("position", "id").Scan(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("get the fields of table %d: %w", id, err)
 	}
 	if t.Fields == nil {
 		t.Fields = []*Field{}
@@ -147,7 +150,7 @@ func (s *Service) UpdateTable(ctx context.Context, tenantID, id int64, in TableI
 func (s *Service) DeleteTable(ctx context.Context, tenantID, id int64) error {
 	res, err := s.db.NewDelete().Model((*Table)(nil)).Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("delete table %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFoundf("table.not_found")
@@ -185,15 +188,17 @@ func (s *Service) edit(ctx context.Context, tenantID, id int64, fn func(ctx cont
 		}
 		hasRows, err := tx.NewSelect().Table("base_records").Where("tenant_id = ? AND table_id = ?", tenantID, id).Limit(1).Exists(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("look for records of table %d: %w", id, err)
 		}
 		if err := fn(ctx, tx, t, hasRows); err != nil {
 			return err
 		}
 		t.Version++
 		t.UpdatedAt = time.Now()
-		_, err = tx.NewUpdate().Model(t).Column("version", "updated_at").WherePK().Exec(ctx)
-		return err
+		if _, err = tx.NewUpdate().Model(t).Column("version", "updated_at").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("bump the version of table %d: %w", id, err)
+		}
+		return nil
 	})
 	if err == nil {
 		s.schemas.Delete(id)
@@ -225,6 +230,22 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Rule = strings.TrimSpace(in.Rule)
 	var v apperr.Fields
+	validateFieldName(in, t, old, &v)
+	validateFieldType(in, &v)
+	validateDict(in, &v)
+	validateFieldCounts(in, t, old, &v)
+	if _, msg := CompileRule(in.Rule); msg != nil {
+		v.Add("rule", msg.Key, msg.Args...)
+	}
+	if hasRows {
+		validateFieldChange(in, old, &v)
+	}
+	return v.Err()
+}
+
+// validateFieldName checks the name: present, short enough, not another
+// field's.
+func validateFieldName(in *FieldInput, t *Table, old *Field, v *apperr.Fields) {
 	switch {
 	case in.Name == "":
 		v.Add("name", "field.required")
@@ -235,7 +256,11 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 			v.Add("name", "field.name_taken")
 		}
 	}
+}
 
+// validateFieldType checks the type, its length (defaulting it) and the
+// mask style.
+func validateFieldType(in *FieldInput, v *apperr.Fields) {
 	if !in.Type.Valid() {
 		v.Add("type", "field.type")
 	}
@@ -262,14 +287,18 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 	} else {
 		in.MaskStyle = MaskNone
 	}
+}
 
-	validateDict(in, &v)
-
+// validateFieldCounts checks the table's limits: one index, and at most
+// MaxEncryptedFields encrypted and MaxOrdinaryFields ordinary fields
+// besides it.
+func validateFieldCounts(in *FieldInput, t *Table, old *Field, v *apperr.Fields) {
 	if in.IsIndex {
 		in.Mandatory = true // the lookup key cannot be empty
 		if idx := t.IndexField(); idx != nil && (old == nil || idx.ID != old.ID) {
 			v.Add("isIndex", "field.limit_index")
 		}
+		return
 	}
 	ordinary, encrypted := 0, 0
 	for _, f := range t.Fields {
@@ -282,48 +311,47 @@ func validateField(in *FieldInput, t *Table, old *Field, hasRows bool) error {
 			ordinary++
 		}
 	}
-	if !in.IsIndex {
-		if in.Encrypted && encrypted >= MaxEncryptedFields {
-			v.Add("encrypted", "field.limit_encrypted", MaxEncryptedFields)
-		}
-		if !in.Encrypted && ordinary >= MaxOrdinaryFields {
-			v.Add("name", "field.limit_ordinary", MaxOrdinaryFields)
-		}
+	if in.Encrypted && encrypted >= MaxEncryptedFields {
+		v.Add("encrypted", "field.limit_encrypted", MaxEncryptedFields)
 	}
-
-	if _, msg := CompileRule(in.Rule); msg != nil {
-		v.Add("rule", msg.Key, msg.Args...)
+	if !in.Encrypted && ordinary >= MaxOrdinaryFields {
+		v.Add("name", "field.limit_ordinary", MaxOrdinaryFields)
 	}
+}
 
-	if old != nil && hasRows {
-		if in.Type != old.Type {
-			v.Add("type", "field.change_type")
-		}
-		if in.Encrypted != old.Encrypted {
-			v.Add("encrypted", "field.change_encryption")
-		}
-		if in.IsIndex != old.IsIndex {
+// validateFieldChange refuses, on a table holding records, what would break
+// the stored values: a new index, or changing an existing field's type,
+// encryption or index, shortening it or dropping dictionary keys.
+func validateFieldChange(in *FieldInput, old *Field, v *apperr.Fields) {
+	if old == nil {
+		if in.IsIndex {
 			v.Add("isIndex", "field.change_index")
 		}
-		if in.Type == old.Type && old.Type.HasLength() && in.Length < old.Length {
-			v.Add("length", "field.lower_length", old.Length)
-		}
-		if in.Type == TypeDict && old.Type == TypeDict {
-			var missing []string
-			for _, it := range old.DictItems {
-				if !slices.ContainsFunc(in.DictItems, func(n DictItem) bool { return n.Key == it.Key }) {
-					missing = append(missing, it.Key)
-				}
-			}
-			if len(missing) > 0 {
-				v.Add("dictItems", "field.remove_dict", strings.Join(missing, ", "))
-			}
-		}
+		return
 	}
-	if old == nil && hasRows && in.IsIndex {
+	if in.Type != old.Type {
+		v.Add("type", "field.change_type")
+	}
+	if in.Encrypted != old.Encrypted {
+		v.Add("encrypted", "field.change_encryption")
+	}
+	if in.IsIndex != old.IsIndex {
 		v.Add("isIndex", "field.change_index")
 	}
-	return v.Err()
+	if in.Type == old.Type && old.Type.HasLength() && in.Length < old.Length {
+		v.Add("length", "field.lower_length", old.Length)
+	}
+	if in.Type == TypeDict && old.Type == TypeDict {
+		var missing []string
+		for _, it := range old.DictItems {
+			if !slices.ContainsFunc(in.DictItems, func(n DictItem) bool { return n.Key == it.Key }) {
+				missing = append(missing, it.Key)
+			}
+		}
+		if len(missing) > 0 {
+			v.Add("dictItems", "field.remove_dict", strings.Join(missing, ", "))
+		}
+	}
 }
 
 func validateDict(in *FieldInput, v *apperr.Fields) {

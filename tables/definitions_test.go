@@ -1,7 +1,6 @@
 package tables_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,8 +66,7 @@ func TestCreateTableValidation(t *testing.T) {
 }
 
 func TestTablesPerTenantLimit(t *testing.T) {
-	s := newService(t)
-	s.MaxTables = func(context.Context) (int, error) { return 2, nil }
+	s := newLimitedServiceOn(t, testkit.DB(t), tables.FixedLimits{Tables: 2})
 	tenant := newTenant(t)
 	for i := range 2 {
 		if _, err := s.CreateTable(ctx, tenant, tables.TableInput{Name: fmt.Sprint("t", i)}); err != nil {
@@ -96,8 +94,7 @@ func TestTablesPerTenantLimit(t *testing.T) {
 }
 
 func TestTablesPerTenantLimitConcurrent(t *testing.T) {
-	s := newService(t)
-	s.MaxTables = func(context.Context) (int, error) { return 2, nil }
+	s := newLimitedServiceOn(t, testkit.DB(t), tables.FixedLimits{Tables: 2})
 	tenant := newTenant(t)
 	errs := make(chan error, 6)
 	for i := range 6 {

@@ -146,7 +146,10 @@ func (k *Keyring) create(ctx context.Context, tenantID int64) error {
 	}
 	_, err = k.db.NewInsert().Model(&tenantKeyRow{TenantID: tenantID, Keyset: buf.Bytes(), IndexKey: sealedIndex}).
 		On("CONFLICT (tenant_id) DO NOTHING").Exec(ctx)
-	return err
+	if err != nil {
+		return fmt.Errorf("keyring: store the keys of tenant %d: %w", tenantID, err)
+	}
+	return nil
 }
 
 func newTenantKeys(h *keyset.Handle, a tink.AEAD, indexKey []byte, primary uint32) *tenantKeys {

@@ -41,11 +41,21 @@ func newService(t testing.TB) *tables.Service {
 
 func newServiceOn(t testing.TB, db bun.IDB) *tables.Service {
 	t.Helper()
+	return newLimitedServiceOn(t, db, defaultLimits)
+}
+
+// defaultLimits are the defaults of the system parameters.
+var defaultLimits = tables.FixedLimits{Tables: 5}
+
+// newLimitedServiceOn returns a Service with its own keyring on db, bounded
+// by limits.
+func newLimitedServiceOn(t testing.TB, db bun.IDB, limits tables.Limits) *tables.Service {
+	t.Helper()
 	k, err := tables.NewKeyring(db, masterKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tables.NewService(db, k)
+	return tables.NewService(db, k, limits)
 }
 
 // newTenant creates a tenant and returns its id.
@@ -115,8 +125,6 @@ func createRecord(t testing.TB, s *tables.Service, tenantID, tableID int64, in m
 
 // Assertions on domain errors, shared with the other packages' tests.
 var (
-	fieldMessage = apperrtest.FieldMessage
-	message      = apperrtest.Message
-	wantField    = apperrtest.WantField
-	wantMessage  = apperrtest.WantMessage
+	wantField   = apperrtest.WantField
+	wantMessage = apperrtest.WantMessage
 )

@@ -271,7 +271,7 @@ func (s *Service) FindByIndex(ctx context.Context, tenantID, tableID int64, valu
 			return nil, nil, apperr.NotFoundf("table.not_found")
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("find a record of table %d: %w", tableID, err)
 		}
 		if version != sc.Version {
 			s.schemas.Delete(tableID)
@@ -310,7 +310,7 @@ func (s *Service) GetRecord(ctx context.Context, tenantID, tableID, id int64) (*
 		return nil, nil, apperr.NotFoundf("record.not_found")
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("get record %d: %w", id, err)
 	}
 	r, err := s.decode(ctx, tenantID, rr)
 	return sc, r, err
@@ -336,7 +336,7 @@ func (s *Service) ListRecords(ctx context.Context, tenantID, tableID int64, offs
 	err = s.db.NewSelect().Model(&rows).Where("tenant_id = ? AND table_id = ?", tenantID, tableID).
 		Order("id").Offset(int64(offset)).Limit(int64(limit)).Scan(ctx)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, fmt.Errorf("list the records of table %d: %w", tableID, err)
 	}
 	total, err := s.RecordCount(ctx, tableID)
 	if err != nil {
@@ -366,7 +366,7 @@ func (s *Service) RecordCount(ctx context.Context, tableID int64) (int, error) {
 	err := s.db.NewRaw("SELECT coalesce(sum(delta), 0), count(*) FROM base_record_counts WHERE table_id = ?", tableID).
 		Scan(ctx, &total, &rows)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("count the records of table %d: %w", tableID, err)
 	}
 	if rows > countRowsBeforeCompacting {
 		// Best effort: the count read is right either way, and the next
@@ -540,7 +540,7 @@ func (s *Service) UpdateRecord(ctx context.Context, tenantID, tableID, id int64,
 func (s *Service) DeleteRecord(ctx context.Context, tenantID, tableID, id int64) error {
 	res, err := s.db.NewDelete().Model((*recordRow)(nil)).Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).Exec(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("delete record %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFoundf("record.not_found")
@@ -670,7 +670,7 @@ func (s *Service) Reveal(ctx context.Context, req RevealRequest) (string, error)
 		Detail: map[string]any{"table": sc.Name, "field": f.Name}, CallID: req.CallID,
 	})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("audit a reveal: %w", err)
 	}
 	return r.Values[f.ID], nil
 }
@@ -722,7 +722,7 @@ func (s *Service) Reseal(ctx context.Context, tenantID int64, progress ResealPro
 func (s *Service) resealPass(ctx context.Context, tenantID int64, primary uint32, progress ResealProgress) (int, error) {
 	total, err := s.db.NewSelect().Model((*recordRow)(nil)).Where("tenant_id = ? AND sealed IS NOT NULL", tenantID).Count(ctx)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("count the sealed records of tenant %d: %w", tenantID, err)
 	}
 	const batch = 500
 	var lastID int64

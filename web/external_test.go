@@ -161,10 +161,10 @@ func TestBuilderExternalSource(t *testing.T) {
 	}
 	b := e.browser()
 	b.login(f.Admin.Username, f.Password)
-	_, body := b.get("/admin/pages")
+	b.get("/admin/pages")
 	resp, _ := b.post("/admin/pages", url.Values{"name": {"外部页面"}})
 	builder := resp.Header.Get("Location")
-	_, body = b.get(builder)
+	_, body := b.get(builder)
 	island := regexp.MustCompile(`<script type="application/json" id="page-interfaces">(.*?)</script>`).FindStringSubmatch(body)
 	if island == nil {
 		t.Fatal("no interfaces island in the builder")

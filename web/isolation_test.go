@@ -59,11 +59,11 @@ func TestTenantIsolation(t *testing.T) {
 	br := e.browser()
 	br.login(a.Admin.Username, a.Password)
 	br.get("/admin/settings")
-	resp, page := br.post(fmt.Sprintf("/admin/settings/apikeys/%d/revoke", bKeyID), url.Values{})
+	resp, _ := br.post(fmt.Sprintf("/admin/settings/apikeys/%d/revoke", bKeyID), url.Values{})
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("UI revoke of B's key: status %d, want 404", resp.StatusCode)
 	}
-	_, page = br.get("/admin/settings")
+	_, page := br.get("/admin/settings")
 	if strings.Contains(page, b.Admin.Username) {
 		t.Fatal("settings page shows tenant B's users")
 	}

@@ -252,7 +252,7 @@ func TestPopSignInInsideThePlatform(t *testing.T) {
 	}
 	b := e.browser()
 	loginPath := "/pop/" + f.Tenant.Slug + "/login"
-	resp, body := b.get(loginPath + "?next=/pop/" + f.Tenant.Slug + "/" + fmt.Sprint(page.ID))
+	resp, _ := b.get(loginPath + "?next=/pop/" + f.Tenant.Slug + "/" + fmt.Sprint(page.ID))
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'self'") {
 		t.Fatalf("pop login page: %d", resp.StatusCode)
 	}
@@ -284,7 +284,7 @@ func TestPopSignInInsideThePlatform(t *testing.T) {
 	if ls := strings.ToLower(session); !strings.Contains(ls, "samesite=none") || !strings.Contains(ls, "partitioned") || !strings.Contains(ls, "httponly") || !strings.Contains(ls, "secure") {
 		t.Fatalf("pop session cookie %q", session)
 	}
-	_, body = b.get(fmt.Sprintf("/pop/%s/%d?callNumber=13912345678&callType=Inbound&contactId=c1", f.Tenant.Slug, page.ID))
+	_, body := b.get(fmt.Sprintf("/pop/%s/%d?callNumber=13912345678&callType=Inbound&contactId=c1", f.Tenant.Slug, page.ID))
 	if !strings.Contains(body, "钱七") {
 		t.Fatal("signed-in agent does not see the customer")
 	}

@@ -31,7 +31,7 @@ func (s *Server) restQueryCustomer(c *fiber.Ctx) error {
 	if msg != "" {
 		return s.restProblem(c, http.StatusBadRequest, i18n.T(langOf(c), "querycustomer.bad_body", msg))
 	}
-	objs, err := s.eng.External.Answer(c.UserContext(), p.APIKey, param)
+	objs, err := s.eng.QueryCustomer.Answer(c.UserContext(), p.APIKey, param)
 	if err != nil {
 		return err // the error handler writes a problem document for /rest/
 	}

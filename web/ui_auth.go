@@ -96,10 +96,3 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	c.ClearCookie(cookieSession)
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
-
-// placeholder renders a section whose feature has not landed yet.
-func (s *Server) placeholder(active, titleKey string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		return c.Render("admin/placeholder", s.view(c, active, i18n.T(langOf(c), titleKey), nil), "layouts/shell")
-	}
-}

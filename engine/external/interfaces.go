@@ -359,7 +359,7 @@ func (s *Service) fillGrants(ctx context.Context, its []*Interface) error {
 		ids = append(ids, it.ID)
 	}
 	var gs []grant
-	if err := s.db.NewSelect().Model(&gs).Where("interface_id IN (?)", bun.In(ids)).Order("tenant_id").Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&gs).Where("interface_id IN (?)", bun.List(ids)).Order("tenant_id").Scan(ctx); err != nil {
 		return err
 	}
 	for _, g := range gs {
@@ -381,7 +381,7 @@ func (s *Service) SetGrants(ctx context.Context, id int64, tenantIDs []int64) er
 	err := database.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if len(ids) > 0 {
 			var n int
-			if err := tx.NewSelect().Table("tenants").ColumnExpr("count(*)").Where("id IN (?)", bun.In(ids)).Scan(ctx, &n); err != nil {
+			if err := tx.NewSelect().Table("tenants").ColumnExpr("count(*)").Where("id IN (?)", bun.List(ids)).Scan(ctx, &n); err != nil {
 				return err
 			}
 			if n != len(ids) {
@@ -390,7 +390,7 @@ func (s *Service) SetGrants(ctx context.Context, id int64, tenantIDs []int64) er
 		}
 		q := tx.NewDelete().Model((*grant)(nil)).Where("interface_id = ?", id)
 		if len(ids) > 0 {
-			q = q.Where("tenant_id NOT IN (?)", bun.In(ids))
+			q = q.Where("tenant_id NOT IN (?)", bun.List(ids))
 		}
 		if _, err := q.Exec(ctx); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/external"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/pages"
 )
 
 func TestInterfaceRegistry(t *testing.T) {
@@ -170,9 +171,20 @@ func TestGrants(t *testing.T) {
 	if err := eng.External.SetGrants(ctx, it.ID, nil); err != nil || eng.External.Granted(ctx, t2, it.ID) {
 		t.Errorf("revoke all: %v", err)
 	}
-	// Page validation asks the registry.
-	if eng.Pages.ExternalGranted == nil || eng.Pages.External == nil {
-		t.Fatal("engine.New must wire the connector into pages")
+	// Page validation asks the registry (engine.New wires the connector
+	// into pages).
+	if err := eng.External.SetGrants(ctx, it.ID, []int64{t2}); err != nil {
+		t.Fatal(err)
+	}
+	external := pages.Definition{Layout: pages.LayoutBlock, Columns: 2, Source: pages.SourceExternal, ExternalInterfaceID: it.ID}
+	for tenant, granted := range map[int64]bool{t2: true, t1: false} {
+		p, err := eng.Pages.CreatePage(ctx, tenant, uniq("p"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Pages.SaveDraft(ctx, tenant, p.ID, external, p.DraftRevision); (err == nil) != granted {
+			t.Errorf("a page over the interface for tenant %d (granted %v): %v", tenant, granted, err)
+		}
 	}
 }
 

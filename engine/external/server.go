@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/uptrace/bun"
+
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/querycustomer"
 	"github.com/screenpop/screenpop/internal/apperr"
@@ -12,13 +14,24 @@ import (
 	"github.com/screenpop/screenpop/tables"
 )
 
+// Server answers the queryCustomer contract from base tables.
+type Server struct {
+	db    bun.IDB
+	pages *pages.Service
+}
+
+// NewServer returns the server on db, rendering through ps.
+func NewServer(db bun.IDB, ps *pages.Service) *Server {
+	return &Server{db: db, pages: ps}
+}
+
 // Answer serves the queryCustomer contract from base tables: the published
 // version of the page the key is bound to, rendered for param as a pop
 // would render it (its objects, visible fields in order, formats, masks).
 // Objects that found no record are left out; a customer found by no object
 // is the empty array. Masked values stay masked unless the key holds the
 // reveal scope; a reply carrying revealed values is audited.
-func (s *Service) Answer(ctx context.Context, key *accounts.APIKey, param string) ([]querycustomer.Object, error) {
+func (s *Server) Answer(ctx context.Context, key *accounts.APIKey, param string) ([]querycustomer.Object, error) {
 	if key == nil {
 		return nil, apperr.New(apperr.Unauthorized, "error.unauthorized")
 	}

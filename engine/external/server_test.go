@@ -87,7 +87,7 @@ func TestAnswer(t *testing.T) {
 		}}}
 	}
 
-	got, err := eng.External.Answer(ctx, masked, "152-0000-1028")
+	got, err := eng.QueryCustomer.Answer(ctx, masked, "152-0000-1028")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestAnswer(t *testing.T) {
 		t.Fatalf("conformance of our own reply: %v %v", rep.Violations, err)
 	}
 
-	got, err = eng.External.Answer(ctx, revealing, "15200001028")
+	got, err = eng.QueryCustomer.Answer(ctx, revealing, "15200001028")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,14 +115,14 @@ func TestAnswer(t *testing.T) {
 	}
 
 	for _, param := range []string{"13900000000", ""} {
-		got, err = eng.External.Answer(ctx, masked, param)
+		got, err = eng.QueryCustomer.Answer(ctx, masked, param)
 		if err != nil || got == nil || len(got) != 0 {
 			t.Errorf("unknown customer %q: %v %v, want []", param, got, err)
 		}
 	}
 
 	_, unbound, _ := eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: sp.tenant, Name: uniq("rest")})
-	if _, err := eng.External.Answer(ctx, unbound, "15200001028"); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := eng.QueryCustomer.Answer(ctx, unbound, "15200001028"); !apperr.Is(err, apperr.Forbidden) {
 		t.Errorf("unbound key: %v", err)
 	}
 }

@@ -9,7 +9,8 @@
 //   - the connector: pages.ExternalSource over one shared, keep-alive
 //     querycustomer.Client, so external pages render from an enterprise's
 //     endpoint;
-//   - the server: the same contract answered from a published page of base
+//   - the server (Server, built apart because pages render through the
+//     connector): the same contract answered from a published page of base
 //     tables, for an API key bound to that page.
 package external
 
@@ -23,7 +24,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/querycustomer"
-	"github.com/screenpop/screenpop/pages"
 )
 
 // CacheTTL is how long an instance trusts what it read of an interface (its
@@ -31,11 +31,10 @@ import (
 // instance applies at once; one made on another instance within CacheTTL.
 const CacheTTL = 5 * time.Second
 
-// Service is the registry, the connector and the server.
+// Service is the registry and the connector.
 type Service struct {
-	db    bun.IDB
-	aead  tink.AEAD
-	pages *pages.Service
+	db   bun.IDB
+	aead tink.AEAD
 
 	client atomic.Pointer[querycustomer.Client]
 
@@ -53,12 +52,12 @@ type Service struct {
 // headers (engine.New derives it from the master key for this one purpose).
 // The connector's client is created here, one per process, and kept for its
 // pool of keep-alive connections.
-func New(db bun.IDB, key []byte, ps *pages.Service) (*Service, error) {
+func New(db bun.IDB, key []byte) (*Service, error) {
 	a, err := subtle.NewAESGCM(key)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, aead: a, pages: ps, cache: map[int64]*cached{}, now: time.Now}
+	s := &Service{db: db, aead: a, cache: map[int64]*cached{}, now: time.Now}
 	s.client.Store(querycustomer.NewClient(querycustomer.Options{}))
 	return s, nil
 }

@@ -164,6 +164,33 @@ func (s *Service) validate(ctx context.Context, tenantID int64, in *ConfigInput)
 	case utf8.RuneCountInString(in.Name) > 64:
 		v.Add("name", "field.too_long", 64)
 	}
+	if err := s.validatePage(ctx, tenantID, in, &v); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{OpenEmbed, OpenStandalone, OpenHidden}, in.OpenMode) {
+		v.Add("openMode", "pop.open_mode")
+	}
+	if !slices.Contains([]string{MethodGet, MethodPost, MethodWebAPI}, in.Method) {
+		v.Add("method", "pop.method")
+	}
+	if !slices.Contains([]string{TriggerRinging, TriggerAnswered, TriggerReleased}, in.Trigger) {
+		v.Add("trigger", "pop.trigger")
+	}
+	if in.Homepage && !in.Enabled {
+		v.Add("homepage", "pop.homepage_disabled")
+	}
+	maxParams, err := s.settings.Param(ctx, settings.URLParamsPerPage)
+	if err != nil {
+		return err
+	}
+	validateParams(in, maxParams, &v)
+	return v.Err()
+}
+
+// validatePage checks what the pop shows: an https address on the
+// operator's whitelist, or a published page of the tenant. Errors are
+// failures to check, not findings (those go to v).
+func (s *Service) validatePage(ctx context.Context, tenantID int64, in *ConfigInput, v *apperr.Fields) error {
 	switch in.PageType {
 	case PageExternal:
 		in.PageID = 0
@@ -196,22 +223,13 @@ func (s *Service) validate(ctx context.Context, tenantID int64, in *ConfigInput)
 	default:
 		v.Add("pageType", "pop.page_type")
 	}
-	if !slices.Contains([]string{OpenEmbed, OpenStandalone, OpenHidden}, in.OpenMode) {
-		v.Add("openMode", "pop.open_mode")
-	}
-	if !slices.Contains([]string{MethodGet, MethodPost, MethodWebAPI}, in.Method) {
-		v.Add("method", "pop.method")
-	}
-	if !slices.Contains([]string{TriggerRinging, TriggerAnswered, TriggerReleased}, in.Trigger) {
-		v.Add("trigger", "pop.trigger")
-	}
-	if in.Homepage && !in.Enabled {
-		v.Add("homepage", "pop.homepage_disabled")
-	}
-	maxParams, err := s.settings.Param(ctx, settings.URLParamsPerPage)
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateParams checks the URL parameters (at most maxParams, unique
+// names, known sources and keys), trimming them in a copy of the caller's
+// slice.
+func validateParams(in *ConfigInput, maxParams int, v *apperr.Fields) {
 	if len(in.Params) > maxParams {
 		v.Add("params", "pop.too_many_params", maxParams)
 	}
@@ -243,7 +261,6 @@ func (s *Service) validate(ctx context.Context, tenantID int64, in *ConfigInput)
 	if in.Params == nil {
 		in.Params = []Param{}
 	}
-	return v.Err()
 }
 
 func (in *ConfigInput) apply(c *Config) {

@@ -357,7 +357,7 @@ func (p *parser) object(q jpath, el any) (ParsedObject, bool) {
 	// The drafts of a typical object live on the stack; one allocation for
 	// its values.
 	var small [8]draft
-	drafts := small[:0]
+	var drafts []draft
 	if len(arr) <= len(small) {
 		drafts = small[:len(arr)]
 	} else {
@@ -410,8 +410,23 @@ func (p *parser) value(q jpath, el any, d *draft) {
 		return
 	}
 	*d = draft{read: true, path: q}
+	p.valueContent(m, q, d)
+	p.valueAttributes(m, q, d)
 	v := &d.v
+	// Type-independent format checks run now; the dictionary checks wait
+	// until split dictionaries have been joined (checkDict).
+	if d.hasValue && d.scalar && !d.empty {
+		p.checkFormat(q, d.raw, v)
+		if n := utf8.RuneCountInString(v.Display); v.Length > 0 && n > v.Length {
+			p.add(q, ".value", RuleValueLength, fmt.Sprintf("%d characters for length %d", n, v.Length))
+		}
+	}
+	d.fragment = !d.hasName && !d.hasValue && !d.hasType && len(v.DictItems) > 0
+}
 
+// valueContent reads what a value is: its valueNo, name, value and type.
+func (p *parser) valueContent(m *jsonObject, q jpath, d *draft) {
+	v := &d.v
 	if raw, ok := p.member(m, q, "valueNo"); ok && raw != nil {
 		if s, isStr := raw.(string); isStr {
 			v.ValueNo = s
@@ -460,7 +475,12 @@ func (p *parser) value(q jpath, el any, d *draft) {
 			v.Type = t
 		}
 	}
+}
 
+// valueAttributes reads how a value is shown: its length, isMandatory,
+// maskStyle and dictItems.
+func (p *parser) valueAttributes(m *jsonObject, q jpath, d *draft) {
+	v := &d.v
 	if raw, ok := p.member(m, q, "length"); ok && raw != nil {
 		n, good := readLength(raw)
 		if !good {
@@ -497,16 +517,6 @@ func (p *parser) value(q jpath, el any, d *draft) {
 			v.DictItems = p.dictItems(q, items.elems)
 		}
 	}
-
-	// Type-independent format checks run now; the dictionary checks wait
-	// until split dictionaries have been joined (checkDict).
-	if d.hasValue && d.scalar && !d.empty {
-		p.checkFormat(q, d.raw, v)
-		if n := utf8.RuneCountInString(v.Display); v.Length > 0 && n > v.Length {
-			p.add(q, ".value", RuleValueLength, fmt.Sprintf("%d characters for length %d", n, v.Length))
-		}
-	}
-	d.fragment = !d.hasName && !d.hasValue && !d.hasType && len(v.DictItems) > 0
 }
 
 // dictItems reads the dictItems of the value at q.

@@ -142,3 +142,28 @@ func (s *Service) SetParams(ctx context.Context, values map[Param]string) error 
 		Exec(ctx)
 	return err
 }
+
+// The limits the domain services are built with (tables.Limits,
+// pages.Limits, importer.Limits): each reads its parameter when asked, so
+// a change applies at once.
+
+// MaxTables is the base tables a tenant may define.
+func (s *Service) MaxTables(ctx context.Context) (int, error) {
+	return s.Param(ctx, BaseTablesPerTenant)
+}
+
+// MaxPages is the custom pages a tenant may have.
+func (s *Service) MaxPages(ctx context.Context) (int, error) {
+	return s.Param(ctx, CustomPagesPerTenant)
+}
+
+// MaxObjects is the objects one page may show.
+func (s *Service) MaxObjects(ctx context.Context) (int, error) {
+	return s.Param(ctx, ObjectsPerPage)
+}
+
+// MaxFileSize is the import upload limit in bytes.
+func (s *Service) MaxFileSize(ctx context.Context) (int64, error) {
+	mb, err := s.Param(ctx, ImportFileSizeMB)
+	return int64(mb) << 20, err
+}
