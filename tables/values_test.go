@@ -313,16 +313,15 @@ func TestRules(t *testing.T) {
 	if msg != nil {
 		t.Fatal(msg.In(i18n.English))
 	}
-	start := time.Now()
+	// The cost limit, not a clock, stops the rule: the message saying
+	// "cost" shows evaluation was cut off (a timed bound here failed on a
+	// loaded machine and proved nothing more).
 	m := heavy.Check("x")
 	if m == nil || m.Key != "value.rule_error" {
 		t.Fatalf("a rule over the cost limit: %v", m)
 	}
 	if !strings.Contains(m.In(i18n.English), "cost") {
 		t.Errorf("message %q does not say why", m.In(i18n.English))
-	}
-	if d := time.Since(start); d > 200*time.Millisecond {
-		t.Errorf("a rule over the cost limit ran %v", d)
 	}
 	var _ *apperr.Message = m
 }
