@@ -34,9 +34,9 @@ var (
 // apiRoutes is the route table of the REST API under /api/v1, the
 // counterpart of the UI's in routes.go: method, path, operation id,
 // summary, tags, who may call it, and its handler. POST answers 201 and
-// DELETE 204 unless the handler says otherwise. It is one line per
-// operation, and so longer than a function should be: a table read down
-// its columns, with no logic in it.
+// DELETE 204 unless the handler says otherwise. Every operation is here:
+// an operation registered any other way would miss the role check (see
+// TestEveryOperationIsInTheRouteTable).
 func (s *Server) apiRoutes() []apiRoute {
 	return []apiRoute{
 		{http.MethodGet, "/me", "get-me", "Who am I", tagAccounts, signedIn, handle(s.apiGetMe)},
