@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/auditlog"
 	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/engine/external"
 	"github.com/screenpop/screenpop/engine/pops"
@@ -44,6 +45,8 @@ type Engine struct {
 	// Imports runs CSV/XLSX imports and exports; Imports.Start runs its
 	// workers.
 	Imports *importer.Service
+	// Audit reads the audit log (each service writes its own entries).
+	Audit *auditlog.Service
 	// External is the registry of external interfaces and the queryCustomer
 	// connector behind external pages (one shared client).
 	External *external.Service
@@ -74,6 +77,7 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 		Settings:  settings.New(db),
 		External:  ext,
 		Webhooks:  ext,
+		Audit:     auditlog.New(db),
 	}
 	e.Tables = tables.NewService(db, keyring, e.Settings)
 	e.Pages = pages.NewService(db, e.Tables, e.Settings, e.External)

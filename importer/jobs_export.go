@@ -43,13 +43,14 @@ func (s *Service) Template(ctx context.Context, w io.Writer, tenantID, tableID i
 // exportPage is how many records an export decrypts at a time.
 const exportPage = 500
 
-// Export writes a table's records as CSV or XLSX, page by page. Values are
+// export writes a table's records as CSV or XLSX, page by page. Values are
 // as Schema.View shows them (dictionary labels, which re-import), masked
 // unless reveal; CSV cells are neutralised against formulas and XLSX cells
 // are text, so +8613… and 0138… stay as they are. It returns the number of
 // records written. The header is the template's, so an export re-imports
-// (unless masked values are in it).
-func (s *Service) Export(ctx context.Context, w io.Writer, tenantID, tableID int64, format Format, reveal bool) (int, error) {
+// (unless masked values are in it). Callers go through PrepareExport, which
+// checks and audits a revealed export first.
+func (s *Service) export(ctx context.Context, w io.Writer, tenantID, tableID int64, format Format, reveal bool) (int, error) {
 	sc, err := s.tables.Schema(ctx, tenantID, tableID)
 	if err != nil {
 		return 0, err

@@ -490,7 +490,7 @@ func TestExportAndTemplates(t *testing.T) {
 		must(t, err)
 	}
 	var buf bytes.Buffer
-	n, err := e.s.Export(ctx, &buf, e.tenant, e.table.ID, FormatCSV, false)
+	n, err := e.s.export(ctx, &buf, e.tenant, e.table.ID, FormatCSV, false)
 	must(t, err)
 	got := buf.String()
 	if n != 2 || !strings.HasPrefix(got, "\uFEFF手机,姓名,备用电话,等级,积分,生日\r\n") {
@@ -505,14 +505,14 @@ func TestExportAndTemplates(t *testing.T) {
 		t.Errorf("masked names leaked:\n%s", got)
 	}
 	buf.Reset()
-	_, err = e.s.Export(ctx, &buf, e.tenant, e.table.ID, FormatCSV, true)
+	_, err = e.s.export(ctx, &buf, e.tenant, e.table.ID, FormatCSV, true)
 	must(t, err)
 	if !strings.Contains(buf.String(), `"'=HYPERLINK(""http://x"")"`) || !strings.Contains(buf.String(), "'@SUM(A1)") {
 		t.Errorf("revealed export:\n%s", buf.String())
 	}
 
 	buf.Reset()
-	_, err = e.s.Export(ctx, &buf, e.tenant, e.table.ID, FormatXLSX, true)
+	_, err = e.s.export(ctx, &buf, e.tenant, e.table.ID, FormatXLSX, true)
 	must(t, err)
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
 	must(t, err)

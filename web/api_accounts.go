@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
 )
@@ -96,134 +93,88 @@ type CreateAPIKeyOutput struct {
 	}
 }
 
-func (s *Server) registerAccountsAPI(api huma.API) {
-	tags := []string{"Accounts"}
-	register(api, http.MethodGet, "/me", "get-me", "Who am I", tags,
-		func(ctx context.Context, _ *struct{}) (*MeOutput, error) {
-			op, err := s.require(ctx, "get-me", accounts.RoleOperator, accounts.RoleAdmin, accounts.RoleAgent)
-			if err != nil {
-				return nil, err
-			}
-			out := &MeOutput{}
-			out.Body.TenantID, out.Body.Role = op.p.TenantID(), op.p.Role()
-			if op.p.User != nil {
-				out.Body.Kind, out.Body.Username, out.Body.Permissions = "user", op.p.User.Username, op.p.User.Permissions
-			} else {
-				out.Body.Kind, out.Body.Permissions = "apiKey", op.p.APIKey.Scopes
-			}
-			return out, nil
-		})
+func (s *Server) apiGetMe(_ context.Context, c caller, _ *struct{}) (*MeOutput, error) {
+	out := &MeOutput{}
+	out.Body.TenantID, out.Body.Role = c.TenantID(), c.Role()
+	if c.User != nil {
+		out.Body.Kind, out.Body.Username, out.Body.Permissions = "user", c.User.Username, c.User.Permissions
+	} else {
+		out.Body.Kind, out.Body.Permissions = "apiKey", c.APIKey.Scopes
+	}
+	return out, nil
+}
 
-	register(api, http.MethodGet, "/users", "list-users", "List the tenant's users", tags,
-		func(ctx context.Context, _ *struct{}) (*UsersOutput, error) {
-			op, err := s.require(ctx, "list-users", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			us, err := s.eng.Accounts.ListUsers(ctx, op.p.TenantID())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &UsersOutput{}
-			out.Body.Items = make([]UserBody, 0, len(us))
-			for i := range us {
-				out.Body.Items = append(out.Body.Items, userBody(&us[i]))
-			}
-			return out, nil
-		})
+func (s *Server) apiListUsers(ctx context.Context, c caller, _ *struct{}) (*UsersOutput, error) {
+	us, err := s.eng.Accounts.ListUsers(ctx, c.TenantID())
+	if err != nil {
+		return nil, err
+	}
+	out := &UsersOutput{}
+	out.Body.Items = make([]UserBody, 0, len(us))
+	for i := range us {
+		out.Body.Items = append(out.Body.Items, userBody(&us[i]))
+	}
+	return out, nil
+}
 
-	register(api, http.MethodPost, "/users", "create-user", "Create a user in the tenant", tags,
-		func(ctx context.Context, in *CreateUserInput) (*UserOutput, error) {
-			op, err := s.require(ctx, "create-user", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			tid := op.p.TenantID()
-			u, err := s.eng.Accounts.CreateUser(ctx, accounts.NewUser{
-				TenantID: &tid, Username: in.Body.Username, DisplayName: in.Body.DisplayName,
-				Role: accounts.Role(in.Body.Role), Permissions: in.Body.Permissions, Password: in.Body.Password, WorkNo: in.Body.WorkNo,
-			})
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &UserOutput{Body: userBody(u)}, nil
-		})
+func (s *Server) apiCreateUser(ctx context.Context, c caller, in *CreateUserInput) (*UserOutput, error) {
+	tid := c.TenantID()
+	u, err := s.eng.Accounts.CreateUser(ctx, accounts.NewUser{
+		TenantID: &tid, Username: in.Body.Username, DisplayName: in.Body.DisplayName,
+		Role: accounts.Role(in.Body.Role), Permissions: in.Body.Permissions, Password: in.Body.Password, WorkNo: in.Body.WorkNo,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &UserOutput{Body: userBody(u)}, nil
+}
 
-	register(api, http.MethodGet, "/users/{id}", "get-user", "Get a user of the tenant", tags,
-		func(ctx context.Context, in *IDPath) (*UserOutput, error) {
-			op, err := s.require(ctx, "get-user", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			u, err := s.eng.Accounts.GetUser(ctx, op.p.TenantID(), in.ID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &UserOutput{Body: userBody(u)}, nil
-		})
+func (s *Server) apiGetUser(ctx context.Context, c caller, in *IDPath) (*UserOutput, error) {
+	u, err := s.eng.Accounts.GetUser(ctx, c.TenantID(), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &UserOutput{Body: userBody(u)}, nil
+}
 
-	register(api, http.MethodPatch, "/users/{id}", "update-user", "Change a user of the tenant", tags,
-		func(ctx context.Context, in *UpdateUserInput) (*UserOutput, error) {
-			op, err := s.require(ctx, "update-user", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			u, err := s.eng.Accounts.UpdateUser(ctx, op.p.TenantID(), in.ID, accounts.UserUpdate{
-				DisplayName: in.Body.DisplayName, Permissions: in.Body.Permissions, Disabled: in.Body.Disabled, WorkNo: in.Body.WorkNo,
-			})
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &UserOutput{Body: userBody(u)}, nil
-		})
+func (s *Server) apiUpdateUser(ctx context.Context, c caller, in *UpdateUserInput) (*UserOutput, error) {
+	u, err := s.eng.Accounts.UpdateUser(ctx, c.TenantID(), in.ID, accounts.UserUpdate{
+		DisplayName: in.Body.DisplayName, Permissions: in.Body.Permissions, Disabled: in.Body.Disabled, WorkNo: in.Body.WorkNo,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &UserOutput{Body: userBody(u)}, nil
+}
 
-	keyTags := []string{"API keys"}
-	register(api, http.MethodGet, "/api-keys", "list-api-keys", "List the tenant's API keys", keyTags,
-		func(ctx context.Context, _ *struct{}) (*APIKeysOutput, error) {
-			op, err := s.require(ctx, "list-api-keys", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			ks, err := s.eng.Accounts.ListAPIKeys(ctx, op.p.TenantID())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &APIKeysOutput{}
-			out.Body.Items = ks
-			if out.Body.Items == nil {
-				out.Body.Items = []accounts.APIKey{}
-			}
-			return out, nil
-		})
+func (s *Server) apiListAPIKeys(ctx context.Context, c caller, _ *struct{}) (*APIKeysOutput, error) {
+	ks, err := s.eng.Accounts.ListAPIKeys(ctx, c.TenantID())
+	if err != nil {
+		return nil, err
+	}
+	out := &APIKeysOutput{}
+	out.Body.Items = ks
+	if out.Body.Items == nil {
+		out.Body.Items = []accounts.APIKey{}
+	}
+	return out, nil
+}
 
-	register(api, http.MethodPost, "/api-keys", "create-api-key", "Create an API key (the secret is returned once)", keyTags,
-		func(ctx context.Context, in *CreateAPIKeyInput) (*CreateAPIKeyOutput, error) {
-			op, err := s.require(ctx, "create-api-key", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			var by *int64
-			if op.p.User != nil {
-				by = &op.p.User.ID
-			}
-			secret, k, err := s.eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: op.p.TenantID(), Name: in.Body.Name, Scopes: in.Body.Scopes, CreatedBy: by, PageID: in.Body.PageID})
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &CreateAPIKeyOutput{}
-			out.Body.Key, out.Body.APIKey = secret, *k
-			return out, nil
-		})
+func (s *Server) apiCreateAPIKey(ctx context.Context, c caller, in *CreateAPIKeyInput) (*CreateAPIKeyOutput, error) {
+	secret, k, err := s.eng.Accounts.CreateAPIKey(ctx, accounts.NewAPIKey{
+		TenantID: c.TenantID(), Name: in.Body.Name, Scopes: in.Body.Scopes, CreatedBy: userIDOf(c.Principal), PageID: in.Body.PageID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &CreateAPIKeyOutput{}
+	out.Body.Key, out.Body.APIKey = secret, *k
+	return out, nil
+}
 
-	register(api, http.MethodDelete, "/api-keys/{id}", "revoke-api-key", "Revoke an API key", keyTags,
-		func(ctx context.Context, in *IDPath) (*Empty, error) {
-			op, err := s.require(ctx, "revoke-api-key", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Accounts.RevokeAPIKey(ctx, op.p.TenantID(), in.ID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
+func (s *Server) apiRevokeAPIKey(ctx context.Context, c caller, in *IDPath) (*Empty, error) {
+	if err := s.eng.Accounts.RevokeAPIKey(ctx, c.TenantID(), in.ID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
 }

@@ -2,11 +2,7 @@ package web
 
 import (
 	"context"
-	"net/http"
 
-	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/calls"
 )
 
@@ -39,49 +35,31 @@ type VerifyListOutput struct {
 	}
 }
 
-func (s *Server) registerCallsAPI(api huma.API) {
-	tags := []string{"Calls"}
-	register(api, http.MethodPost, "/calls/events", "post-call-event",
-		"Report a call event for an agent; the agent's workspace pops at once, on any instance", tags,
-		func(ctx context.Context, in *CallEventInput) (*CallEventOutput, error) {
-			op, err := s.require(ctx, "post-call-event", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			e, err := s.eng.Calls.Record(ctx, op.p.TenantID(), in.Body, "api")
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &CallEventOutput{Body: e}, nil
-		})
-	register(api, http.MethodPost, "/calls/{callid}/verify", "post-verify-result",
-		"Report an identity-verification result; pages read it with getVerifyResult", tags,
-		func(ctx context.Context, in *VerifyBodyInput) (*VerifyOutput, error) {
-			op, err := s.require(ctx, "post-verify-result", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			r, err := s.eng.Calls.Verify(ctx, op.p.TenantID(), in.CallID, in.Body)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &VerifyOutput{Body: r}, nil
-		})
-	register(api, http.MethodGet, "/calls/{callid}/verify", "list-verify-results", "Read a call's verification results", tags,
-		func(ctx context.Context, in *CallIDPath) (*VerifyListOutput, error) {
-			op, err := s.require(ctx, "list-verify-results", accounts.RoleAdmin, accounts.RoleAgent)
-			if err != nil {
-				return nil, err
-			}
-			rs, err := s.eng.Calls.VerifyResults(ctx, op.p.TenantID(), in.CallID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &VerifyListOutput{}
-			out.Body.Items = rs
-			if rs == nil {
-				out.Body.Items = []calls.VerifyResult{}
-			}
-			return out, nil
-		})
+func (s *Server) apiPostCallEvent(ctx context.Context, c caller, in *CallEventInput) (*CallEventOutput, error) {
+	e, err := s.eng.Calls.Record(ctx, c.TenantID(), in.Body, "api")
+	if err != nil {
+		return nil, err
+	}
+	return &CallEventOutput{Body: e}, nil
+}
+
+func (s *Server) apiPostVerifyResult(ctx context.Context, c caller, in *VerifyBodyInput) (*VerifyOutput, error) {
+	r, err := s.eng.Calls.Verify(ctx, c.TenantID(), in.CallID, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifyOutput{Body: r}, nil
+}
+
+func (s *Server) apiListVerifyResults(ctx context.Context, c caller, in *CallIDPath) (*VerifyListOutput, error) {
+	rs, err := s.eng.Calls.VerifyResults(ctx, c.TenantID(), in.CallID)
+	if err != nil {
+		return nil, err
+	}
+	out := &VerifyListOutput{}
+	out.Body.Items = rs
+	if rs == nil {
+		out.Body.Items = []calls.VerifyResult{}
+	}
+	return out, nil
 }

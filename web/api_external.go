@@ -2,11 +2,7 @@ package web
 
 import (
 	"context"
-	"net/http"
 
-	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/external"
 )
 
@@ -115,165 +111,111 @@ type GrantedInterfacesOutput struct {
 	}
 }
 
-func (s *Server) registerExternalAPI(api huma.API) {
-	tags := []string{"External interfaces"}
-	register(api, http.MethodGet, "/external-interfaces", "list-external-interfaces", "List external interfaces (operator)", tags,
-		func(ctx context.Context, _ *struct{}) (*ExternalInterfacesOutput, error) {
-			op, err := s.require(ctx, "list-external-interfaces", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			its, err := s.eng.External.List(ctx)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &ExternalInterfacesOutput{}
-			out.Body.Items = its
-			if its == nil {
-				out.Body.Items = []*external.Interface{}
-			}
-			return out, nil
-		})
-	register(api, http.MethodPost, "/external-interfaces", "create-external-interface", "Register an external interface (operator)", tags,
-		func(ctx context.Context, in *CreateExternalInterfaceInput) (*ExternalInterfaceOutput, error) {
-			op, err := s.require(ctx, "create-external-interface", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			it, err := s.eng.External.Create(ctx, in.Body.input())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &ExternalInterfaceOutput{Body: it}, nil
-		})
-	register(api, http.MethodGet, "/external-interfaces/{id}", "get-external-interface", "Get an external interface (operator)", tags,
-		func(ctx context.Context, in *IDPath) (*ExternalInterfaceOutput, error) {
-			op, err := s.require(ctx, "get-external-interface", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			it, err := s.eng.External.Get(ctx, in.ID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &ExternalInterfaceOutput{Body: it}, nil
-		})
-	register(api, http.MethodPut, "/external-interfaces/{id}", "update-external-interface", "Change an external interface (operator)", tags,
-		func(ctx context.Context, in *UpdateExternalInterfaceInput) (*ExternalInterfaceOutput, error) {
-			op, err := s.require(ctx, "update-external-interface", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			it, err := s.eng.External.Update(ctx, in.ID, in.Body.input())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &ExternalInterfaceOutput{Body: it}, nil
-		})
-	register(api, http.MethodDelete, "/external-interfaces/{id}", "delete-external-interface", "Delete an external interface and its grants (operator)", tags,
-		func(ctx context.Context, in *IDPath) (*Empty, error) {
-			op, err := s.require(ctx, "delete-external-interface", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.External.Delete(ctx, in.ID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
-	register(api, http.MethodPut, "/external-interfaces/{id}/grants", "set-external-interface-grants", "Set the tenants granted an interface (operator)", tags,
-		func(ctx context.Context, in *SetGrantsInput) (*ExternalInterfaceOutput, error) {
-			op, err := s.require(ctx, "set-external-interface-grants", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.External.SetGrants(ctx, in.ID, in.Body.TenantIDs); err != nil {
-				return nil, op.fail(err)
-			}
-			it, err := s.eng.External.Get(ctx, in.ID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &ExternalInterfaceOutput{Body: it}, nil
-		})
-	huma.Register(api, huma.Operation{
-		OperationID: "check-external-interface", Method: http.MethodPost, Path: "/external-interfaces/{id}/check",
-		Summary: "Query an interface once and report its conformance to the queryCustomer contract (operator)", Tags: tags,
-	}, func(ctx context.Context, in *CheckInterfaceInput) (*CheckOutput, error) {
-		op, err := s.require(ctx, "check-external-interface", accounts.RoleOperator)
-		if err != nil {
-			return nil, err
-		}
-		r, err := s.runCheck(ctx, in.ID, in.Body.Param)
-		if err != nil {
-			return nil, op.fail(err)
-		}
-		out := &CheckOutput{}
-		out.Body.Passed, out.Body.Report = r.Passed, r.Report
-		out.Body.Violations = []CheckViolation{}
-		if r.Res != nil {
-			out.Body.Status, out.Body.DurationMS = r.Res.Status, r.Res.Duration.Milliseconds()
-			out.Body.Objects, out.Body.Values = len(r.Res.Reply.Objects), r.Res.Reply.ValueCount()
-			for _, v := range r.Res.Reply.Violations {
-				out.Body.Violations = append(out.Body.Violations, CheckViolation{Path: v.Path, Rule: v.Rule, Got: v.Got})
-			}
-		}
-		if r.Err != nil {
-			out.Body.ErrorKind, out.Body.Error = string(r.Err.Kind), r.Err.Message
-		}
-		return out, nil
-	})
+func (s *Server) apiListExternalInterfaces(ctx context.Context, _ caller, _ *struct{}) (*ExternalInterfacesOutput, error) {
+	its, err := s.eng.External.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ExternalInterfacesOutput{}
+	out.Body.Items = its
+	if its == nil {
+		out.Body.Items = []*external.Interface{}
+	}
+	return out, nil
+}
 
-	register(api, http.MethodGet, "/external-allow-prefixes", "list-external-allow-prefixes", "List the private address ranges the connector may dial (operator)", tags,
-		func(ctx context.Context, _ *struct{}) (*AllowPrefixesOutput, error) {
-			op, err := s.require(ctx, "list-external-allow-prefixes", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			ps, err := s.eng.External.AllowList(ctx)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &AllowPrefixesOutput{}
-			out.Body.Items = ps
-			return out, nil
-		})
-	register(api, http.MethodPost, "/external-allow-prefixes", "add-external-allow-prefix", "Allow the connector to dial a private address range (operator)", tags,
-		func(ctx context.Context, in *AddAllowPrefixInput) (*AllowPrefixOutput, error) {
-			op, err := s.require(ctx, "add-external-allow-prefix", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			p, err := s.eng.External.AddAllow(ctx, in.Body.Prefix, in.Body.Description)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &AllowPrefixOutput{Body: p}, nil
-		})
-	register(api, http.MethodDelete, "/external-allow-prefixes", "remove-external-allow-prefix", "Remove an allowed address range (operator)", tags,
-		func(ctx context.Context, in *RemoveAllowPrefixInput) (*Empty, error) {
-			op, err := s.require(ctx, "remove-external-allow-prefix", accounts.RoleOperator)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.External.RemoveAllow(ctx, in.Prefix); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
+func (s *Server) apiCreateExternalInterface(ctx context.Context, _ caller, in *CreateExternalInterfaceInput) (*ExternalInterfaceOutput, error) {
+	it, err := s.eng.External.Create(ctx, in.Body.input())
+	if err != nil {
+		return nil, err
+	}
+	return &ExternalInterfaceOutput{Body: it}, nil
+}
 
-	register(api, http.MethodGet, "/granted-interfaces", "list-granted-interfaces", "List the external interfaces granted to your tenant, for external pages", []string{"Pages"},
-		func(ctx context.Context, _ *struct{}) (*GrantedInterfacesOutput, error) {
-			op, err := s.require(ctx, "list-granted-interfaces", accounts.RoleAdmin)
-			if err != nil {
-				return nil, err
-			}
-			gs, err := s.eng.External.ForTenant(ctx, op.p.TenantID())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &GrantedInterfacesOutput{}
-			out.Body.Items = gs
-			return out, nil
-		})
+func (s *Server) apiGetExternalInterface(ctx context.Context, _ caller, in *IDPath) (*ExternalInterfaceOutput, error) {
+	it, err := s.eng.External.Get(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &ExternalInterfaceOutput{Body: it}, nil
+}
+
+func (s *Server) apiUpdateExternalInterface(ctx context.Context, _ caller, in *UpdateExternalInterfaceInput) (*ExternalInterfaceOutput, error) {
+	it, err := s.eng.External.Update(ctx, in.ID, in.Body.input())
+	if err != nil {
+		return nil, err
+	}
+	return &ExternalInterfaceOutput{Body: it}, nil
+}
+
+func (s *Server) apiDeleteExternalInterface(ctx context.Context, _ caller, in *IDPath) (*Empty, error) {
+	if err := s.eng.External.Delete(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func (s *Server) apiSetExternalInterfaceGrants(ctx context.Context, c caller, in *SetGrantsInput) (*ExternalInterfaceOutput, error) {
+	if err := s.eng.External.SetGrants(ctx, in.ID, in.Body.TenantIDs); err != nil {
+		return nil, err
+	}
+	return s.apiGetExternalInterface(ctx, c, &in.IDPath)
+}
+
+// apiCheckExternalInterface reports the check as data: an endpoint that
+// fails the check is a 200 with passed=false, not an error of this call.
+func (s *Server) apiCheckExternalInterface(ctx context.Context, _ caller, in *CheckInterfaceInput) (*CheckOutput, error) {
+	r, err := s.runCheck(ctx, in.ID, in.Body.Param)
+	if err != nil {
+		return nil, err
+	}
+	out := &CheckOutput{}
+	out.Body.Passed, out.Body.Report = r.Passed, r.Report
+	out.Body.Violations = []CheckViolation{}
+	if r.Res != nil {
+		out.Body.Status, out.Body.DurationMS = r.Res.Status, r.Res.Duration.Milliseconds()
+		out.Body.Objects, out.Body.Values = len(r.Res.Reply.Objects), r.Res.Reply.ValueCount()
+		for _, v := range r.Res.Reply.Violations {
+			out.Body.Violations = append(out.Body.Violations, CheckViolation{Path: v.Path, Rule: v.Rule, Got: v.Got})
+		}
+	}
+	if r.Err != nil {
+		out.Body.ErrorKind, out.Body.Error = string(r.Err.Kind), r.Err.Message
+	}
+	return out, nil
+}
+
+func (s *Server) apiListExternalAllowPrefixes(ctx context.Context, _ caller, _ *struct{}) (*AllowPrefixesOutput, error) {
+	ps, err := s.eng.External.AllowList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &AllowPrefixesOutput{}
+	out.Body.Items = ps
+	return out, nil
+}
+
+func (s *Server) apiAddExternalAllowPrefix(ctx context.Context, _ caller, in *AddAllowPrefixInput) (*AllowPrefixOutput, error) {
+	p, err := s.eng.External.AddAllow(ctx, in.Body.Prefix, in.Body.Description)
+	if err != nil {
+		return nil, err
+	}
+	return &AllowPrefixOutput{Body: p}, nil
+}
+
+func (s *Server) apiRemoveExternalAllowPrefix(ctx context.Context, _ caller, in *RemoveAllowPrefixInput) (*Empty, error) {
+	if err := s.eng.External.RemoveAllow(ctx, in.Prefix); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func (s *Server) apiListGrantedInterfaces(ctx context.Context, c caller, _ *struct{}) (*GrantedInterfacesOutput, error) {
+	gs, err := s.eng.External.ForTenant(ctx, c.TenantID())
+	if err != nil {
+		return nil, err
+	}
+	out := &GrantedInterfacesOutput{}
+	out.Body.Items = gs
+	return out, nil
 }

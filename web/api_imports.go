@@ -9,7 +9,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 
-	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/internal/apperr"
@@ -135,146 +134,105 @@ func apiReportURL(j *importer.Job) string {
 	return fmt.Sprintf("/api/v1/tables/%d/imports/%d/report", j.TableID, j.ID)
 }
 
-func (s *Server) registerImportsAPI(api huma.API) {
-	tags := []string{"Import and export"}
-	admin := func(ctx context.Context, name string) (apiOp, error) { return s.require(ctx, name, accounts.RoleAdmin) }
+// createImportDoc describes the upload and lets it be as large as the
+// largest import the parameters allow (readUpload checks the current one).
+func createImportDoc(op *huma.Operation) {
+	op.Description = "Upload a file as multipart/form-data (field `file`). The name, size (the operator's import limit), " +
+		"format and header are checked at once: a header that differs from the template is refused with the missing " +
+		"and unexpected columns. The rows are then imported by a background job (poll it); `mode=all` stores nothing " +
+		"unless every row is good. With `dryRun=true` nothing is stored and the answer shows the first rows as they " +
+		"would be stored (masked) and every error."
+	op.MaxBodyBytes = settings.MaxImportFileSizeMB<<20 + uploadOverhead
+}
 
-	huma.Register(api, huma.Operation{
-		OperationID: "create-import", Method: http.MethodPost, Path: "/tables/{tableId}/imports", Tags: tags,
-		Summary: "Import a CSV or XLSX file",
-		Description: "Upload a file as multipart/form-data (field `file`). The name, size (the operator's import limit), " +
-			"format and header are checked at once: a header that differs from the template is refused with the missing " +
-			"and unexpected columns. The rows are then imported by a background job (poll it); `mode=all` stores nothing " +
-			"unless every row is good. With `dryRun=true` nothing is stored and the answer shows the first rows as they " +
-			"would be stored (masked) and every error.",
-		DefaultStatus: http.StatusCreated,
-		MaxBodyBytes:  settings.MaxImportFileSizeMB<<20 + uploadOverhead,
-	}, func(ctx context.Context, in *CreateImportInput) (*CreateImportOutput, error) {
-		op, err := admin(ctx, "create-import")
+func (s *Server) apiCreateImport(ctx context.Context, c caller, in *CreateImportInput) (*CreateImportOutput, error) {
+	up, err := s.readUpload(ctx, in.ContentType, in.ContentLength, in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	u := importer.Upload{TenantID: c.TenantID(), TableID: in.TableID, Source: importer.SourceAPI,
+		FileName: up.name, Mode: up.mode(), Data: up.data, UserID: userIDOf(c.Principal)}
+	out := &CreateImportOutput{Status: http.StatusCreated}
+	if up.dryRun() {
+		r, err := s.eng.Imports.DryRun(ctx, u)
 		if err != nil {
 			return nil, err
 		}
-		up, err := s.readUpload(ctx, in.ContentType, in.ContentLength, in.RawBody)
-		if err != nil {
-			return nil, op.fail(err)
-		}
-		u := importer.Upload{TenantID: op.p.TenantID(), TableID: in.TableID, Source: importer.SourceAPI,
-			FileName: up.name, Mode: up.mode(), Data: up.data}
-		if op.p.User != nil {
-			u.UserID = &op.p.User.ID
-		}
-		out := &CreateImportOutput{Status: http.StatusCreated}
-		if up.dryRun() {
-			r, err := s.eng.Imports.DryRun(ctx, u)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out.Status, out.Body.DryRun = http.StatusOK, dryRunView(r, op.lang)
-			return out, nil
-		}
-		j, err := s.eng.Imports.Create(ctx, u)
-		if err != nil {
-			return nil, op.fail(err)
-		}
-		out.Body.Job = importJobView(j, op.lang, apiReportURL(j))
+		out.Status, out.Body.DryRun = http.StatusOK, dryRunView(r, c.lang)
 		return out, nil
-	})
+	}
+	j, err := s.eng.Imports.Create(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	out.Body.Job = importJobView(j, c.lang, apiReportURL(j))
+	return out, nil
+}
 
-	register(api, http.MethodGet, "/tables/{tableId}/imports", "list-imports", "List a table's imports, newest first", tags,
-		func(ctx context.Context, in *TableIDPath) (*ImportsOutput, error) {
-			op, err := admin(ctx, "list-imports")
-			if err != nil {
-				return nil, err
-			}
-			jobs, err := s.eng.Imports.List(ctx, op.p.TenantID(), in.TableID, 100)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &ImportsOutput{}
-			out.Body.Items = make([]*ImportJob, len(jobs))
-			for i := range jobs {
-				out.Body.Items[i] = importJobView(&jobs[i], op.lang, apiReportURL(&jobs[i]))
-			}
-			return out, nil
-		})
-	register(api, http.MethodGet, "/tables/{tableId}/imports/{importId}", "get-import",
-		"Get an import: status (queued, running, done, failed, cancelled), progress and counts", tags,
-		func(ctx context.Context, in *ImportIDPath) (*ImportOutput, error) {
-			op, err := admin(ctx, "get-import")
-			if err != nil {
-				return nil, err
-			}
-			j, err := s.tableJob(ctx, op.p.TenantID(), in.TableID, in.ImportID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &ImportOutput{Body: importJobView(j, op.lang, apiReportURL(j))}, nil
-		})
-	huma.Register(api, huma.Operation{
-		OperationID: "cancel-import", Method: http.MethodPost, Path: "/tables/{tableId}/imports/{importId}/cancel", Tags: tags,
-		Summary: "Cancel a queued or running import (rows already committed stay)",
-	}, func(ctx context.Context, in *ImportIDPath) (*ImportOutput, error) {
-		op, err := admin(ctx, "cancel-import")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := s.tableJob(ctx, op.p.TenantID(), in.TableID, in.ImportID); err != nil {
-			return nil, op.fail(err)
-		}
-		j, err := s.eng.Imports.Cancel(ctx, op.p.TenantID(), in.ImportID)
-		if err != nil {
-			return nil, op.fail(err)
-		}
-		return &ImportOutput{Body: importJobView(j, op.lang, apiReportURL(j))}, nil
-	})
-	register(api, http.MethodGet, "/tables/{tableId}/imports/{importId}/report", "import-report",
-		"Download an import's error report (CSV: line, column, reason; never a cell value)", tags,
-		func(ctx context.Context, in *ImportIDPath) (*FileOutput, error) {
-			op, err := admin(ctx, "import-report")
-			if err != nil {
-				return nil, err
-			}
-			j, err := s.tableJob(ctx, op.p.TenantID(), in.TableID, in.ImportID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			var buf bytes.Buffer
-			if err := s.eng.Imports.WriteReport(ctx, &buf, op.p.TenantID(), j.ID, op.lang); err != nil {
-				return nil, op.fail(err)
-			}
-			return &FileOutput{ContentType: "text/csv; charset=utf-8",
-				ContentDisposition: attachment(fmt.Sprintf("import_%d_errors.csv", j.ID)), Body: buf.Bytes()}, nil
-		})
-	register(api, http.MethodGet, "/tables/{tableId}/template", "import-template",
-		"Download the import template of a published table (CSV with a UTF-8 BOM, or XLSX)", tags,
-		func(ctx context.Context, in *FormatInput) (*FileOutput, error) {
-			op, err := admin(ctx, "import-template")
-			if err != nil {
-				return nil, err
-			}
-			out, err := s.templateFile(ctx, op.p.TenantID(), in.TableID, in.Format)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return out, nil
-		})
-	huma.Register(api, huma.Operation{
-		OperationID: "export-records", Method: http.MethodGet, Path: "/tables/{tableId}/export", Tags: tags,
-		Summary: "Export a table's records as CSV or XLSX (masked unless reveal)",
-		Responses: map[string]*huma.Response{"200": {Description: "The file, streamed", Content: map[string]*huma.MediaType{
-			"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
-		}}},
-	}, func(ctx context.Context, in *ExportInput) (*huma.StreamResponse, error) {
-		op, err := admin(ctx, "export-records")
-		if err != nil {
-			return nil, err
-		}
-		x, err := s.prepareExport(ctx, op.p, in.TableID, in.Format, in.Reveal)
-		if err != nil {
-			return nil, op.fail(err)
-		}
-		return &huma.StreamResponse{Body: func(hc huma.Context) { s.streamExport(humafiber.Unwrap(hc), x) }}, nil
-	})
+func (s *Server) apiListImports(ctx context.Context, c caller, in *TableIDPath) (*ImportsOutput, error) {
+	jobs, err := s.eng.Imports.List(ctx, c.TenantID(), in.TableID, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := &ImportsOutput{}
+	out.Body.Items = make([]*ImportJob, len(jobs))
+	for i := range jobs {
+		out.Body.Items[i] = importJobView(&jobs[i], c.lang, apiReportURL(&jobs[i]))
+	}
+	return out, nil
+}
+
+func (s *Server) apiGetImport(ctx context.Context, c caller, in *ImportIDPath) (*ImportOutput, error) {
+	j, err := s.tableJob(ctx, c.TenantID(), in.TableID, in.ImportID)
+	if err != nil {
+		return nil, err
+	}
+	return &ImportOutput{Body: importJobView(j, c.lang, apiReportURL(j))}, nil
+}
+
+func (s *Server) apiCancelImport(ctx context.Context, c caller, in *ImportIDPath) (*ImportOutput, error) {
+	if _, err := s.tableJob(ctx, c.TenantID(), in.TableID, in.ImportID); err != nil {
+		return nil, err
+	}
+	j, err := s.eng.Imports.Cancel(ctx, c.TenantID(), in.ImportID)
+	if err != nil {
+		return nil, err
+	}
+	return &ImportOutput{Body: importJobView(j, c.lang, apiReportURL(j))}, nil
+}
+
+func (s *Server) apiImportReport(ctx context.Context, c caller, in *ImportIDPath) (*FileOutput, error) {
+	j, err := s.tableJob(ctx, c.TenantID(), in.TableID, in.ImportID)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := s.eng.Imports.WriteReport(ctx, &buf, c.TenantID(), j.ID, c.lang); err != nil {
+		return nil, err
+	}
+	return &FileOutput{ContentType: "text/csv; charset=utf-8",
+		ContentDisposition: attachment(fmt.Sprintf("import_%d_errors.csv", j.ID)), Body: buf.Bytes()}, nil
+}
+
+func (s *Server) apiImportTemplate(ctx context.Context, c caller, in *FormatInput) (*FileOutput, error) {
+	return s.templateFile(ctx, c.TenantID(), in.TableID, in.Format)
+}
+
+// exportRecordsDoc names the file types of the streamed export.
+func exportRecordsDoc(op *huma.Operation) {
+	op.Responses = map[string]*huma.Response{"200": {Description: "The file, streamed", Content: map[string]*huma.MediaType{
+		"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+	}}}
+}
+
+// apiExportRecords checks (and, revealed, audits) the export before it
+// answers; the file is then streamed after the handler has returned.
+func (s *Server) apiExportRecords(ctx context.Context, c caller, in *ExportInput) (*huma.StreamResponse, error) {
+	x, err := s.prepareExport(ctx, c.Principal, in.TableID, in.Format, in.Reveal)
+	if err != nil {
+		return nil, err
+	}
+	return &huma.StreamResponse{Body: func(hc huma.Context) { s.streamExport(humafiber.Unwrap(hc), x) }}, nil
 }
 
 // templateFile builds a table's import template, named so that it

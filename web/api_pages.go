@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/pages"
@@ -83,138 +80,93 @@ type RenderInput struct {
 // RenderOutput is the render model.
 type RenderOutput struct{ Body *pages.Model }
 
-func (s *Server) registerPagesAPI(api huma.API) {
-	tags := []string{"Pages"}
-	admin := func(ctx context.Context, name string) (apiOp, error) { return s.require(ctx, name, accounts.RoleAdmin) }
-	register(api, http.MethodGet, "/pages", "list-pages", "List custom pages", tags,
-		func(ctx context.Context, _ *struct{}) (*PagesOutput, error) {
-			op, err := admin(ctx, "list-pages")
-			if err != nil {
-				return nil, err
-			}
-			ps, err := s.eng.Pages.ListPages(ctx, op.p.TenantID())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &PagesOutput{}
-			out.Body.Items = ps
-			if ps == nil {
-				out.Body.Items = []pages.Page{}
-			}
-			return out, nil
-		})
-	register(api, http.MethodPost, "/pages", "create-page", "Create a page (draft)", tags,
-		func(ctx context.Context, in *PageNameInput) (*PageOutput, error) {
-			op, err := admin(ctx, "create-page")
-			if err != nil {
-				return nil, err
-			}
-			p, err := s.eng.Pages.CreatePage(ctx, op.p.TenantID(), in.Body.Name)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PageOutput{Body: p}, nil
-		})
-	register(api, http.MethodGet, "/pages/{pageId}", "get-page", "Get a page with its draft", tags,
-		func(ctx context.Context, in *PageIDPath) (*PageOutput, error) {
-			op, err := admin(ctx, "get-page")
-			if err != nil {
-				return nil, err
-			}
-			p, err := s.eng.Pages.GetPage(ctx, op.p.TenantID(), in.PageID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PageOutput{Body: p}, nil
-		})
-	register(api, http.MethodPatch, "/pages/{pageId}", "rename-page", "Rename a page", tags,
-		func(ctx context.Context, in *RenamePageInput) (*PageOutput, error) {
-			op, err := admin(ctx, "rename-page")
-			if err != nil {
-				return nil, err
-			}
-			p, err := s.eng.Pages.RenamePage(ctx, op.p.TenantID(), in.PageID, in.Body.Name)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PageOutput{Body: p}, nil
-		})
-	register(api, http.MethodDelete, "/pages/{pageId}", "delete-page", "Delete a page and its versions", tags,
-		func(ctx context.Context, in *PageIDPath) (*Empty, error) {
-			op, err := admin(ctx, "delete-page")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Pages.DeletePage(ctx, op.p.TenantID(), in.PageID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
-	register(api, http.MethodPut, "/pages/{pageId}/draft", "save-page-draft", "Save the draft (agents keep seeing the published version)", tags,
-		func(ctx context.Context, in *SaveDraftInput) (*PageOutput, error) {
-			op, err := admin(ctx, "save-page-draft")
-			if err != nil {
-				return nil, err
-			}
-			p, err := s.eng.Pages.SaveDraft(ctx, op.p.TenantID(), in.PageID, in.Body.Definition, in.Body.Revision)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PageOutput{Body: p}, nil
-		})
-	register(api, http.MethodPost, "/pages/{pageId}/publish", "publish-page", "Publish the draft as a new version", tags,
-		func(ctx context.Context, in *PublishInput) (*VersionOutput, error) {
-			op, err := admin(ctx, "publish-page")
-			if err != nil {
-				return nil, err
-			}
-			v, err := s.eng.Pages.Publish(ctx, op.p.TenantID(), in.PageID, userIDOf(op.p), in.Body.Note)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &VersionOutput{Body: v}, nil
-		})
-	register(api, http.MethodGet, "/pages/{pageId}/versions", "list-page-versions", "List published versions", tags,
-		func(ctx context.Context, in *PageIDPath) (*VersionsOutput, error) {
-			op, err := admin(ctx, "list-page-versions")
-			if err != nil {
-				return nil, err
-			}
-			vs, err := s.eng.Pages.Versions(ctx, op.p.TenantID(), in.PageID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &VersionsOutput{}
-			out.Body.Items = vs
-			if vs == nil {
-				out.Body.Items = []pages.Version{}
-			}
-			return out, nil
-		})
-	register(api, http.MethodPost, "/pages/{pageId}/rollback", "rollback-page", "Publish an earlier version again", tags,
-		func(ctx context.Context, in *RollbackInput) (*VersionOutput, error) {
-			op, err := admin(ctx, "rollback-page")
-			if err != nil {
-				return nil, err
-			}
-			v, err := s.eng.Pages.Rollback(ctx, op.p.TenantID(), in.PageID, in.Body.Version, userIDOf(op.p))
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &VersionOutput{Body: v}, nil
-		})
-	register(api, http.MethodGet, "/pages/{pageId}/render", "render-page", "Render a page for a customer number, as the render model (masked)", tags,
-		func(ctx context.Context, in *RenderInput) (*RenderOutput, error) {
-			op, err := admin(ctx, "render-page")
-			if err != nil {
-				return nil, err
-			}
-			m, err := s.renderForAdmin(ctx, op.p.TenantID(), in.PageID, in.Customer, in.Draft)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &RenderOutput{Body: m}, nil
-		})
+func (s *Server) apiListPages(ctx context.Context, c caller, _ *struct{}) (*PagesOutput, error) {
+	ps, err := s.eng.Pages.ListPages(ctx, c.TenantID())
+	if err != nil {
+		return nil, err
+	}
+	out := &PagesOutput{}
+	out.Body.Items = ps
+	if ps == nil {
+		out.Body.Items = []pages.Page{}
+	}
+	return out, nil
+}
+
+func (s *Server) apiCreatePage(ctx context.Context, c caller, in *PageNameInput) (*PageOutput, error) {
+	p, err := s.eng.Pages.CreatePage(ctx, c.TenantID(), in.Body.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &PageOutput{Body: p}, nil
+}
+
+func (s *Server) apiGetPage(ctx context.Context, c caller, in *PageIDPath) (*PageOutput, error) {
+	p, err := s.eng.Pages.GetPage(ctx, c.TenantID(), in.PageID)
+	if err != nil {
+		return nil, err
+	}
+	return &PageOutput{Body: p}, nil
+}
+
+func (s *Server) apiRenamePage(ctx context.Context, c caller, in *RenamePageInput) (*PageOutput, error) {
+	p, err := s.eng.Pages.RenamePage(ctx, c.TenantID(), in.PageID, in.Body.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &PageOutput{Body: p}, nil
+}
+
+func (s *Server) apiDeletePage(ctx context.Context, c caller, in *PageIDPath) (*Empty, error) {
+	if err := s.eng.Pages.DeletePage(ctx, c.TenantID(), in.PageID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func (s *Server) apiSavePageDraft(ctx context.Context, c caller, in *SaveDraftInput) (*PageOutput, error) {
+	p, err := s.eng.Pages.SaveDraft(ctx, c.TenantID(), in.PageID, in.Body.Definition, in.Body.Revision)
+	if err != nil {
+		return nil, err
+	}
+	return &PageOutput{Body: p}, nil
+}
+
+func (s *Server) apiPublishPage(ctx context.Context, c caller, in *PublishInput) (*VersionOutput, error) {
+	v, err := s.eng.Pages.Publish(ctx, c.TenantID(), in.PageID, userIDOf(c.Principal), in.Body.Note)
+	if err != nil {
+		return nil, err
+	}
+	return &VersionOutput{Body: v}, nil
+}
+
+func (s *Server) apiListPageVersions(ctx context.Context, c caller, in *PageIDPath) (*VersionsOutput, error) {
+	vs, err := s.eng.Pages.Versions(ctx, c.TenantID(), in.PageID)
+	if err != nil {
+		return nil, err
+	}
+	out := &VersionsOutput{}
+	out.Body.Items = vs
+	if vs == nil {
+		out.Body.Items = []pages.Version{}
+	}
+	return out, nil
+}
+
+func (s *Server) apiRollbackPage(ctx context.Context, c caller, in *RollbackInput) (*VersionOutput, error) {
+	v, err := s.eng.Pages.Rollback(ctx, c.TenantID(), in.PageID, in.Body.Version, userIDOf(c.Principal))
+	if err != nil {
+		return nil, err
+	}
+	return &VersionOutput{Body: v}, nil
+}
+
+func (s *Server) apiRenderPage(ctx context.Context, c caller, in *RenderInput) (*RenderOutput, error) {
+	m, err := s.renderForAdmin(ctx, c.TenantID(), in.PageID, in.Customer, in.Draft)
+	if err != nil {
+		return nil, err
+	}
+	return &RenderOutput{Body: m}, nil
 }
 
 func userIDOf(p *accounts.Principal) *int64 {

@@ -2,11 +2,7 @@ package web
 
 import (
 	"context"
-	"net/http"
 
-	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/internal/apperr"
 )
@@ -58,120 +54,84 @@ type PopSettingsInput struct {
 	Body pops.SettingsInput
 }
 
-func (s *Server) registerPopsAPI(api huma.API) {
-	tags := []string{"Pops"}
-	admin := func(ctx context.Context, name string) (apiOp, error) { return s.require(ctx, name, accounts.RoleAdmin) }
-	register(api, http.MethodGet, "/pops", "list-pops", "List pop pages in the order they pop", tags,
-		func(ctx context.Context, in *ListPopsInput) (*PopsOutput, error) {
-			op, err := admin(ctx, "list-pops")
-			if err != nil {
-				return nil, err
-			}
-			cs, err := s.eng.Pops.ListConfigs(ctx, op.p.TenantID(), in.MediaType)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &PopsOutput{}
-			out.Body.Items = cs
-			if cs == nil {
-				out.Body.Items = []pops.Config{}
-			}
-			return out, nil
-		})
-	register(api, http.MethodPost, "/pops", "create-pop", "Add a pop page at the end of its media tab", tags,
-		func(ctx context.Context, in *PopInput) (*PopOutput, error) {
-			op, err := admin(ctx, "create-pop")
-			if err != nil {
-				return nil, err
-			}
-			c, err := s.eng.Pops.CreateConfig(ctx, op.p.TenantID(), in.Body)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PopOutput{Body: c}, nil
-		})
-	register(api, http.MethodGet, "/pops/{popId}", "get-pop", "Get a pop page", tags,
-		func(ctx context.Context, in *PopIDPath) (*PopOutput, error) {
-			op, err := admin(ctx, "get-pop")
-			if err != nil {
-				return nil, err
-			}
-			c, err := s.eng.Pops.GetConfig(ctx, op.p.TenantID(), in.PopID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PopOutput{Body: c}, nil
-		})
-	register(api, http.MethodPut, "/pops/{popId}", "update-pop", "Change a pop page", tags,
-		func(ctx context.Context, in *UpdatePopInput) (*PopOutput, error) {
-			op, err := admin(ctx, "update-pop")
-			if err != nil {
-				return nil, err
-			}
-			c, err := s.eng.Pops.UpdateConfig(ctx, op.p.TenantID(), in.PopID, in.Body)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PopOutput{Body: c}, nil
-		})
-	register(api, http.MethodDelete, "/pops/{popId}", "delete-pop", "Delete a pop page", tags,
-		func(ctx context.Context, in *PopIDPath) (*Empty, error) {
-			op, err := admin(ctx, "delete-pop")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Pops.DeleteConfig(ctx, op.p.TenantID(), in.PopID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
-	register(api, http.MethodPost, "/pops/{popId}/move", "move-pop", "Move a pop page up or down (the top one pops first)", tags,
-		func(ctx context.Context, in *MovePopInput) (*PopsOutput, error) {
-			op, err := admin(ctx, "move-pop")
-			if err != nil {
-				return nil, err
-			}
-			delta := map[string]int{"up": -1, "down": 1}[in.Body.Direction]
-			if delta == 0 {
-				return nil, op.fail(apperr.Field("direction", "pop.move"))
-			}
-			if err := s.eng.Pops.Move(ctx, op.p.TenantID(), in.PopID, delta); err != nil {
-				return nil, op.fail(err)
-			}
-			c, err := s.eng.Pops.GetConfig(ctx, op.p.TenantID(), in.PopID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			cs, err := s.eng.Pops.ListConfigs(ctx, op.p.TenantID(), c.MediaType)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &PopsOutput{}
-			out.Body.Items = cs
-			return out, nil
-		})
-	register(api, http.MethodGet, "/pop-settings", "get-pop-settings", "Platform origins, trusted addresses and Sobot credentials", tags,
-		func(ctx context.Context, _ *struct{}) (*PopSettingsOutput, error) {
-			op, err := admin(ctx, "get-pop-settings")
-			if err != nil {
-				return nil, err
-			}
-			ps, err := s.eng.Pops.Settings(ctx, op.p.TenantID())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PopSettingsOutput{Body: ps}, nil
-		})
-	register(api, http.MethodPut, "/pop-settings", "set-pop-settings", "Change the platform settings", tags,
-		func(ctx context.Context, in *PopSettingsInput) (*PopSettingsOutput, error) {
-			op, err := admin(ctx, "set-pop-settings")
-			if err != nil {
-				return nil, err
-			}
-			ps, err := s.eng.Pops.SaveSettings(ctx, op.p.TenantID(), in.Body)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &PopSettingsOutput{Body: ps}, nil
-		})
+func (s *Server) apiListPops(ctx context.Context, c caller, in *ListPopsInput) (*PopsOutput, error) {
+	cs, err := s.eng.Pops.ListConfigs(ctx, c.TenantID(), in.MediaType)
+	if err != nil {
+		return nil, err
+	}
+	out := &PopsOutput{}
+	out.Body.Items = cs
+	if cs == nil {
+		out.Body.Items = []pops.Config{}
+	}
+	return out, nil
+}
+
+func (s *Server) apiCreatePop(ctx context.Context, c caller, in *PopInput) (*PopOutput, error) {
+	cfg, err := s.eng.Pops.CreateConfig(ctx, c.TenantID(), in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &PopOutput{Body: cfg}, nil
+}
+
+func (s *Server) apiGetPop(ctx context.Context, c caller, in *PopIDPath) (*PopOutput, error) {
+	cfg, err := s.eng.Pops.GetConfig(ctx, c.TenantID(), in.PopID)
+	if err != nil {
+		return nil, err
+	}
+	return &PopOutput{Body: cfg}, nil
+}
+
+func (s *Server) apiUpdatePop(ctx context.Context, c caller, in *UpdatePopInput) (*PopOutput, error) {
+	cfg, err := s.eng.Pops.UpdateConfig(ctx, c.TenantID(), in.PopID, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &PopOutput{Body: cfg}, nil
+}
+
+func (s *Server) apiDeletePop(ctx context.Context, c caller, in *PopIDPath) (*Empty, error) {
+	if err := s.eng.Pops.DeleteConfig(ctx, c.TenantID(), in.PopID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+// apiMovePop answers with the pop's whole tab in its new order.
+func (s *Server) apiMovePop(ctx context.Context, c caller, in *MovePopInput) (*PopsOutput, error) {
+	delta := map[string]int{"up": -1, "down": 1}[in.Body.Direction]
+	if delta == 0 {
+		return nil, apperr.Field("direction", "pop.move")
+	}
+	if err := s.eng.Pops.Move(ctx, c.TenantID(), in.PopID, delta); err != nil {
+		return nil, err
+	}
+	cfg, err := s.eng.Pops.GetConfig(ctx, c.TenantID(), in.PopID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.eng.Pops.ListConfigs(ctx, c.TenantID(), cfg.MediaType)
+	if err != nil {
+		return nil, err
+	}
+	out := &PopsOutput{}
+	out.Body.Items = cs
+	return out, nil
+}
+
+func (s *Server) apiGetPopSettings(ctx context.Context, c caller, _ *struct{}) (*PopSettingsOutput, error) {
+	ps, err := s.eng.Pops.Settings(ctx, c.TenantID())
+	if err != nil {
+		return nil, err
+	}
+	return &PopSettingsOutput{Body: ps}, nil
+}
+
+func (s *Server) apiSetPopSettings(ctx context.Context, c caller, in *PopSettingsInput) (*PopSettingsOutput, error) {
+	ps, err := s.eng.Pops.SaveSettings(ctx, c.TenantID(), in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &PopSettingsOutput{Body: ps}, nil
 }

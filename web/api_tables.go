@@ -2,12 +2,9 @@ package web
 
 import (
 	"context"
-	"net/http"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/internal/audit"
+	"github.com/screenpop/screenpop/engine/auditlog"
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -135,245 +132,164 @@ type AuditInput struct {
 // AuditOutput lists audit entries, newest first.
 type AuditOutput struct {
 	Body struct {
-		Items []audit.Entry `json:"items"`
+		Items []auditlog.Entry `json:"items"`
 	}
 }
 
-func (s *Server) registerTablesAPI(api huma.API) {
-	tags := []string{"Base tables"}
-	admin := func(ctx context.Context, name string) (apiOp, error) { return s.require(ctx, name, accounts.RoleAdmin) }
+func (s *Server) apiListTables(ctx context.Context, c caller, _ *struct{}) (*TablesOutput, error) {
+	ts, err := s.eng.Tables.ListTables(ctx, c.TenantID())
+	if err != nil {
+		return nil, err
+	}
+	out := &TablesOutput{}
+	out.Body.Items = ts
+	if ts == nil {
+		out.Body.Items = []tables.TableSummary{}
+	}
+	return out, nil
+}
 
-	register(api, http.MethodGet, "/tables", "list-tables", "List base tables", tags,
-		func(ctx context.Context, _ *struct{}) (*TablesOutput, error) {
-			op, err := admin(ctx, "list-tables")
-			if err != nil {
-				return nil, err
-			}
-			ts, err := s.eng.Tables.ListTables(ctx, op.p.TenantID())
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &TablesOutput{}
-			out.Body.Items = ts
-			if ts == nil {
-				out.Body.Items = []tables.TableSummary{}
-			}
-			return out, nil
-		})
-	register(api, http.MethodPost, "/tables", "create-table", "Create a draft base table", tags,
-		func(ctx context.Context, in *TableInput) (*TableOutput, error) {
-			op, err := admin(ctx, "create-table")
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.eng.Tables.CreateTable(ctx, op.p.TenantID(), tables.TableInput{Name: in.Body.Name, Description: in.Body.Description})
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &TableOutput{Body: t}, nil
-		})
-	register(api, http.MethodGet, "/tables/{tableId}", "get-table", "Get a base table with its fields", tags,
-		func(ctx context.Context, in *TableIDPath) (*TableOutput, error) {
-			op, err := admin(ctx, "get-table")
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.eng.Tables.GetTable(ctx, op.p.TenantID(), in.TableID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &TableOutput{Body: t}, nil
-		})
-	register(api, http.MethodPatch, "/tables/{tableId}", "update-table", "Rename a base table or change its description", tags,
-		func(ctx context.Context, in *UpdateTableInput) (*TableOutput, error) {
-			op, err := admin(ctx, "update-table")
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.eng.Tables.UpdateTable(ctx, op.p.TenantID(), in.TableID, tables.TableInput{Name: in.Body.Name, Description: in.Body.Description})
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &TableOutput{Body: t}, nil
-		})
-	register(api, http.MethodDelete, "/tables/{tableId}", "delete-table", "Delete a base table and all its records", tags,
-		func(ctx context.Context, in *TableIDPath) (*Empty, error) {
-			op, err := admin(ctx, "delete-table")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Tables.DeleteTable(ctx, op.p.TenantID(), in.TableID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
-	register(api, http.MethodPost, "/tables/{tableId}/publish", "publish-table", "Publish a table so it takes data and feeds pages", tags,
-		func(ctx context.Context, in *TableIDPath) (*TableOutput, error) {
-			op, err := admin(ctx, "publish-table")
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.eng.Tables.Publish(ctx, op.p.TenantID(), in.TableID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &TableOutput{Body: t}, nil
-		})
-	register(api, http.MethodPost, "/tables/{tableId}/fields", "add-field", "Add a field", tags,
-		func(ctx context.Context, in *FieldBodyInput) (*FieldOutput, error) {
-			op, err := admin(ctx, "add-field")
-			if err != nil {
-				return nil, err
-			}
-			f, err := s.eng.Tables.AddField(ctx, op.p.TenantID(), in.TableID, in.Body)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &FieldOutput{Body: f}, nil
-		})
-	register(api, http.MethodPut, "/tables/{tableId}/fields/{fieldId}", "update-field", "Change a field", tags,
-		func(ctx context.Context, in *UpdateFieldInput) (*FieldOutput, error) {
-			op, err := admin(ctx, "update-field")
-			if err != nil {
-				return nil, err
-			}
-			f, err := s.eng.Tables.UpdateField(ctx, op.p.TenantID(), in.TableID, in.FieldID, in.Body)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &FieldOutput{Body: f}, nil
-		})
-	register(api, http.MethodDelete, "/tables/{tableId}/fields/{fieldId}", "delete-field", "Delete a field", tags,
-		func(ctx context.Context, in *FieldIDPath) (*Empty, error) {
-			op, err := admin(ctx, "delete-field")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Tables.DeleteField(ctx, op.p.TenantID(), in.TableID, in.FieldID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
-	register(api, http.MethodPut, "/tables/{tableId}/field-order", "reorder-fields", "Set the order of the fields", tags,
-		func(ctx context.Context, in *FieldOrderInput) (*TableOutput, error) {
-			op, err := admin(ctx, "reorder-fields")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Tables.ReorderFields(ctx, op.p.TenantID(), in.TableID, in.Body.FieldIDs); err != nil {
-				return nil, op.fail(err)
-			}
-			t, err := s.eng.Tables.GetTable(ctx, op.p.TenantID(), in.TableID)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return &TableOutput{Body: t}, nil
-		})
+func (s *Server) apiCreateTable(ctx context.Context, c caller, in *TableInput) (*TableOutput, error) {
+	t, err := s.eng.Tables.CreateTable(ctx, c.TenantID(), tables.TableInput{Name: in.Body.Name, Description: in.Body.Description})
+	if err != nil {
+		return nil, err
+	}
+	return &TableOutput{Body: t}, nil
+}
 
-	rtags := []string{"Records"}
-	register(api, http.MethodGet, "/tables/{tableId}/records", "list-records", "List records (masked), or find one by index value", rtags,
-		func(ctx context.Context, in *ListRecordsInput) (*RecordsOutput, error) {
-			op, err := admin(ctx, "list-records")
-			if err != nil {
-				return nil, err
-			}
-			out := &RecordsOutput{}
-			out.Body.Items = []tables.RecordView{}
-			if in.Index != "" {
-				v, err := s.eng.Tables.FindView(ctx, op.p.TenantID(), in.TableID, in.Index, false)
-				if err != nil {
-					return nil, op.fail(err)
-				}
-				if v != nil {
-					out.Body.Items, out.Body.Total = append(out.Body.Items, *v), 1
-				}
-				return out, nil
-			}
-			sc, recs, total, err := s.eng.Tables.ListRecords(ctx, op.p.TenantID(), in.TableID, in.Offset, in.Limit)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out.Body.Total = total
-			for _, r := range recs {
-				out.Body.Items = append(out.Body.Items, sc.View(r, false))
-			}
-			return out, nil
-		})
-	register(api, http.MethodPost, "/tables/{tableId}/records", "create-record", "Create a record", rtags,
-		func(ctx context.Context, in *RecordValuesInput) (*RecordOutput, error) {
-			op, err := admin(ctx, "create-record")
-			if err != nil {
-				return nil, err
-			}
-			r, err := s.eng.Tables.CreateRecord(ctx, op.p.TenantID(), in.TableID, in.Body.Values)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			return s.recordOutput(op, in.TableID, r.ID)
-		})
-	register(api, http.MethodGet, "/tables/{tableId}/records/{recordId}", "get-record", "Get a record (masked)", rtags,
-		func(ctx context.Context, in *RecordIDPath) (*RecordOutput, error) {
-			op, err := admin(ctx, "get-record")
-			if err != nil {
-				return nil, err
-			}
-			return s.recordOutput(op, in.TableID, in.RecordID)
-		})
-	register(api, http.MethodPatch, "/tables/{tableId}/records/{recordId}", "update-record", "Change a record; fields left out keep their values", rtags,
-		func(ctx context.Context, in *UpdateRecordInput) (*RecordOutput, error) {
-			op, err := admin(ctx, "update-record")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.updateRecord(ctx, op.p.TenantID(), in.TableID, in.RecordID, in.Body.Values); err != nil {
-				return nil, op.fail(err)
-			}
-			return s.recordOutput(op, in.TableID, in.RecordID)
-		})
-	register(api, http.MethodDelete, "/tables/{tableId}/records/{recordId}", "delete-record", "Delete a record", rtags,
-		func(ctx context.Context, in *RecordIDPath) (*Empty, error) {
-			op, err := admin(ctx, "delete-record")
-			if err != nil {
-				return nil, err
-			}
-			if err := s.eng.Tables.DeleteRecord(ctx, op.p.TenantID(), in.TableID, in.RecordID); err != nil {
-				return nil, op.fail(err)
-			}
-			return &Empty{}, nil
-		})
-	register(api, http.MethodPost, "/tables/{tableId}/records/{recordId}/reveal", "reveal-value",
-		"Reveal one masked value (needs the reveal permission or scope; audited)", rtags,
-		func(ctx context.Context, in *RevealInput) (*RevealOutput, error) {
-			op, err := s.require(ctx, "reveal-value", accounts.RoleAdmin, accounts.RoleAgent)
-			if err != nil {
-				return nil, err
-			}
-			v, err := s.eng.Tables.Reveal(ctx, revealRequest(op.p, in.TableID, in.RecordID, in.Body.FieldID, in.Body.CallID))
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &RevealOutput{}
-			out.Body.Value = v
-			return out, nil
-		})
+func (s *Server) apiGetTable(ctx context.Context, c caller, in *TableIDPath) (*TableOutput, error) {
+	t, err := s.eng.Tables.GetTable(ctx, c.TenantID(), in.TableID)
+	if err != nil {
+		return nil, err
+	}
+	return &TableOutput{Body: t}, nil
+}
 
-	register(api, http.MethodGet, "/audit", "list-audit", "Read the tenant's audit log (e.g. reveals)", []string{"Audit"},
-		func(ctx context.Context, in *AuditInput) (*AuditOutput, error) {
-			op, err := admin(ctx, "list-audit")
-			if err != nil {
-				return nil, err
-			}
-			es, err := audit.List(ctx, s.eng.DB, op.p.TenantID(), in.Action, in.Limit)
-			if err != nil {
-				return nil, op.fail(err)
-			}
-			out := &AuditOutput{}
-			out.Body.Items = es
-			if es == nil {
-				out.Body.Items = []audit.Entry{}
-			}
-			return out, nil
-		})
+func (s *Server) apiUpdateTable(ctx context.Context, c caller, in *UpdateTableInput) (*TableOutput, error) {
+	t, err := s.eng.Tables.UpdateTable(ctx, c.TenantID(), in.TableID, tables.TableInput{Name: in.Body.Name, Description: in.Body.Description})
+	if err != nil {
+		return nil, err
+	}
+	return &TableOutput{Body: t}, nil
+}
+
+func (s *Server) apiDeleteTable(ctx context.Context, c caller, in *TableIDPath) (*Empty, error) {
+	if err := s.eng.Tables.DeleteTable(ctx, c.TenantID(), in.TableID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func (s *Server) apiPublishTable(ctx context.Context, c caller, in *TableIDPath) (*TableOutput, error) {
+	t, err := s.eng.Tables.Publish(ctx, c.TenantID(), in.TableID)
+	if err != nil {
+		return nil, err
+	}
+	return &TableOutput{Body: t}, nil
+}
+
+func (s *Server) apiAddField(ctx context.Context, c caller, in *FieldBodyInput) (*FieldOutput, error) {
+	f, err := s.eng.Tables.AddField(ctx, c.TenantID(), in.TableID, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &FieldOutput{Body: f}, nil
+}
+
+func (s *Server) apiUpdateField(ctx context.Context, c caller, in *UpdateFieldInput) (*FieldOutput, error) {
+	f, err := s.eng.Tables.UpdateField(ctx, c.TenantID(), in.TableID, in.FieldID, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &FieldOutput{Body: f}, nil
+}
+
+func (s *Server) apiDeleteField(ctx context.Context, c caller, in *FieldIDPath) (*Empty, error) {
+	if err := s.eng.Tables.DeleteField(ctx, c.TenantID(), in.TableID, in.FieldID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func (s *Server) apiReorderFields(ctx context.Context, c caller, in *FieldOrderInput) (*TableOutput, error) {
+	if err := s.eng.Tables.ReorderFields(ctx, c.TenantID(), in.TableID, in.Body.FieldIDs); err != nil {
+		return nil, err
+	}
+	return s.apiGetTable(ctx, c, &in.TableIDPath)
+}
+
+func (s *Server) apiListRecords(ctx context.Context, c caller, in *ListRecordsInput) (*RecordsOutput, error) {
+	out := &RecordsOutput{}
+	out.Body.Items = []tables.RecordView{}
+	if in.Index != "" {
+		v, err := s.eng.Tables.FindView(ctx, c.TenantID(), in.TableID, in.Index, false)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out.Body.Items, out.Body.Total = append(out.Body.Items, *v), 1
+		}
+		return out, nil
+	}
+	sc, recs, total, err := s.eng.Tables.ListRecords(ctx, c.TenantID(), in.TableID, in.Offset, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out.Body.Total = total
+	for _, r := range recs {
+		out.Body.Items = append(out.Body.Items, sc.View(r, false))
+	}
+	return out, nil
+}
+
+func (s *Server) apiCreateRecord(ctx context.Context, c caller, in *RecordValuesInput) (*RecordOutput, error) {
+	r, err := s.eng.Tables.CreateRecord(ctx, c.TenantID(), in.TableID, in.Body.Values)
+	if err != nil {
+		return nil, err
+	}
+	return s.apiGetRecord(ctx, c, &RecordIDPath{TableIDPath: in.TableIDPath, RecordID: r.ID})
+}
+
+func (s *Server) apiGetRecord(ctx context.Context, c caller, in *RecordIDPath) (*RecordOutput, error) {
+	sc, r, err := s.eng.Tables.GetRecord(ctx, c.TenantID(), in.TableID, in.RecordID)
+	if err != nil {
+		return nil, err
+	}
+	return &RecordOutput{Body: sc.View(r, false)}, nil
+}
+
+func (s *Server) apiUpdateRecord(ctx context.Context, c caller, in *UpdateRecordInput) (*RecordOutput, error) {
+	if err := s.updateRecord(ctx, c.TenantID(), in.TableID, in.RecordID, in.Body.Values); err != nil {
+		return nil, err
+	}
+	return s.apiGetRecord(ctx, c, &in.RecordIDPath)
+}
+
+func (s *Server) apiDeleteRecord(ctx context.Context, c caller, in *RecordIDPath) (*Empty, error) {
+	if err := s.eng.Tables.DeleteRecord(ctx, c.TenantID(), in.TableID, in.RecordID); err != nil {
+		return nil, err
+	}
+	return &Empty{}, nil
+}
+
+func (s *Server) apiRevealValue(ctx context.Context, c caller, in *RevealInput) (*RevealOutput, error) {
+	v, err := s.eng.Tables.Reveal(ctx, revealRequest(c.Principal, in.TableID, in.RecordID, in.Body.FieldID, in.Body.CallID))
+	if err != nil {
+		return nil, err
+	}
+	out := &RevealOutput{}
+	out.Body.Value = v
+	return out, nil
+}
+
+func (s *Server) apiListAudit(ctx context.Context, c caller, in *AuditInput) (*AuditOutput, error) {
+	es, err := s.eng.Audit.List(ctx, c.TenantID(), in.Action, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &AuditOutput{}
+	out.Body.Items = es
+	return out, nil
 }
 
 func revealRequest(p *accounts.Principal, tableID, recordID, fieldID int64, callID string) tables.RevealRequest {
@@ -385,14 +301,6 @@ func revealRequest(p *accounts.Principal, tableID, recordID, fieldID int64, call
 		req.UserID = &p.User.ID
 	}
 	return req
-}
-
-func (s *Server) recordOutput(op apiOp, tableID, recordID int64) (*RecordOutput, error) {
-	sc, r, err := s.eng.Tables.GetRecord(op.ctx, op.p.TenantID(), tableID, recordID)
-	if err != nil {
-		return nil, op.fail(err)
-	}
-	return &RecordOutput{Body: sc.View(r, false)}, nil
 }
 
 // updateRecord applies a partial change: values not given keep their

@@ -19,8 +19,8 @@ func (s *Server) routes(app *fiber.App) {
 	// Everything else gets a body limit, a language, CSRF checks and the caller.
 	app.Use(s.bodyLimit, s.resolveLanguage, s.csrf, s.authenticate)
 
-	api := app.Group("/api/v1")
-	s.mountAPI(app, api)
+	// The REST API: its own route table, apiRoutes in api_routes.go.
+	s.mountAPI(app, app.Group("/api/v1"), s.apiRoutes())
 	// The queryCustomer contract served from base tables, for API keys
 	// bound to a page (SPEC §6).
 	app.Post("/rest/v1/queryCustomer", s.restQueryCustomer)

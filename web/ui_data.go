@@ -7,8 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/auditlog"
 	"github.com/screenpop/screenpop/internal/apperr"
-	"github.com/screenpop/screenpop/internal/audit"
 	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/tables"
 )
@@ -235,14 +235,14 @@ func (s *Server) revealValue(c *fiber.Ctx) error {
 }
 
 type auditRow struct {
-	audit.Entry
+	auditlog.Entry
 	Who string
 }
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	tid := principalOf(c).TenantID()
-	es, err := audit.List(ctx, s.eng.DB, tid, "record.reveal", 200)
+	es, err := s.eng.Audit.List(ctx, tid, "record.reveal", 200)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/internal/apperr"
-	"github.com/screenpop/screenpop/internal/audit"
 )
 
 // uploadOverhead is what a multipart body may hold beyond its file: the
@@ -154,63 +153,35 @@ func (u *upload) dryRun() bool {
 	return false
 }
 
-// exportRequest is a checked export, ready to stream.
-type exportRequest struct {
-	tenantID, tableID int64
-	format            importer.Format
-	reveal            bool
-	name              string
-}
-
 // prepareExport checks an export before anything is written, so errors
-// still get their status: the table, the format, and the reveal permission
-// (a revealed export is recorded in the audit log).
-func (s *Server) prepareExport(ctx context.Context, p *accounts.Principal, tableID int64, format string, reveal bool) (*exportRequest, error) {
-	f := importer.Format(strings.ToLower(format))
-	if f == "" {
-		f = importer.FormatCSV
+// still get their status; the export service audits a revealed one in the
+// caller's name.
+func (s *Server) prepareExport(ctx context.Context, p *accounts.Principal, tableID int64, format string, reveal bool) (*importer.PreparedExport, error) {
+	actor := importer.Actor{UserID: userIDOf(p), CanReveal: p.Can(accounts.PermReveal)}
+	if p.APIKey != nil {
+		actor.APIKey = p.APIKey.Prefix
 	}
-	if f != importer.FormatCSV && f != importer.FormatXLSX {
-		return nil, apperr.Field("format", "import.export_format")
-	}
-	sc, err := s.eng.Tables.Schema(ctx, p.TenantID(), tableID)
-	if err != nil {
-		return nil, err
-	}
-	if reveal {
-		if !p.Can(accounts.PermReveal) {
-			return nil, apperr.New(apperr.Forbidden, "record.reveal_denied")
-		}
-		tid := p.TenantID()
-		e := audit.Entry{TenantID: &tid, Action: "data.export_reveal", Target: fmt.Sprintf("table:%d", tableID),
-			Detail: map[string]any{"table": sc.Name, "format": string(f)}}
-		if p.User != nil {
-			e.UserID = &p.User.ID
-		}
-		if err := audit.Record(ctx, s.eng.DB, e); err != nil {
-			return nil, err
-		}
-	}
-	return &exportRequest{tenantID: p.TenantID(), tableID: tableID, format: f, reveal: reveal, name: sc.Name}, nil
+	return s.eng.Imports.PrepareExport(ctx, importer.ExportRequest{
+		TenantID: p.TenantID(), TableID: tableID, Format: importer.Format(format), Reveal: reveal, Actor: actor,
+	})
 }
 
 // streamExport sends an export as the response body, written page by page
 // while it is sent (chunked), never whole in memory. It runs after the
 // handler has returned, so it must not touch c afterwards.
-func (s *Server) streamExport(c *fiber.Ctx, x *exportRequest) {
-	ext := "." + string(x.format)
+func (s *Server) streamExport(c *fiber.Ctx, x *importer.PreparedExport) {
 	ctype := "text/csv; charset=utf-8"
-	if x.format == importer.FormatXLSX {
+	if x.Format() == importer.FormatXLSX {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	c.Set(fiber.HeaderContentDisposition, attachment(x.name+ext))
-	imports, log := s.eng.Imports, s.log
+	c.Set(fiber.HeaderContentDisposition, attachment(x.TableName+"."+string(x.Format())))
+	log := s.log
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
-		if _, err := imports.Export(ctx, w, x.tenantID, x.tableID, x.format, x.reveal); err != nil {
-			log.Error("export failed", "table", x.tableID, "err", err)
+		if _, err := x.Write(ctx, w); err != nil {
+			log.Error("export failed", "table", x.TableName, "err", err)
 		}
 		_ = w.Flush()
 	})

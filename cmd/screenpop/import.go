@@ -21,7 +21,6 @@ import (
 
 	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/internal/apperr"
-	"github.com/screenpop/screenpop/internal/audit"
 	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/tables"
 )
@@ -331,6 +330,13 @@ func (c *cli) exportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Whoever runs the CLI holds the database and the master key:
+			// they may reveal, and the export service audits it.
+			x, err := rt.eng.Imports.PrepareExport(ctx, importer.ExportRequest{TenantID: tenantID, TableID: tb.ID,
+				Format: importer.Format(format), Reveal: reveal, Actor: importer.Actor{Via: "cli", CanReveal: true}})
+			if err != nil {
+				return err
+			}
 			var w io.Writer = os.Stdout
 			if out != "" {
 				f, err := os.Create(out)
@@ -340,15 +346,8 @@ func (c *cli) exportCmd() *cobra.Command {
 				defer f.Close()
 				w = f
 			}
-			if reveal {
-				err := audit.Record(ctx, rt.db, audit.Entry{TenantID: &tenantID, Action: "data.export_reveal",
-					Target: fmt.Sprintf("table:%d", tb.ID), Detail: map[string]any{"table": tb.Name, "format": format, "via": "cli"}})
-				if err != nil {
-					return err
-				}
-			}
 			bw := bufio.NewWriterSize(w, 64<<10)
-			n, err := rt.eng.Imports.Export(ctx, bw, tenantID, tb.ID, importer.Format(format), reveal)
+			n, err := x.Write(ctx, bw)
 			if err != nil {
 				return err
 			}
