@@ -6,7 +6,10 @@ import (
 	"github.com/screenpop/screenpop/engine/accounts"
 )
 
-// routes is the one route table of the application.
+// routes is the one route table of the UI, the pops and the probes; the
+// REST API's is apiRoutes (api_routes.go), mounted from here. It is one
+// function longer than a hundred lines on purpose: the whole table, with
+// the middleware each group passes, reads top to bottom in one place.
 func (s *Server) routes(app *fiber.App) {
 	// Every response carries the security headers.
 	app.Use(s.securityHeaders)
