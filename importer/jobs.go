@@ -22,7 +22,7 @@ import (
 	"github.com/screenpop/screenpop/tables"
 )
 
-// Import jobs (DESIGN §4): an upload is checked at once (name, size,
+// Import jobs (ARCHITECTURE.md, "One import"): an upload is checked at once (name, size,
 // format, header) and stored, sealed, in its import_jobs row; a worker of
 // the PostgreSQL-backed queue (river) reads it, validates every row, and
 // writes the good ones in transactional batches that also advance the job's

@@ -23,7 +23,7 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Keyring holds each tenant's data keys (DESIGN §3): a Tink AEAD keyset for
+// Keyring holds each tenant's data keys (ARCHITECTURE.md, tables): a Tink AEAD keyset for
 // sealing encrypted fields and a key for blind indexes and row digests.
 // Both are stored in tenant_keys encrypted by the master key, with the
 // tenant id as associated data so one tenant's keys cannot be swapped in for

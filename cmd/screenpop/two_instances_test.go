@@ -19,7 +19,7 @@ import (
 
 // Two serve processes on one database: a call event posted to instance A
 // reaches the workspace of an agent connected to instance B, through
-// PostgreSQL LISTEN/NOTIFY (issue 8, DESIGN §5).
+// PostgreSQL LISTEN/NOTIFY (ARCHITECTURE.md, "One pop request").
 func TestTwoInstancesDeliverCallEvents(t *testing.T) {
 	dsn := testkit.NewDatabase(t)
 	keyFile := filepath.Join(t.TempDir(), "master.key")

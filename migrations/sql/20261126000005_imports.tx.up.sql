@@ -1,4 +1,4 @@
--- Import jobs (SPEC §4, DESIGN §4). The job row is the source of truth; a
+-- Import jobs (SPEC §4; ARCHITECTURE.md, "One import"). The job row is the source of truth; a
 -- river job (river_job, created by river's own migrations, which run right
 -- after these) only triggers the work, so any instance may run it.
 

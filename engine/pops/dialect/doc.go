@@ -4,9 +4,10 @@
 // configured in every platform's console; /pop/{tenant}/{page} then detects
 // which platform called it (Detect), normalises the parameters (Normalize),
 // looks the customer up by Call.CustomerNumber and renders the page
-// (DESIGN §5).
+// (ARCHITECTURE.md, "One pop request").
 //
-// The seeds this package follows, in ../shared/seeds/:
+// The platform documents (the seeds of the product specification) this
+// package follows:
 //
 //	000_*  Aliyun CCC 来电弹屏                      (URL query, HTTP GET)
 //	001_*  Tencent TCCC 来电弹屏                    (URL hash + hashchange)
