@@ -2,13 +2,17 @@ package web
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // statusByCode is the one mapping from domain error codes to HTTP statuses.
@@ -29,7 +33,16 @@ var statusByCode = map[apperr.Code]int{
 // internal details (SQL, paths) never reach a client.
 func (s *Server) classify(err error, method, path string) (int, *apperr.Error) {
 	if e, ok := apperr.As(err); ok {
+		if e.Code == apperr.Unavailable && e.Err != nil {
+			s.outage.note(s.log, e.Err)
+		}
 		return statusByCode[e.Code], e
+	}
+	if database.IsUnavailable(err) {
+		// The database, not the request: retryable, and logged once per
+		// outage rather than once per request.
+		s.outage.note(s.log, err)
+		return http.StatusServiceUnavailable, apperr.New(apperr.Unavailable, "error.unavailable")
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -65,6 +78,9 @@ type problemDetail struct {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, e := s.classify(err, c.Method(), c.Path())
 	lang := langOf(c)
+	if status == http.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+	}
 	if wantsJSON(c) {
 		p := problem{Title: http.StatusText(status), Status: status, Detail: e.In(lang)}
 		for _, f := range e.Fields {
@@ -76,6 +92,39 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	c.Status(status)
 	return c.Render("error", s.view(c, "", e.In(lang), errorView{Status: status, Message: e.In(lang)}), "layouts/bare")
+}
+
+// retryAfterSeconds is the Retry-After of a 503: an outage of the database
+// is usually a restart or a failover, seconds long.
+const retryAfterSeconds = "5"
+
+// outageLog logs a database outage once when it starts and once when
+// requests succeed again, not once per failed request (a 10 s outage under
+// load is tens of thousands of them).
+type outageLog struct {
+	mu     sync.Mutex
+	since  time.Time // first failure of the current outage; zero: none
+	last   time.Time // latest failure
+	failed int
+}
+
+// outageQuiet is how long without a failure ends an outage.
+const outageQuiet = 10 * time.Second
+
+func (o *outageLog) note(log *slog.Logger, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := time.Now()
+	if !o.since.IsZero() && now.Sub(o.last) > outageQuiet {
+		log.Warn("database available again", "outage_s", o.last.Sub(o.since).Seconds(), "failed_requests", o.failed)
+		o.since = time.Time{}
+	}
+	if o.since.IsZero() {
+		o.since, o.failed = now, 0
+		log.Error("database unavailable: answering 503 until it is back", "err", err)
+	}
+	o.last = now
+	o.failed++
 }
 
 type errorView struct {

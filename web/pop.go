@@ -93,6 +93,9 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 // contains customer data.
 func (s *Server) popError(c *fiber.Ctx, pt *pops.Target, err error) error {
 	status, e := s.classify(err, c.Method(), c.Path())
+	if status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+	}
 	if pt != nil {
 		popHeaders(c, pt.Settings)
 	} else {

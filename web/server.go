@@ -33,6 +33,7 @@ var staticFS embed.FS
 
 // Server holds what the handlers need.
 type Server struct {
+	outage  outageLog
 	app     *fiber.App
 	eng     *engine.Engine
 	cfg     config.Config

@@ -91,7 +91,12 @@ func (s *Service) tenantWhere(ctx context.Context, where string, arg any) (*Tena
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("tenant.not_found")
 	}
-	return t, err
+	if err != nil {
+		// A database that is down says nothing about the tenant: the
+		// caller must not answer "unknown tenant".
+		return nil, database.Classify(err)
+	}
+	return t, nil
 }
 
 // SetTenantDisabled disables or re-enables a tenant. A disabled tenant's

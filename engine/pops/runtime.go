@@ -106,6 +106,9 @@ var liveDialects = map[dialect.Name]string{
 // path parameter).
 func (r *Runtime) Resolve(ctx context.Context, slug, page string) (*Target, error) {
 	t, err := r.tenantBySlug(ctx, slug)
+	if apperr.Is(err, apperr.Unavailable) {
+		return nil, err // the database is down, not the tenant unknown: 503
+	}
 	if err != nil || t.Disabled {
 		return nil, apperr.NotFoundf("pop.tenant_not_found")
 	}

@@ -51,7 +51,13 @@ type Error struct {
 	Code Code
 	Message
 	Fields []FieldError
+	// Err is the failure behind an Unavailable error, for the log; it is
+	// never shown to a client.
+	Err error
 }
+
+// Unwrap returns the underlying failure, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -68,6 +74,14 @@ func (e *Error) Error() string {
 // New builds an error with a code and a message key.
 func New(code Code, key string, args ...any) *Error {
 	return &Error{Code: code, Message: Message{Key: key, Args: args}}
+}
+
+// Wrap builds an error with a code and a message key around an underlying
+// failure (a database that is down is Unavailable, not the thing missing).
+func Wrap(code Code, cause error, key string, args ...any) *Error {
+	e := New(code, key, args...)
+	e.Err = cause
+	return e
 }
 
 // NotFoundf says that a kind of thing does not exist for this caller. The

@@ -6,15 +6,23 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgconn"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/screenpop/screenpop/internal/apperr"
 )
 
 // Options tunes the pool; zero values take the defaults.
@@ -64,6 +72,48 @@ func InTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.T
 func IsUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// IsUnavailable reports whether err means PostgreSQL cannot serve now
+// rather than that the query was wrong: no connection (refused, reset,
+// closed, timed out), the server shutting down or starting up, out of
+// connections or other resources, or a read-only standby after a failover.
+// Such a failure is worth retrying later, and says nothing about the data.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			strings.HasPrefix(pgErr.Code, "53"),  // insufficient resources: too many connections…
+			strings.HasPrefix(pgErr.Code, "57P"), // admin or crash shutdown, cannot connect now
+			pgErr.Code == "25006":                // read-only transaction: a standby
+			return true
+		}
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed")
+}
+
+// Classify turns a failure of the database itself into apperr's
+// Unavailable (503, "temporarily unavailable"), keeping it as the cause;
+// other errors pass unchanged.
+func Classify(err error) error {
+	if IsUnavailable(err) {
+		if _, ok := apperr.As(err); !ok {
+			return apperr.Wrap(apperr.Unavailable, err, "error.unavailable")
+		}
+	}
+	return err
 }
 
 // LockTenantScope takes a transaction-scoped advisory lock on one scope
