@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
@@ -20,6 +22,7 @@ import (
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/internal/masterkey"
+	"github.com/screenpop/screenpop/internal/metrics"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
 )
@@ -53,6 +56,9 @@ type Engine struct {
 	// QueryCustomer is the queryCustomer server: the contract answered
 	// from a published page.
 	QueryCustomer *external.Server
+	// Metrics are this engine's Prometheus collectors (served by the
+	// metrics listener, updated by every layer).
+	Metrics *metrics.Metrics
 }
 
 // WebhookPoster posts a JSON body to a tenant-configured https endpoint.
@@ -84,11 +90,43 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.QueryCustomer = external.NewServer(db, e.Pages)
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
+	e.Metrics = metrics.New()
 	e.Calls = calls.New(db)
 	e.PopRuntime = pops.NewRuntime(e.Pops, e.Accounts, e.Pages, e.Calls, e.Nonces, key, e.Webhooks)
+	e.Calls.OnRecord = func() { e.Metrics.CallEvents.WithLabelValues(metrics.StageAccepted).Inc() }
 	e.Hub = calls.NewHub(db.DB, slog.Default())
+	e.registerMetrics()
 	e.Imports = importer.NewService(db, e.Tables, e.Settings)
 	return e, nil
+}
+
+// SetLogger gives the background work (call listener, importer) the
+// application's logger, with its format and level.
+func (e *Engine) SetLogger(log *slog.Logger) {
+	e.Hub.SetLogger(log)
+	e.Imports.SetLogger(log)
+}
+
+// registerMetrics adds the gauges read from the engine's parts: the
+// database pool and the call listener.
+func (e *Engine) registerMetrics() {
+	r := e.Metrics.Registry
+	r.MustRegister(collectors.NewDBStatsCollector(e.DB.DB, "screenpop"))
+	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: metrics.Namespace, Name: "call_listener_up",
+		Help: "1 while the call-event listener (LISTEN) is subscribed, 0 while it reconnects."}, func() float64 {
+		if e.Hub.Listening() {
+			return 1
+		}
+		return 0
+	}))
+	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: metrics.Namespace, Name: "call_listener_reconnects_total",
+		Help: "Times the call-event listener re-established LISTEN after losing it."}, func() float64 {
+		return float64(e.Hub.Stats().Reconnects)
+	}))
+	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: metrics.Namespace, Name: "call_notice_overflows_total",
+		Help: "Notices that did not fit a workspace's queue (the stream caught up from the stored events)."}, func() float64 {
+		return float64(e.Hub.Stats().Overflows)
+	}))
 }
 
 // Start runs the engine's background work (the call-notice listener) until

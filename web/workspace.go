@@ -1,14 +1,9 @@
 package web
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"fmt"
 	"html/template"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -86,73 +81,6 @@ func (s *Server) workspaceState(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(st)
-}
-
-// workspaceStream is the Server-Sent Events stream of one agent. A client
-// that reconnects sends Last-Event-ID and gets the events it missed.
-func (s *Server) workspaceStream(c *fiber.Ctx) error {
-	u, err := workspaceAgent(c)
-	if err != nil {
-		return err
-	}
-	tenantID, workNo := *u.TenantID, *u.WorkNo
-	lastID, _ := strconv.ParseInt(c.Get("Last-Event-ID"), 10, 64)
-	rt := s.eng.PopRuntime
-	ch, unsubscribe := s.eng.Hub.Subscribe(tenantID, workNo)
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Accel-Buffering", "no")
-	// Closed when the server shuts down: end the stream then, so shutdown
-	// does not wait out its timeout and the browser reconnects elsewhere.
-	shutdown := c.Context().Done()
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer unsubscribe()
-		ctx := context.Background()
-		send := func(id int64, m any) bool {
-			b, _ := json.Marshal(m)
-			if id > 0 {
-				fmt.Fprintf(w, "id: %d\n", id)
-			}
-			fmt.Fprintf(w, "data: %s\n\n", b)
-			return w.Flush() == nil
-		}
-		fmt.Fprint(w, "retry: 1000\n: connected\n\n")
-		if w.Flush() != nil {
-			return
-		}
-		if lastID > 0 {
-			missed, err := rt.MissedMessages(ctx, tenantID, workNo, lastID)
-			if err == nil {
-				for _, m := range missed {
-					if !send(m.ID, m.Message) {
-						return
-					}
-				}
-			}
-		}
-		ping := time.NewTicker(20 * time.Second)
-		defer ping.Stop()
-		for {
-			select {
-			case n := <-ch:
-				m, err := rt.NoticeMessage(ctx, tenantID, n)
-				if err != nil {
-					s.log.Warn("workspace: notice message", "kind", n.Kind, "err", err)
-					continue
-				}
-				if m != nil && !send(m.ID, m.Message) {
-					return
-				}
-			case <-shutdown:
-				return
-			case <-ping.C:
-				if _, err := w.WriteString(": ping\n\n"); err != nil || w.Flush() != nil {
-					return
-				}
-			}
-		}
-	})
-	return nil
 }
 
 // workspaceOutbound records a dial-out request (clickToOutbound or a call

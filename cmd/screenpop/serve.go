@@ -48,8 +48,8 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 		return err
 	}
 	app := srv.App()
+	rt.eng.SetLogger(rt.log)
 	rt.eng.Start(ctx)
-	rt.eng.Imports.SetLogger(rt.log)
 	imports, err := rt.eng.Imports.Start(ctx, importer.Options{})
 	if err != nil {
 		return err

@@ -93,7 +93,11 @@ type Notice struct {
 }
 
 // Service stores call events and verification results.
-type Service struct{ db bun.IDB }
+type Service struct {
+	db bun.IDB
+	// OnRecord, when set, is called for every event stored (metrics).
+	OnRecord func()
+}
 
 // New returns the calls service.
 func New(db bun.IDB) *Service { return &Service{db: db} }
@@ -164,6 +168,9 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 	).Scan(ctx, &e.ID, &e.At)
 	if err != nil {
 		return nil, fmt.Errorf("record call event: %w", err)
+	}
+	if s.OnRecord != nil {
+		s.OnRecord()
 	}
 	return e, nil
 }
@@ -279,4 +286,13 @@ func (s *Service) EventsAfter(ctx context.Context, tenantID int64, workNo string
 	err := s.db.NewSelect().Model(&es).Where("tenant_id = ? AND work_no = ? AND id > ?", tenantID, workNo, afterID).
 		Order("id").Limit(limit).Scan(ctx)
 	return es, err
+}
+
+// LatestID is the id of the agent's latest event of any kind, 0 when there
+// is none: where a stream that starts without a cursor starts catching up.
+func (s *Service) LatestID(ctx context.Context, tenantID int64, workNo string) (int64, error) {
+	var id int64
+	err := s.db.NewSelect().Model((*Event)(nil)).ColumnExpr("coalesce(max(id), 0)").
+		Where("tenant_id = ? AND work_no = ?", tenantID, workNo).Scan(ctx, &id)
+	return id, err
 }

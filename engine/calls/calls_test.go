@@ -115,10 +115,11 @@ func TestHubDeliversToTheAgent(t *testing.T) {
 	defer cancel()
 	go hub.Run(ctx)
 	<-hub.Ready()
-	mine, stopMine := hub.Subscribe(tid, "2001")
-	defer stopMine()
-	other, stopOther := hub.Subscribe(tid, "2002")
-	defer stopOther()
+	mineSub := hub.Subscribe(tid, "2001")
+	defer mineSub.Close()
+	otherSub := hub.Subscribe(tid, "2002")
+	defer otherSub.Close()
+	mine, other := mineSub.C, otherSub.C
 	e, err := calls.New(db).Record(ctx, tid, calls.EventInput{Event: "Talking", WorkNo: "2001", CallData: map[string]string{"callid": "c9"}}, "api")
 	if err != nil {
 		t.Fatal(err)

@@ -187,11 +187,63 @@
     }
   });
 
+  // --- the event stream ---------------------------------------------------------
+  // The cursor is the id of the last event this page has; the server sends
+  // what came after it, so a reconnect misses nothing. The page reconnects
+  // by itself, with a growing pause, whatever went wrong: a browser gives up
+  // for good on a non-200 answer (a 503 while the database restarts).
+  var cursor = null;   // last event id (string), null before the first
+  var seen = {};       // event ids handled, so a message is applied once
+  var seenOrder = [];
+  var retryDelay = 1000;
+  var es = null;
+
+  function firstTime(id) {
+    if (!id) { return true; }
+    if (seen[id]) { return false; }
+    seen[id] = true;
+    seenOrder.push(id);
+    if (seenOrder.length > 1000) { delete seen[seenOrder.shift()]; }
+    return true;
+  }
+  function setStatus(state) {
+    statusEl.setAttribute("data-state", state);
+    statusEl.textContent = T["workspace." + state];
+  }
+  function track(ev) {
+    if (ev.lastEventId) { cursor = ev.lastEventId; }
+  }
+  function resync() {
+    // The server could not deliver something: reload the current call.
+    fetch("/workspace/state", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (state) {
+      if (state && state.last && firstTime(String(state.last.id))) { handle(state.last, true); }
+    }).catch(function () {});
+  }
   function connect() {
-    var es = new EventSource("/workspace/stream");
-    es.onopen = function () { statusEl.setAttribute("data-state", "connected"); statusEl.textContent = T["workspace.connected"]; };
-    es.onerror = function () { statusEl.setAttribute("data-state", "reconnecting"); statusEl.textContent = T["workspace.reconnecting"]; };
-    es.onmessage = function (ev) { handle(JSON.parse(ev.data), false); };
+    es = new EventSource("/workspace/stream" + (cursor !== null ? "?after=" + encodeURIComponent(cursor) : ""));
+    es.onopen = function () { retryDelay = 1000; setStatus("connected"); };
+    es.onerror = function () {
+      setStatus("reconnecting");
+      es.close();
+      var wait = retryDelay * (0.5 + Math.random());
+      retryDelay = Math.min(retryDelay * 2, 30000);
+      setTimeout(connect, wait);
+    };
+    es.onmessage = function (ev) {
+      track(ev);
+      var msg = JSON.parse(ev.data);
+      if (msg.type === "call" || msg.type === "outbound") {
+        if (!firstTime(String(msg.id))) { return; }
+      }
+      handle(msg, false);
+    };
+    es.addEventListener("state", function (ev) {
+      track(ev);
+      if (!ev.data) { return; }
+      var msg = JSON.parse(ev.data);
+      if (firstTime(String(msg.id))) { handle(msg, true); }
+    });
+    es.addEventListener("resync", function (ev) { track(ev); resync(); });
   }
 
   fetch("/workspace/state", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (state) {
@@ -201,7 +253,11 @@
     (state.pops || []).forEach(function (p) { if (p.homepage || p.alwaysShown || p.kind === "webapi") { open(p, p.homepage); } });
     callEl.textContent = T["workspace.idle"];
     // After a reload the last customer is still on screen.
-    if (state.last) { handle(state.last, true); }
+    if (state.last) {
+      firstTime(String(state.last.id));
+      cursor = String(state.last.id);
+      handle(state.last, true);
+    }
     connect();
   });
 })();
