@@ -127,6 +127,13 @@ func (o *outageLog) note(log *slog.Logger, err error) {
 	o.failed++
 }
 
+// recent reports whether a database failure was seen within d.
+func (o *outageLog) recent(d time.Duration) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return !o.last.IsZero() && time.Since(o.last) < d
+}
+
 type errorView struct {
 	Status  int
 	Message string

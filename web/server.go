@@ -34,6 +34,7 @@ var staticFS embed.FS
 // Server holds what the handlers need.
 type Server struct {
 	outage  outageLog
+	ready   readiness
 	app     *fiber.App
 	eng     *engine.Engine
 	cfg     config.Config

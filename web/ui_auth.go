@@ -12,14 +12,6 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.SendString("ok")
 }
 
-func (s *Server) readyz(c *fiber.Ctx) error {
-	if err := s.eng.Ready(c.UserContext()); err != nil {
-		s.log.Warn("not ready", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
-	}
-	return c.SendString("ready")
-}
-
 // homeFor is where each role lands after signing in.
 func homeFor(role accounts.Role) string {
 	switch role {

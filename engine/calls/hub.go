@@ -45,6 +45,7 @@ type Hub struct {
 	readyOnce sync.Once
 
 	listening  atomic.Bool
+	downSince  atomic.Int64 // unix nanoseconds; while not listening
 	reconnects atomic.Int64
 	overflows  atomic.Int64
 	notices    atomic.Int64
@@ -87,6 +88,7 @@ func (s *Subscription) signalMissed() {
 // NewHub returns a hub on the database pool; Run starts it.
 func NewHub(db *sql.DB, log *slog.Logger) *Hub {
 	h := &Hub{db: db, subs: map[subKey]map[*Subscription]struct{}{}, ready: make(chan struct{})}
+	h.downSince.Store(time.Now().UnixNano())
 	h.SetLogger(log)
 	return h
 }
@@ -104,6 +106,14 @@ func (h *Hub) Ready() <-chan struct{} { return h.ready }
 
 // Listening reports whether the LISTEN connection is up now.
 func (h *Hub) Listening() bool { return h.listening.Load() }
+
+// DownFor is how long the listener has not been listening (0 while it is).
+func (h *Hub) DownFor() time.Duration {
+	if h.listening.Load() {
+		return 0
+	}
+	return time.Since(time.Unix(0, h.downSince.Load()))
+}
 
 // HubStats are the hub's counters since start.
 type HubStats struct {
@@ -189,6 +199,9 @@ func (h *Hub) Run(ctx context.Context) {
 	var lostAt time.Time
 	for ctx.Err() == nil {
 		listened, err := h.listen(ctx, lostAt)
+		if listened {
+			h.downSince.Store(time.Now().UnixNano())
+		}
 		h.listening.Store(false)
 		if ctx.Err() != nil {
 			return
