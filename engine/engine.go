@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/uptrace/bun"
 
 	"github.com/screenpop/screenpop/engine/accounts"
@@ -105,28 +103,6 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 func (e *Engine) SetLogger(log *slog.Logger) {
 	e.Hub.SetLogger(log)
 	e.Imports.SetLogger(log)
-}
-
-// registerMetrics adds the gauges read from the engine's parts: the
-// database pool and the call listener.
-func (e *Engine) registerMetrics() {
-	r := e.Metrics.Registry
-	r.MustRegister(collectors.NewDBStatsCollector(e.DB.DB, "screenpop"))
-	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: metrics.Namespace, Name: "call_listener_up",
-		Help: "1 while the call-event listener (LISTEN) is subscribed, 0 while it reconnects."}, func() float64 {
-		if e.Hub.Listening() {
-			return 1
-		}
-		return 0
-	}))
-	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: metrics.Namespace, Name: "call_listener_reconnects_total",
-		Help: "Times the call-event listener re-established LISTEN after losing it."}, func() float64 {
-		return float64(e.Hub.Stats().Reconnects)
-	}))
-	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: metrics.Namespace, Name: "call_notice_overflows_total",
-		Help: "Notices that did not fit a workspace's queue (the stream caught up from the stored events)."}, func() float64 {
-		return float64(e.Hub.Stats().Overflows)
-	}))
 }
 
 // Start runs the engine's background work (the call-notice listener) until

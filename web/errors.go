@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -32,6 +33,12 @@ var statusByCode = map[apperr.Code]int{
 // that is not a domain error is logged here and replaced by a generic one, so
 // internal details (SQL, paths) never reach a client.
 func (s *Server) classify(err error, method, path string) (int, *apperr.Error) {
+	return s.classifyCtx(context.Background(), err, method, path)
+}
+
+// classifyCtx is classify with the request's context, whose request id the
+// log line carries.
+func (s *Server) classifyCtx(ctx context.Context, err error, method, path string) (int, *apperr.Error) {
 	if e, ok := apperr.As(err); ok {
 		if e.Code == apperr.Unavailable && e.Err != nil {
 			s.outage.note(s.log, e.Err)
@@ -55,7 +62,7 @@ func (s *Server) classify(err error, method, path string) (int, *apperr.Error) {
 			return fe.Code, apperr.New(apperr.Invalid, "error.invalid")
 		}
 	}
-	s.log.Error("request failed", "method", method, "path", path, "err", err)
+	s.log.ErrorContext(ctx, "request failed", "method", method, "path", path, "err", err)
 	return http.StatusInternalServerError, apperr.New(apperr.Internal, "error.internal")
 }
 
@@ -76,7 +83,7 @@ type problemDetail struct {
 // handleError is Fiber's error handler: problem JSON for the API, an error
 // page for people.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	status, e := s.classify(err, c.Method(), c.Path())
+	status, e := s.classifyCtx(c.UserContext(), err, c.Method(), c.Path())
 	lang := langOf(c)
 	if status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)

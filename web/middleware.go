@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -237,18 +236,4 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-func (s *Server) logRequests(c *fiber.Ctx) error {
-	start := time.Now()
-	err := c.Next()
-	if err != nil {
-		// Let the error handler write the response first so we log its status.
-		if herr := c.App().ErrorHandler(c, err); herr != nil {
-			_ = c.SendStatus(fiber.StatusInternalServerError)
-		}
-	}
-	s.log.Info("http", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"ms", time.Since(start).Milliseconds(), "ip", c.IP())
-	return nil
 }

@@ -61,10 +61,10 @@ func popRequest(c *fiber.Ctx, fragment bool) pops.Request {
 }
 
 // popEntry is GET and POST /pop/{tenant}/{page}.
-func (s *Server) popEntry(c *fiber.Ctx) error { return s.popServe(c, false) }
+func (s *Server) popEntry(c *fiber.Ctx) error { return s.observePop(c, false) }
 
 // popContent is the live page's refresh: the same checks, only the body.
-func (s *Server) popContent(c *fiber.Ctx) error { return s.popServe(c, true) }
+func (s *Server) popContent(c *fiber.Ctx) error { return s.observePop(c, true) }
 
 func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 	rt := s.eng.PopRuntime
@@ -77,6 +77,8 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 	if err != nil {
 		return s.popError(c, pt, err)
 	}
+	c.Locals(keyPopPlatform, string(res.Dialect))
+	c.Locals(keyPopState, string(res.Model.State))
 	data := &popData{Model: res.Model, Origins: pt.Settings.FrameOrigins, Dialect: string(res.Dialect),
 		Scripts: []string{s.assetURL("pop.js")}, Live: res.Live, ContentURL: res.ContentURL,
 		RetryURL: res.RetryURL, RetryPost: res.RetryPost}
@@ -92,7 +94,7 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 // reason and, when sign-in would help, a link to the pop sign-in. It never
 // contains customer data.
 func (s *Server) popError(c *fiber.Ctx, pt *pops.Target, err error) error {
-	status, e := s.classify(err, c.Method(), c.Path())
+	status, e := s.classifyCtx(c.UserContext(), err, c.Method(), c.Path())
 	if status == fiber.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 	}

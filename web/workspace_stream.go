@@ -63,6 +63,7 @@ func streamCursor(c *fiber.Ctx) (cursor int64, ok bool) {
 // eventStream is one open workspace stream.
 type eventStream struct {
 	s        *Server
+	logCtx   context.Context // the request's: its id in the log lines
 	tenantID int64
 	workNo   string
 	sub      *calls.Subscription
@@ -83,7 +84,7 @@ func (s *Server) workspaceStream(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st := &eventStream{s: s, tenantID: *u.TenantID, workNo: *u.WorkNo}
+	st := &eventStream{s: s, logCtx: c.UserContext(), tenantID: *u.TenantID, workNo: *u.WorkNo}
 	st.cursor, st.resumed = streamCursor(c)
 	// Subscribe before reading, so that an event stored in between arrives
 	// as a notice if the read misses it.
@@ -288,7 +289,7 @@ func (st *eventStream) sent(id int64) bool {
 // resync tells the client that the server could not deliver (the database
 // failed); the stream then ends and the client comes back with its cursor.
 func (st *eventStream) resync(reason string, err error) {
-	st.s.log.Warn("workspace stream: cannot deliver; client told to resynchronise",
+	st.s.log.WarnContext(st.logCtx, "workspace stream: cannot deliver; client told to resynchronise",
 		"tenant", st.tenantID, "workNo", st.workNo, "reason", reason, "err", err)
 	st.s.eng.Metrics.Resyncs.WithLabelValues(reason).Inc()
 	st.s.eng.Metrics.CallEvents.WithLabelValues(metrics.StageResynced).Inc()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -198,6 +199,7 @@ func TestChaosNoAcceptedEventLost(t *testing.T) {
 	t.Logf("chaos: %d agents on 2 instances, 3 PostgreSQL restarts, 1 SIGKILL: %d events accepted, %d delivered, "+
 		"%d missing, %d duplicated, %d out of order; %d post attempts failed; %d stream reconnects, %d resync events",
 		agents, accepted, delivered, missing, dup, disorder, poster.failed.Load(), reconnects, resyncs)
+	checkMetrics(t, b, delivered)
 	if accepted < 200 {
 		t.Errorf("only %d events accepted: the test did not exercise much", accepted)
 	}
@@ -379,5 +381,51 @@ func (c *chaosClient) dispatch(id, event string, data []byte) {
 		if json.Unmarshal(data, &m) == nil && m.Type == "call" {
 			c.got = append(c.got, m.ID)
 		}
+	}
+}
+
+// checkMetrics scrapes the instance's metrics listener (apart from its
+// application port, which has no /metrics) and logs its call-event counts.
+func checkMetrics(t *testing.T, s *server, delivered int) {
+	t.Helper()
+	if s.MetricsURL == "" {
+		t.Fatal("the instance printed no metrics address")
+	}
+	resp, err := http.Get(s.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	values := map[string]string{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if name, value, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
+			values[name] = value
+		}
+	}
+	for _, name := range []string{`screenpop_call_events_total{stage="accepted"}`, `screenpop_call_events_total{stage="delivered"}`,
+		`screenpop_call_events_total{stage="replayed"}`, `screenpop_call_events_total{stage="resynchronised"}`,
+		"screenpop_call_listener_up", "screenpop_call_listener_reconnects_total", "screenpop_workspace_streams_open",
+		`go_sql_max_open_connections{db_name="screenpop"}`} {
+		if values[name] == "" {
+			t.Errorf("metric %s missing from %s/metrics", name, s.MetricsURL)
+		}
+	}
+	if reconnects, _ := strconv.ParseFloat(values["screenpop_call_listener_reconnects_total"], 64); values["screenpop_call_listener_up"] != "1" || reconnects < 3 {
+		t.Errorf("listener up %s, reconnects %s: want 1 and at least 3", values["screenpop_call_listener_up"], values["screenpop_call_listener_reconnects_total"])
+	}
+	t.Logf("B's metrics: accepted %s, delivered %s, replayed %s, resynchronised %s, listener reconnects %s (clients got %d)",
+		values[`screenpop_call_events_total{stage="accepted"}`], values[`screenpop_call_events_total{stage="delivered"}`],
+		values[`screenpop_call_events_total{stage="replayed"}`], values[`screenpop_call_events_total{stage="resynchronised"}`],
+		values["screenpop_call_listener_reconnects_total"], delivered)
+	if resp, err := http.Get(s.MetricsURL + "/debug/pprof/"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("pprof on the metrics listener: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := http.Get(s.URL + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the application port: %v %v, want 404", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 }

@@ -47,16 +47,19 @@ func TestMain(m *testing.M) {
 
 // server is one running `screenpop serve` process.
 type server struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	URL    string
-	Logins map[string]string // username → password, when printed
-	Output *strings.Builder
-	done   chan struct{}
+	t   *testing.T
+	cmd *exec.Cmd
+	URL string
+	// MetricsURL is the metrics listener's base URL.
+	MetricsURL string
+	Logins     map[string]string // username → password, when printed
+	Output     *strings.Builder
+	done       chan struct{}
 }
 
 var (
 	runningAt = regexp.MustCompile(`screenpop is running at (\S+)`)
+	metricsAt = regexp.MustCompile(`^metrics: (\S+)/metrics`)
 	loginLine = regexp.MustCompile(`^\s+(operator|admin|agent)\s+(\S+)\s+password: (\S+)`)
 )
 
@@ -65,7 +68,8 @@ var (
 func startServer(t *testing.T, asUser *user.User, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SCREENPOP_LOG_LEVEL=warn"}, env...)
+	// Metrics on a port of their own per instance: several run at once.
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SCREENPOP_LOG_LEVEL=warn", "SCREENPOP_METRICS_ADDR=127.0.0.1:0"}, env...)
 	if asUser != nil {
 		uid, _ := strconv.Atoi(asUser.Uid)
 		gid, _ := strconv.Atoi(asUser.Gid)
@@ -90,6 +94,9 @@ func startServer(t *testing.T, asUser *user.User, env ...string) *server {
 			s.Output.WriteString(line + "\n")
 			if m := runningAt.FindStringSubmatch(line); m != nil {
 				s.URL = m[1]
+			}
+			if m := metricsAt.FindStringSubmatch(line); m != nil {
+				s.MetricsURL = m[1]
 			}
 			if m := loginLine.FindStringSubmatch(line); m != nil {
 				s.Logins[m[2]] = m[3]

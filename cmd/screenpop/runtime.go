@@ -14,6 +14,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/internal/database"
+	"github.com/screenpop/screenpop/internal/logging"
 	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/internal/pgserver"
 	"github.com/screenpop/screenpop/migrations"
@@ -34,7 +35,7 @@ type runtime struct {
 func (c *cli) logger() *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.cfg.LogLevel))
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	return logging.New(os.Stderr, level)
 }
 
 // open connects to the database, starting the embedded cluster if needed,

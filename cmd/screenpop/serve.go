@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -47,6 +49,11 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 	if err != nil {
 		return err
 	}
+	stopMetrics, metricsURL, err := c.serveMetrics(rt)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	app := srv.App()
 	rt.eng.SetLogger(rt.log)
 	rt.eng.Start(ctx)
@@ -80,6 +87,9 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 	if logins != "" {
 		fmt.Fprintf(os.Stdout, "sign in at %s/login with:\n%s", url, logins)
 	}
+	if metricsURL != "" {
+		fmt.Fprintf(os.Stdout, "metrics: %s/metrics (profiles under /debug/pprof/)\n", metricsURL)
+	}
 	if rt.pg != nil {
 		fmt.Fprintf(os.Stdout, "embedded PostgreSQL: %s (log %s)\n", rt.pg.DataDir(), rt.pg.LogFile())
 	}
@@ -97,4 +107,25 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 		rt.log.Warn("shutdown", "err", err)
 	}
 	return nil
+}
+
+// serveMetrics starts the operators' listener (Prometheus metrics and
+// pprof) on SCREENPOP_METRICS_ADDR, apart from the application's port so
+// that it is never exposed with it. It returns the listener's base URL
+// ("" when off).
+func (c *cli) serveMetrics(rt *runtime) (stop func(), url string, err error) {
+	if c.cfg.MetricsAddr == "" || c.cfg.MetricsAddr == "off" {
+		return func() {}, "", nil
+	}
+	ln, err := net.Listen("tcp", c.cfg.MetricsAddr)
+	if err != nil {
+		return nil, "", fmt.Errorf("metrics: listen on %s: %w (set SCREENPOP_METRICS_ADDR to another address, or off)", c.cfg.MetricsAddr, err)
+	}
+	hs := &http.Server{Handler: rt.eng.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			rt.log.Warn("metrics listener stopped", "err", err)
+		}
+	}()
+	return func() { _ = hs.Close() }, "http://" + ln.Addr().String(), nil
 }

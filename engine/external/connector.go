@@ -110,6 +110,7 @@ func (s *Service) Fetch(ctx context.Context, tenantID, interfaceID int64, param 
 	if !c.tenants[tenantID] {
 		return nil, &pages.ExternalError{Reason: ReasonNotGranted, Err: errors.New("the interface is not granted to the tenant")}
 	}
+	start := time.Now()
 	res, err := s.Client().Query(ctx, c.ep, param)
 	if err != nil {
 		reason := string(querycustomer.KindConnect)
@@ -117,9 +118,17 @@ func (s *Service) Fetch(ctx context.Context, tenantID, interfaceID int64, param 
 		if errors.As(err, &qe) {
 			reason = string(qe.Kind)
 		}
+		s.observe(interfaceID, start, reason)
 		return nil, &pages.ExternalError{Reason: reason, Err: err}
 	}
+	s.observe(interfaceID, start, "ok")
 	return toReply(res.Reply), nil
+}
+
+func (s *Service) observe(interfaceID int64, start time.Time, outcome string) {
+	if s.ObserveCall != nil {
+		s.ObserveCall(interfaceID, time.Since(start), outcome)
+	}
 }
 
 // toReply turns what Parse could render into the page's input. Violations

@@ -46,6 +46,10 @@ type Service struct {
 	allowBusy   atomic.Bool
 
 	now func() time.Time
+
+	// ObserveCall, when set, is told of every call to an interface: how
+	// long it took and its outcome ("ok" or the error kind) — metrics.
+	ObserveCall func(interfaceID int64, took time.Duration, outcome string)
 }
 
 // New builds the service: key is the 32-byte subkey that seals interface

@@ -36,6 +36,10 @@ type Config struct {
 	PGListen string
 	// LogLevel is debug, info, warn or error (SCREENPOP_LOG_LEVEL).
 	LogLevel string
+	// MetricsAddr is where Prometheus metrics (/metrics) and the Go
+	// profiler (/debug/pprof/) listen (SCREENPOP_METRICS_ADDR): loopback by
+	// default, "off" for none.
+	MetricsAddr string
 }
 
 // Env names, in one place for messages and docs.
@@ -48,7 +52,11 @@ const (
 	EnvDemo          = "SCREENPOP_DEMO"
 	EnvPGListen      = "SCREENPOP_PG_LISTEN"
 	EnvLogLevel      = "SCREENPOP_LOG_LEVEL"
+	EnvMetricsAddr   = "SCREENPOP_METRICS_ADDR"
 )
+
+// DefaultMetricsAddr is loopback: metrics and profiles are for operators.
+const DefaultMetricsAddr = "127.0.0.1:9464"
 
 // FromEnv reads the environment; call Validate after applying flags.
 func FromEnv() (Config, error) {
@@ -60,6 +68,7 @@ func FromEnv() (Config, error) {
 		BaseURL:       os.Getenv(EnvBaseURL),
 		PGListen:      os.Getenv(EnvPGListen),
 		LogLevel:      getenv(EnvLogLevel, "info"),
+		MetricsAddr:   getenv(EnvMetricsAddr, DefaultMetricsAddr),
 		Demo:          true,
 	}
 	if v, ok := os.LookupEnv(EnvDemo); ok {
@@ -116,6 +125,11 @@ func (c *Config) Validate() error {
 		h, _, err := net.SplitHostPort(c.PGListen)
 		if ip := net.ParseIP(h); err != nil || ip == nil || !ip.IsLoopback() {
 			errs = append(errs, fmt.Errorf("%s=%q: want a loopback host:port such as 127.0.0.1:54329", EnvPGListen, c.PGListen))
+		}
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr != "off" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want host:port such as %s, or off", EnvMetricsAddr, c.MetricsAddr, DefaultMetricsAddr))
 		}
 	}
 	switch c.LogLevel {
