@@ -1,6 +1,9 @@
 package web
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // APIRouteTable lists the REST route table as "METHOD path id roles", for
 // the tests outside the package.
@@ -11,4 +14,11 @@ func APIRouteTable() []string {
 		out = append(out, strings.Join([]string{r.method, r.path, r.id, r.roles.key()}, " "))
 	}
 	return out
+}
+
+// SetStreamWriteTimeout shortens the stream's write deadline for a test.
+func SetStreamWriteTimeout(d time.Duration) (restore func()) {
+	old := streamWriteTimeout
+	streamWriteTimeout = d
+	return func() { streamWriteTimeout = old }
 }

@@ -35,9 +35,6 @@ const (
 	// streamReplayPage is how many stored events one catch-up query reads;
 	// a catch-up reads pages until it has everything.
 	streamReplayPage = 100
-	// streamWriteTimeout cuts a client that stops reading: its connection
-	// is closed instead of holding a goroutine and a socket for hours.
-	streamWriteTimeout = 10 * time.Second
 	// streamPing keeps proxies from closing an idle stream and finds
 	// vanished clients.
 	streamPing = 15 * time.Second
@@ -47,6 +44,11 @@ const (
 	// show an event twice, never lose one.
 	streamRecent = 1024
 )
+
+// streamWriteTimeout cuts a client that stops reading: its connection is
+// closed instead of holding a goroutine and a socket for hours (a variable
+// for tests).
+var streamWriteTimeout = 10 * time.Second
 
 // streamCursor is where a stream resumes: the Last-Event-ID the browser
 // sends when it reconnects, else the "after" query parameter (the last

@@ -4,14 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/internal/metrics"
+	"github.com/screenpop/screenpop/testkit"
+	"github.com/screenpop/screenpop/web"
 )
 
 // A stream that starts without a cursor begins with the agent's current
@@ -201,4 +208,90 @@ func TestStreamCatchesUpAfterListenerReconnect(t *testing.T) {
 	if !sameIDs(got, ids) {
 		t.Fatalf("got %v, want %v", got, ids)
 	}
+}
+
+// The workspace page reconnects by itself whatever the error: its stream
+// ends on a database failure and reconnecting gets 503 for a while (a
+// browser's EventSource gives up for good on that), and once the database
+// is back the page is connected again and shows the call it missed.
+func TestWorkspaceReconnectsAfterOutage(t *testing.T) {
+	e := newStreamEnv(t)
+	ctx := context.Background()
+	u, err := e.eng.Accounts.CreateUser(ctx, accounts.NewUser{TenantID: &e.tenantID, Username: name("agent"),
+		Role: accounts.RoleAgent, Password: "stream-password-1", WorkNo: "4601"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := testkit.Browser(t)
+	err = chromedp.Do(page,
+		chromedp.Navigate(e.base+"/login"),
+		chromedp.SendKeys(`input[name=username]`, u.Username),
+		chromedp.SendKeys(`input[name=password]`, "stream-password-1"),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`#ws-status[data-state=connected]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.proxy.Down()
+	e.record("4601", 1)
+	wait, cancel := context.WithTimeout(page, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wait, chromedp.WaitVisible(`#ws-status[data-state=reconnecting]`)); err != nil {
+		t.Fatalf("the page did not notice the outage: %v", err)
+	}
+	time.Sleep(3 * time.Second) // several reconnects answered 503
+	e.proxy.Up()
+	wait, cancel = context.WithTimeout(page, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wait,
+		chromedp.WaitVisible(`#ws-status[data-state=connected]`),
+		chromedp.WaitVisible(`#ws-call[data-event=Ringing]`),
+	); err != nil {
+		testkit.Screenshot(t, page, "workspace-after-outage")
+		t.Fatalf("the page did not come back with the missed call: %v", err)
+	}
+}
+
+// A client that stops reading is cut by the write deadline: its stream
+// ends and unsubscribes instead of blocking for good (issue 15: vanished
+// clients stayed in CLOSE-WAIT and shutdown waited its full 10 s).
+func TestStreamWriteDeadlineCutsStalledClient(t *testing.T) {
+	defer web.SetStreamWriteTimeout(time.Second)()
+	e := newStreamEnv(t)
+	token := e.agent("4701")
+	// A client with a tiny receive window that never reads a byte.
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024) })
+	}}
+	conn, err := d.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /workspace/stream HTTP/1.1\r\nHost: x\r\nCookie: sp_session=%s\r\nAccept: text/event-stream\r\n\r\n", token)
+	for start := time.Now(); e.eng.Hub.Subscribers() != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the stream never subscribed")
+		}
+	}
+	// Far more than the socket buffers hold: 200 events of 50 KB each.
+	big := map[string]string{}
+	for i := range 50 {
+		big[fmt.Sprintf("k%d", i)] = strings.Repeat("x", 1000)
+	}
+	for i := range 200 {
+		if _, err := calls.New(e.direct).Record(context.Background(), e.tenantID, calls.EventInput{Event: calls.Ringing,
+			WorkNo: "4701", CallData: map[string]string{"callid": fmt.Sprint("big-", i)}, AssocData: big}, "api"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	for e.eng.Hub.Subscribers() != 0 {
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("the stalled stream still holds its subscription after 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("stalled client cut %v after the burst", time.Since(start).Round(time.Millisecond))
 }
