@@ -11,7 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/screenpop/screenpop/internal/config"
 	"github.com/screenpop/screenpop/internal/logging"
+	"github.com/screenpop/screenpop/web"
 )
 
 // Every response carries a request id: the caller's when it is plain, a
@@ -80,5 +82,30 @@ func TestPopMetrics(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(m.PopDuration); n != 1 {
 		t.Fatalf("pop duration series %d, want 1", n)
+	}
+}
+
+// Access lines are at debug: at info a pop logs nothing; at debug its line
+// carries the request id.
+func TestAccessLinesAtDebug(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		level slog.Level
+		want  bool
+	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
+		var buf bytes.Buffer
+		srv, err := web.New(e.eng, config.Config{Addr: "127.0.0.1:0", BaseURL: "http://127.0.0.1", LogLevel: "debug"}, logging.New(&buf, tt.level))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		req.Header.Set("X-Request-ID", "probe-1")
+		if _, err := srv.App().Test(req, -1); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(buf.String(), "msg=http") && strings.Contains(buf.String(), "request_id=probe-1")
+		if got != tt.want {
+			t.Fatalf("at %v: access line logged %v, want %v:\n%s", tt.level, got, tt.want, buf.String())
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +33,24 @@ func startHub(t *testing.T, db *bun.DB) *calls.Hub {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Logf("%s", p); return len(p), nil }
+
+// lockedLog collects what a logger writes.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
 
 // killListener ends the hub's LISTEN connection from the server side, as a
 // PostgreSQL restart or a network blip would.
@@ -88,10 +108,16 @@ func TestHubSignalsMissedAfterReconnect(t *testing.T) {
 	db := testkit.DB(t)
 	tid := tenant(t)
 	hub := startHub(t, db)
+	// The application's logger, set after start as serve does.
+	var logged lockedLog
+	hub.SetLogger(slog.New(slog.NewJSONHandler(&logged, nil)))
 	sub := hub.Subscribe(tid, "3001")
 	defer sub.Close()
 	killListener(t, db)
 	waitListening(t, hub, 1)
+	if out := logged.String(); !strings.Contains(out, `"msg":"call events: listener back"`) || !strings.Contains(out, "LISTEN connection lost") {
+		t.Fatalf("the hub did not log the loss and the return on its logger:\n%s", out)
+	}
 	select {
 	case <-sub.Missed():
 	case <-time.After(5 * time.Second):
