@@ -19,6 +19,7 @@ import (
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/importer"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/internal/metrics"
 	"github.com/screenpop/screenpop/pages"
@@ -120,3 +121,8 @@ func (e *Engine) Ready(ctx context.Context) error {
 
 // errAlreadySeeded stops the seeding transaction without error.
 var errAlreadySeeded = errors.New("already seeded")
+
+// IsUnavailable reports whether err means the database cannot serve now
+// (down, restarting, out of connections): worth a 503 and a retry, not a
+// 500. The web layer asks here; it does not reach the database package.
+func IsUnavailable(err error) bool { return database.IsUnavailable(err) }

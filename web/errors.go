@@ -12,8 +12,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/internal/apperr"
-	"github.com/screenpop/screenpop/internal/database"
 )
 
 // statusByCode is the one mapping from domain error codes to HTTP statuses.
@@ -45,7 +45,7 @@ func (s *Server) classifyCtx(ctx context.Context, err error, method, path string
 		}
 		return statusByCode[e.Code], e
 	}
-	if database.IsUnavailable(err) {
+	if engine.IsUnavailable(err) {
 		// The database, not the request: retryable, and logged once per
 		// outage rather than once per request.
 		s.outage.note(s.log, err)
