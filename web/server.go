@@ -96,7 +96,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		// not views into fasthttp's reused buffers: a value kept past the
 		// request (a cache key, a goroutine) must never change under us.
 		Immutable:             true,
-		Views:                 tmpl,
+		Views:                 bufferedViews{tmpl},
 		ErrorHandler:          s.handleError,
 		BodyLimit:             (settings.MaxImportFileSizeMB + 2) << 20,
 		ReadTimeout:           60 * time.Second,

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -30,6 +31,7 @@ type view struct {
 	Errors    map[string]string // field → message
 	Form      map[string]string // submitted values, so a failed submit loses nothing
 	Data      any
+	Body      template.HTML // the rendered page, inside a layout (see bufferedViews)
 }
 
 func (s *Server) view(c *fiber.Ctx, active, title string, data any) view {
