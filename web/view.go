@@ -121,6 +121,12 @@ func flashMessage(c *fiber.Ctx) string {
 	switch c.Query("flash") {
 	case "saved":
 		return i18n.T(langOf(c), "ui.saved")
+	case "published":
+		return i18n.T(langOf(c), "ui.published")
+	case "deleted":
+		return i18n.T(langOf(c), "ui.deleted")
+	case "password_reset":
+		return i18n.T(langOf(c), "users.password_reset")
 	case "created":
 		if who := c.Query("who"); namePattern.MatchString(who) {
 			return i18n.T(langOf(c), "ui.created_named", who)
