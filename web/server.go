@@ -76,6 +76,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		return *p
 	})
 	tmpl.AddFunc("reason", reasonText)
+	tmpl.AddFunc("versionNote", versionNote)
 	tmpl.AddFunc("dialOut", dialOutFor)
 	tmpl.AddFunc("join", strings.Join)
 	tmpl.AddFunc("hasPrefix", strings.HasPrefix)

@@ -54,7 +54,7 @@ func (s *Server) simulatorView(c *fiber.Ctx) (view, error) {
 	// cannot put arbitrary text on the page.
 	if ev := c.Query("sent"); slices.Contains(d.Events, ev) && namePattern.MatchString(c.Query("workNo")) &&
 		namePattern.MatchString(c.Query("callid")) {
-		v.Flash = i18n.T(v.Lang, "sim.sent", ev, c.Query("workNo"), c.Query("callid"))
+		v.Flash = i18n.T(v.Lang, "sim.sent", i18n.T(v.Lang, "event."+ev), c.Query("workNo"), c.Query("callid"))
 	}
 	for _, k := range []string{"workNo", "caller", "direction", "media", "assoc", "callid"} {
 		if val := c.Query(k); val != "" {

@@ -201,7 +201,7 @@ func (s *Server) deleteRecordForm(c *fiber.Ctx) error {
 	if err := s.eng.Tables.DeleteRecord(c.UserContext(), principalOf(c).TenantID(), id, rid); err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/admin/data/%d?flash=saved", id), fiber.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/admin/data/%d?flash=deleted", id), fiber.StatusSeeOther)
 }
 
 // revealValue shows one masked value in clear to a permitted user and

@@ -123,6 +123,8 @@ func flashMessage(c *fiber.Ctx) string {
 		return i18n.T(langOf(c), "ui.saved")
 	case "published":
 		return i18n.T(langOf(c), "ui.published")
+	case "rolled_back":
+		return i18n.T(langOf(c), "pages.rolled_back")
 	case "deleted":
 		return i18n.T(langOf(c), "ui.deleted")
 	case "password_reset":

@@ -37,7 +37,7 @@ var messages = []entry{
 	{"value.rule_error", "The rule could not be checked: %s", "校验规则无法执行：%s"},
 	{"value.index_required", "The index field needs a value.", "索引字段必须填写。"},
 	{"value.unknown_field", "Unknown field %q.", "未知字段 %q。"},
-	{"rule.compile", "Line %d, column %d: %s", "第 %d 行第 %d 列：%s"},
+	{"rule.compile", "Line %d, column %d: %s", "第 %d 行第 %d 列：规则写法有误（%s）"},
 	{"rule.not_bool", "The rule must give true or false, not %s.", "校验规则的结果必须是 true 或 false，而不是 %s。"},
 
 	// Base table definitions.
