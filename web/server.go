@@ -77,6 +77,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 	})
 	tmpl.AddFunc("reason", reasonText)
 	tmpl.AddFunc("versionNote", versionNote)
+	tmpl.AddFunc("icon", s.icon)
 	tmpl.AddFunc("dialOut", dialOutFor)
 	tmpl.AddFunc("join", strings.Join)
 	tmpl.AddFunc("hasPrefix", strings.HasPrefix)

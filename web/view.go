@@ -112,6 +112,17 @@ func (s *Server) static() fiber.Handler {
 	})
 }
 
+var iconName = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// icon is one icon of the Feather set (web/static/vendor/feather-sprite.svg,
+// from npm), decorative: the button or link beside it says what it does.
+func (s *Server) icon(name string) template.HTML {
+	if !iconName.MatchString(name) {
+		return ""
+	}
+	return template.HTML(`<svg class="icon" aria-hidden="true" focusable="false"><use href="` + s.assetURL("vendor/feather-sprite.svg") + "#" + name + `"></use></svg>`) // #nosec G203 -- name is checked above
+}
+
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
 
 // flashMessage turns the ?flash= of a redirect after a successful post into

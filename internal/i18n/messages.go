@@ -264,7 +264,7 @@ var messages = []entry{
 	{"page.version_not_found", "Version not found.", "版本不存在。"},
 	{"page.not_published", "This page has not been published yet.", "该页面尚未发布。"},
 	{"pages.new", "New page", "新建页面"},
-	{"pages.empty", "No pages yet.", "还没有页面。"},
+	{"pages.empty", "No pages yet. Create one below, drag a table's fields into it and publish it; then show it in a pop.", "还没有页面。在下方新建一个，把基础表字段拖入并发布，然后在弹屏中使用它。"},
 	{"pages.draft_only", "Draft only", "仅草稿"},
 	{"pages.published_v", "Published v%d", "已发布 v%d"},
 	{"pages.publish", "Publish", "发布"},
