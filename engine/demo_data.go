@@ -134,8 +134,10 @@ func (e *Engine) seedDemoContent(ctx context.Context, tenantID int64) error {
 		return fmt.Errorf("publish demo page: %w", err)
 	}
 	for _, media := range pops.MediaTypes {
+		// The homepage (open from sign-in) is the voice one: the agent
+		// waits for calls there.
 		if _, err := e.Pops.CreateConfig(ctx, tenantID, pops.ConfigInput{MediaType: media, Name: "客户资料",
-			PageType: pops.PageInternal, PageID: page.ID, OpenMode: pops.OpenEmbed, Enabled: true, Homepage: true,
+			PageType: pops.PageInternal, PageID: page.ID, OpenMode: pops.OpenEmbed, Enabled: true, Homepage: media == pops.MediaAudio,
 			Trigger: pops.TriggerRinging}); err != nil {
 			return fmt.Errorf("demo %s pop: %w", media, err)
 		}
