@@ -250,6 +250,7 @@ func TestAdminJourneys(t *testing.T) {
 		{"table", fmt.Sprintf("/admin/tables/%d", tableID), `ol.fields li`, true},
 		{"data", "/admin/data", `main`, true},
 		{"data-table", fmt.Sprintf("/admin/data/%d", tableID), `main table`, true},
+		{"data-search", fmt.Sprintf("/admin/data/%d?q=8000", tableID), `[data-testid=clear-search]`, true},
 		{"record", fmt.Sprintf("/admin/data/%d/records/%d", tableID, recs[0].ID), `[data-testid=record-form]`, true},
 		{"imports", fmt.Sprintf("/admin/data/%d/imports", tableID), `main form`, true},
 		{"pages", "/admin/pages", `main table`, true},
@@ -265,6 +266,13 @@ func TestAdminJourneys(t *testing.T) {
 		{"audit", "/admin/audit", `main`, true},
 	} {
 		ad.visit("admin", p)
+	}
+
+	// A date field takes a date input.
+	if err := chromedp.Do(ad.ctx, chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(fmt.Sprintf("%s/admin/data/%d/records/%d", base, tableID, recs[0].ID)),
+		chromedp.WaitVisible(`input[type=date][name="v.开户日期"]`)); err != nil {
+		t.Errorf("no date input for the date field: %v", err)
 	}
 
 	ag := newJourney(t, base, axe)

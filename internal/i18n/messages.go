@@ -225,8 +225,8 @@ var messages = []entry{
 	// Data UI.
 	{"data.choose", "Choose a published table to see and edit its data.", "选择一张已发布的基础表以查看和编辑数据。"},
 	{"data.none_published", "No published table yet. Publish one under Base tables first.", "还没有已发布的基础表。请先在“基础表”中发布。"},
-	{"data.search_help", "Exact index value, e.g. a phone number in any common format", "精确的索引值，例如任意常见格式的电话号码"},
-	{"data.no_match", "No record with index value %s.", "没有索引值为 %s 的记录。"},
+	{"data.search_help", "The full index value (a phone number in any common format), its last four digits, or text in a field that is not encrypted, such as a name.", "完整的索引值（任意常见格式的电话号码）、其后四位，或未加密字段中的文字（例如姓名）。"},
+	{"data.no_match", "No record matches %s.", "没有与 %s 匹配的记录。"},
 	{"data.new", "New record", "新建记录"},
 	{"data.count", "%d records", "共 %d 条记录"},
 	{"data.reveal", "Reveal", "查看明文"},

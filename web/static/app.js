@@ -55,7 +55,24 @@
     });
   }
 
+  // The column chooser sends one cols parameter: the ticked fields in the
+  // order of their numbers (unnumbered ones after, in table order).
+  function initColumns(form) {
+    form.addEventListener("submit", function () {
+      var picked = [];
+      form.querySelectorAll('input[name="col"]').forEach(function (box, i) {
+        if (!box.checked) { return; }
+        var pos = parseInt(form.querySelector('input[name="pos.' + box.value + '"]').value, 10);
+        picked.push({ id: box.value, pos: isNaN(pos) ? 1000 + i : pos, i: i });
+      });
+      picked.sort(function (a, b) { return a.pos - b.pos || a.i - b.i; });
+      form.querySelector('input[name="cols"]').value = picked.map(function (p) { return p.id; }).join(",");
+      form.querySelectorAll('input[name="col"], input[name^="pos."]').forEach(function (x) { x.disabled = true; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-columns]").forEach(initColumns);
     document.querySelectorAll("[data-fieldform]").forEach(initFieldForm);
     document.querySelectorAll("[data-sortable]").forEach(initSortable);
     // After a failed submit, put the cursor on the first field in error.
