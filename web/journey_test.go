@@ -113,7 +113,8 @@ func (j *journey) visit(role string, p journeyPage) {
 			j.t.Errorf("%s %s at %d px: template error on the page", role, p.path, width)
 		}
 		if overflow {
-			j.t.Errorf("%s %s: horizontal overflow at %d px", role, p.path, width)
+			wide, _ := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("body *")).filter(e => { if (e.getBoundingClientRect().right <= window.innerWidth + 1) return false; for (let a = e.parentElement; a; a = a.parentElement) { if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowX)) return false; } return true; }).slice(0, 4).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`))
+			j.t.Errorf("%s %s: horizontal overflow at %d px: %q", role, p.path, width, wide)
 		}
 		testkit.Screenshot(j.t, j.ctx, fmt.Sprintf("%s-%s-%d", role, p.name, width))
 		j.mu.Lock()
