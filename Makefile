@@ -29,15 +29,21 @@ build: web-assets
 
 # Front-end libraries come from npm (package-lock.json) and are embedded from
 # web/static/vendor/, which is generated and not committed.
-VENDOR := web/static/vendor/Sortable.min.js
+# axe-core stays in node_modules: only the browser tests inject it.
+VENDOR := web/static/vendor/Sortable.min.js web/static/vendor/feather-sprite.svg
 web-assets: $(VENDOR)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-$(VENDOR): node_modules/.package-lock.json
+web/static/vendor/Sortable.min.js: node_modules/.package-lock.json
 	mkdir -p web/static/vendor
 	cp node_modules/sortablejs/Sortable.min.js $@
+
+# The icons: one SVG sprite of Feather's set, used as <use href="…#name">.
+web/static/vendor/feather-sprite.svg: node_modules/.package-lock.json
+	mkdir -p web/static/vendor
+	cp node_modules/feather-icons/dist/feather-sprite.svg $@
 
 run: deps-postgres build
 	./$(BIN) serve

@@ -27,11 +27,13 @@ const (
 )
 
 // SeedDemo creates the demo tenant with an admin and an agent, plus the system
-// operator, exactly once per database: install_state remembers it, and the
+// operator, and fills the tenant with customers, a page and pops
+// (seedDemoContent), exactly once per database: install_state remembers it, and the
 // row lock makes two instances starting together seed only once. It returns
 // nil logins when the database was seeded before.
 func (e *Engine) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	var logins []DemoLogin
+	var tenantID int64
 	err := e.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var seeded bool
 		err := tx.NewSelect().Table("install_state").Column("demo_seeded").For("UPDATE").Scan(ctx, &seeded)
@@ -47,6 +49,7 @@ func (e *Engine) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		if err != nil {
 			return err
 		}
+		tenantID = tenant.ID
 		for _, u := range []struct {
 			role     accounts.Role
 			username string
@@ -74,7 +77,15 @@ func (e *Engine) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	if err == errAlreadySeeded {
 		return nil, nil
 	}
-	return logins, err
+	if err != nil {
+		return nil, err
+	}
+	// The content goes through the services, each in its own transaction,
+	// after the accounts exist; a failure here leaves a usable, emptier demo.
+	if err := e.seedDemoContent(ctx, tenantID); err != nil {
+		return logins, fmt.Errorf("seed demo content: %w", err)
+	}
+	return logins, nil
 }
 
 // randomPassword returns 16 base32 characters (80 bits) from crypto/rand.

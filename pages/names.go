@@ -13,8 +13,9 @@ import (
 // compiling, a rule's field selections with non-ASCII names are rewritten
 // to ASCII aliases (`record.等级` → `record.__u_e7ad89e7baa7`), and the
 // record map that rules see carries each such field under its alias too, so
-// `record.等级`, `has(record.等级)` and `record["等级"]` all work. String
-// literals and comments are left alone.
+// `record.等级`, `has(record.等级)` and `record["等级"]` all work. A bare
+// non-ASCII name, which can only mean a field, is read as one: `等级 == "VIP"`
+// is `record.等级 == "VIP"`. String literals and comments are left alone.
 
 const aliasPrefix = "__u_"
 
@@ -90,7 +91,10 @@ func escapeNames(src string) (out string, origin []int) {
 				ascii = ascii && rs[j] < utf8.RuneSelf
 				j++
 			}
-			if a, ok := alias(string(rs[i:j])); ok && afterDot && !ascii {
+			if a, ok := alias(string(rs[i:j])); ok && !ascii {
+				if !afterDot {
+					emit("record.", i)
+				}
 				emit(a, i)
 				changed = true
 			} else {

@@ -17,7 +17,10 @@ func TestEscapeNames(t *testing.T) {
 		{`'it\'s .等级' + r'\' + record.姓名`, `'it\'s .等级' + r'\' + record.` + a("姓名")},
 		{`"""a " .等级""" + record.姓名`, `"""a " .等级""" + record.` + a("姓名")},
 		{"record.姓名 // .等级 stays\n+ record.等级", "record." + a("姓名") + " // .等级 stays\n+ record." + a("等级")},
-		{`等级 == "VIP"`, `等级 == "VIP"`}, // not a selection: CEL reports it
+		// A bare non-ASCII name can only be a field (issue 14: it used to be
+		// "token recognition error at: '等'").
+		{`等级 == "VIP"`, `record.` + a("等级") + ` == "VIP"`},
+		{`has(客户等级) && "等级" == 客户等级`, `has(record.` + a("客户等级") + `) && "等级" == record.` + a("客户等级")},
 	}
 	for _, tt := range tests {
 		if got, _ := escapeNames(tt.src); got != tt.want {
@@ -50,6 +53,8 @@ func TestChineseRules(t *testing.T) {
 		{`record.积分 / 1000.0`, "1.5"},
 		{`record.name + "!"`, "x!"},
 		{`size(record.等级)`, "3"},
+		{`等级 == "VIP" ? "是" : "否"`, "是"},
+		{`积分 > 1000.0 ? "Gold" : "Standard"`, "Gold"},
 	}
 	for _, tt := range tests {
 		if got, ok := evalText(tt.src, vars); !ok || got != tt.want {
@@ -71,6 +76,24 @@ func TestChineseRules(t *testing.T) {
 		}
 		if msg.Args[0] != want.Args[0] || msg.Args[1] != want.Args[1] || msg.Args[2] != want.Args[2] {
 			t.Errorf("%q: error %v, want %v", src, msg.Args, want.Args)
+		}
+	}
+}
+
+// A bare ASCII name gets a message that says what to write.
+func TestBareNameMessage(t *testing.T) {
+	tests := []struct {
+		src, key string
+		name     any
+	}{
+		{`level == "VIP"`, "rule.bare_name", "level"},
+		{`record.level == "VIP" && points > 3.0`, "rule.bare_name", "points"},
+		{`record.level == `, "rule.compile", nil},
+	}
+	for _, tt := range tests {
+		_, msg := compile(tt.src, ruleBool)
+		if msg == nil || msg.Key != tt.key || tt.name != nil && msg.Args[2] != tt.name {
+			t.Errorf("%q: %+v, want %s naming %v", tt.src, msg, tt.key, tt.name)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,10 @@ func compile(src string, kind ruleKind) (*program, *apperr.Message) {
 	if iss != nil && iss.Err() != nil {
 		e := iss.Errors()[0]
 		line, col := sourcePosition(escaped, origin, src, e.Location.Line(), e.Location.Column())
+		if m := undeclared.FindStringSubmatch(e.Message); m != nil && !selected(src, m[1]) {
+			// A bare ASCII name: most likely a field written without record.
+			return nil, &apperr.Message{Key: "rule.bare_name", Args: []any{line, col + 1, m[1]}}
+		}
 		return nil, &apperr.Message{Key: "rule.compile", Args: []any{line, col + 1, unalias(e.Message)}}
 	}
 	if kind == ruleBool && ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
@@ -95,6 +100,16 @@ func compile(src string, kind ruleKind) (*program, *apperr.Message) {
 		programCount.Store(0)
 	}
 	return p, nil
+}
+
+// undeclared matches CEL's message for a name that is neither record nor
+// call.
+var undeclared = regexp.MustCompile(`^undeclared reference to '([A-Za-z_][A-Za-z0-9_]*)'`)
+
+// selected reports whether name is followed by a selection somewhere in
+// src (customer.level): then it is a wrong variable, not a bare field.
+func selected(src, name string) bool {
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\s*\.`).MatchString(src)
 }
 
 func checkRule(src string, kind ruleKind) *apperr.Message {

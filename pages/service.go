@@ -25,8 +25,11 @@ type Page struct {
 	Draft            Definition `bun:"type:jsonb,notnull" json:"draft"`
 	DraftRevision    int64      `bun:",notnull" json:"draftRevision"`
 	PublishedVersion *int       `json:"publishedVersion,omitempty"`
-	CreatedAt        time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
-	UpdatedAt        time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+	// DraftProblems are the rules of the draft just saved that do not
+	// compile: they are saved as written and block publishing, not saving.
+	DraftProblems []apperr.FieldError `bun:"-" json:"-"`
+	CreatedAt     time.Time           `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
+	UpdatedAt     time.Time           `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
 }
 
 // Version is a frozen, published definition.
@@ -240,8 +243,13 @@ func (s *Service) validate(ctx context.Context, tenantID int64, def *Definition)
 // SaveDraft validates and stores a new draft. revision is the draft
 // revision the editor started from; if someone saved meanwhile the save is
 // refused (0 skips the check).
+//
+// A draft whose only faults are rules that do not compile is saved anyway
+// (one rule being written must not hold back every other edit); the page
+// returned lists them in DraftProblems, and Publish refuses them.
 func (s *Service) SaveDraft(ctx context.Context, tenantID, id int64, def Definition, revision int64) (*Page, error) {
-	if err := s.validate(ctx, tenantID, &def); err != nil {
+	problems, err := ruleProblemsOnly(s.validate(ctx, tenantID, &def))
+	if err != nil {
 		return nil, err
 	}
 	q := s.db.NewUpdate().Model((*Page)(nil)).
@@ -260,7 +268,27 @@ func (s *Service) SaveDraft(ctx context.Context, tenantID, id int64, def Definit
 		}
 		return nil, apperr.New(apperr.Conflict, "page.stale")
 	}
-	return s.GetPage(ctx, tenantID, id)
+	p, err := s.GetPage(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	p.DraftProblems = problems
+	return p, nil
+}
+
+// ruleProblemsOnly splits a validation error: when every fault is a rule
+// that does not compile, it returns them as problems and no error.
+func ruleProblemsOnly(err error) ([]apperr.FieldError, error) {
+	e, ok := apperr.As(err)
+	if !ok || e.Code != apperr.Invalid || len(e.Fields) == 0 {
+		return nil, err
+	}
+	for _, f := range e.Fields {
+		if !strings.HasPrefix(f.Key, "rule.") {
+			return nil, err
+		}
+	}
+	return e.Fields, nil
 }
 
 // Publish freezes the current draft as the next version, which agents see
@@ -328,6 +356,10 @@ func (s *Service) Rollback(ctx context.Context, tenantID, id int64, version int,
 	p, err := s.GetPage(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
+	}
+	if p.PublishedVersion != nil && *p.PublishedVersion == version {
+		// Agents see it already; a copy would only add a confusing version.
+		return nil, apperr.New(apperr.Conflict, "page.rollback_current", version)
 	}
 	old := new(Version)
 	err = s.db.NewSelect().Model(old).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, version).Scan(ctx)

@@ -18,6 +18,7 @@ type EncodedRows struct {
 	plains     []string
 	sealed     [][]byte
 	digests    [][]byte
+	suffixes   [][]byte
 	superseded int
 }
 
@@ -35,7 +36,7 @@ func (s *Service) EncodeRows(ctx context.Context, sc *Schema, rows []Row) (*Enco
 			return nil, err
 		}
 		if i, dup := byKey[string(rr.IndexKey)]; dup {
-			e.plains[i], e.sealed[i], e.digests[i] = string(rr.Plain), rr.Sealed, rr.Digest
+			e.plains[i], e.sealed[i], e.digests[i], e.suffixes[i] = string(rr.Plain), rr.Sealed, rr.Digest, rr.IndexSuffix
 			e.superseded++
 			continue
 		}
@@ -44,6 +45,7 @@ func (s *Service) EncodeRows(ctx context.Context, sc *Schema, rows []Row) (*Enco
 		e.plains = append(e.plains, string(rr.Plain))
 		e.sealed = append(e.sealed, rr.Sealed)
 		e.digests = append(e.digests, rr.Digest)
+		e.suffixes = append(e.suffixes, rr.IndexSuffix)
 	}
 	return e, nil
 }
@@ -62,7 +64,7 @@ func (s *Service) UpsertEncoded(ctx context.Context, db bun.IDB, e *EncodedRows)
 		if err := lockVersion(ctx, tx, e.sc); err != nil {
 			return err
 		}
-		written, err := query(ctx, tx, upsertSQL, e.sc.TenantID, e.sc.ID, e.keys, e.plains, e.sealed, e.digests)
+		written, err := query(ctx, tx, upsertSQL, e.sc.TenantID, e.sc.ID, e.keys, e.plains, e.sealed, e.digests, e.suffixes)
 		if err != nil {
 			return err
 		}

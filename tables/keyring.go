@@ -304,6 +304,17 @@ func (k *Keyring) blindIndex(ctx context.Context, tenantID, tableID int64, norma
 	return tk.keyedHash("index", tableID, []byte(normalized)), nil
 }
 
+// suffixIndex is the blind index of the last digits of an encrypted index
+// value: the same key as blindIndex, another purpose, so a suffix key never
+// equals an index key.
+func (k *Keyring) suffixIndex(ctx context.Context, tenantID, tableID int64, suffix string) ([]byte, error) {
+	tk, err := k.keys(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return tk.keyedHash("index-suffix", tableID, []byte(suffix)), nil
+}
+
 // digest is the keyed hash of a row's content, compared on upsert.
 func (k *Keyring) digest(ctx context.Context, tenantID, tableID int64, content []byte) ([]byte, error) {
 	tk, err := k.keys(ctx, tenantID)

@@ -35,15 +35,18 @@ type Record struct {
 type recordRow struct {
 	bun.BaseModel `bun:"table:base_records,alias:r"`
 
-	ID        int64           `bun:",pk,autoincrement"`
-	TenantID  int64           `bun:",notnull"`
-	TableID   int64           `bun:",notnull"`
-	IndexKey  []byte          `bun:",notnull"`
-	Plain     json.RawMessage `bun:"type:jsonb,notnull"`
-	Sealed    []byte
-	Digest    []byte    `bun:",notnull"`
-	CreatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp"`
-	UpdatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp"`
+	ID       int64  `bun:",pk,autoincrement"`
+	TenantID int64  `bun:",notnull"`
+	TableID  int64  `bun:",notnull"`
+	IndexKey []byte `bun:",notnull"`
+	// IndexSuffix finds a record by the last digits of its index value
+	// (SuffixLength), without decrypting; nil for short values.
+	IndexSuffix []byte          `bun:"index_suffix"`
+	Plain       json.RawMessage `bun:"type:jsonb,notnull"`
+	Sealed      []byte
+	Digest      []byte    `bun:",notnull"`
+	CreatedAt   time.Time `bun:",nullzero,notnull,default:current_timestamp"`
+	UpdatedAt   time.Time `bun:",nullzero,notnull,default:current_timestamp"`
 }
 
 // recordAD binds a sealed value to its tenant, table and record (its index
@@ -68,9 +71,33 @@ func (s *Service) indexKey(ctx context.Context, sc *Schema, normalized string) (
 	return []byte(normalized), nil
 }
 
+// SuffixLength is how many trailing characters of the index value can be
+// searched on their own: the last four digits of a phone number.
+const SuffixLength = 4
+
+// indexSuffix is the stored search key of the index value's last
+// SuffixLength characters, keyed like the index itself when it is
+// encrypted; nil when the value is no longer than that (the full index
+// finds it).
+func (s *Service) indexSuffix(ctx context.Context, sc *Schema, normalized string) ([]byte, error) {
+	rs := []rune(normalized)
+	if len(rs) <= SuffixLength {
+		return nil, nil
+	}
+	suffix := string(rs[len(rs)-SuffixLength:])
+	if idx := sc.IndexField(); idx != nil && idx.Encrypted {
+		return s.keys.suffixIndex(ctx, sc.TenantID, sc.ID, suffix)
+	}
+	return []byte(suffix), nil
+}
+
 // encode turns a validated row into what is stored.
 func (s *Service) encode(ctx context.Context, sc *Schema, row Row) (*recordRow, error) {
 	key, err := s.indexKey(ctx, sc, row.Index)
+	if err != nil {
+		return nil, err
+	}
+	suffix, err := s.indexSuffix(ctx, sc, row.Index)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +113,7 @@ func (s *Service) encode(ctx context.Context, sc *Schema, row Row) (*recordRow, 
 	content = append(content, 0)
 	content, sealedCount := appendValuesJSON(content, sc.sealedKeys, row.Values)
 	plainJSON := content[:plainLen:plainLen]
-	rr := &recordRow{TenantID: sc.TenantID, TableID: sc.ID, IndexKey: key, Plain: plainJSON}
+	rr := &recordRow{TenantID: sc.TenantID, TableID: sc.ID, IndexKey: key, IndexSuffix: suffix, Plain: plainJSON}
 	if sealedCount > 0 {
 		if rr.Sealed, err = s.keys.Seal(ctx, sc.TenantID, content[plainLen+1:], recordAD(sc.TenantID, sc.ID, key)); err != nil {
 			return nil, err
@@ -518,7 +545,7 @@ func (s *Service) CreateRecord(ctx context.Context, tenantID, tableID int64, in 
 // value) and re-seals it.
 func (s *Service) UpdateRecord(ctx context.Context, tenantID, tableID, id int64, in map[string]string) (*Record, error) {
 	_, row, rr, err := s.writeRecord(ctx, tenantID, tableID, in, func(ctx context.Context, tx bun.Tx, _ *Schema, rr *recordRow) error {
-		res, err := tx.NewUpdate().Model(rr).Column("index_key", "plain", "sealed", "digest").
+		res, err := tx.NewUpdate().Model(rr).Column("index_key", "index_suffix", "plain", "sealed", "digest").
 			Set("updated_at = now()").
 			Where("id = ? AND tenant_id = ? AND table_id = ?", id, tenantID, tableID).
 			Returning("created_at, updated_at").Exec(ctx)
@@ -575,12 +602,14 @@ func (s *Service) UpsertRows(ctx context.Context, db bun.IDB, sc *Schema, rows [
 // upsertSQL writes a batch as four arrays bound by the driver (binary,
 // not megabytes of escaped literals in the text); an unchanged digest
 // leaves the row alone and out of RETURNING.
-const upsertSQL = `INSERT INTO base_records AS r (tenant_id, table_id, index_key, plain, sealed, digest)
-SELECT $1, $2, u.k, u.p::jsonb, u.s, u.d
-FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[]) AS u(k, p, s, d)
+// A row whose suffix key is missing (written before the suffix index
+// existed) is rewritten even when its content is the same.
+const upsertSQL = `INSERT INTO base_records AS r (tenant_id, table_id, index_key, plain, sealed, digest, index_suffix)
+SELECT $1, $2, u.k, u.p::jsonb, u.s, u.d, u.x
+FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[]) AS u(k, p, s, d, x)
 ON CONFLICT (tenant_id, table_id, index_key) DO UPDATE
-SET plain = EXCLUDED.plain, sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, updated_at = now()
-WHERE r.digest IS DISTINCT FROM EXCLUDED.digest
+SET plain = EXCLUDED.plain, sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, index_suffix = EXCLUDED.index_suffix, updated_at = now()
+WHERE r.digest IS DISTINCT FROM EXCLUDED.digest OR r.index_suffix IS DISTINCT FROM EXCLUDED.index_suffix
 RETURNING (xmax = 0)`
 
 // driverQuerier is what database/sql's DB, Tx and Conn share.

@@ -29,6 +29,13 @@ const browserTimeout = 60 * time.Second
 //	err := chromedp.Do(ctx, chromedp.Navigate(url))
 func Browser(t testing.TB) context.Context {
 	t.Helper()
+	return BrowserFor(t, browserTimeout)
+}
+
+// BrowserFor is Browser with a session bound of d, for a journey through
+// many pages (keep it a few minutes at most).
+func BrowserFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("chromium not installed: run `make test` (it installs it) or apt-get install chromium")
 	}
@@ -58,7 +65,7 @@ func Browser(t testing.TB) context.Context {
 	// The timeout sits above the allocator, not on a per-action context:
 	// chromedp ties the browser's lifetime to the context of its first
 	// run, so this bounds the browser process as well as every action.
-	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
+	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), d)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {

@@ -124,12 +124,26 @@ func (s *Server) apiDeletePage(ctx context.Context, c caller, in *PageIDPath) (*
 	return &Empty{}, nil
 }
 
-func (s *Server) apiSavePageDraft(ctx context.Context, c caller, in *SaveDraftInput) (*PageOutput, error) {
+// DraftOutput is the page after saving its draft, with the rules that do
+// not compile (saved as written; publishing refuses them).
+type DraftOutput struct {
+	Body struct {
+		*pages.Page
+		DraftProblems []problemDetail `json:"draftProblems,omitempty" doc:"Rules that do not compile, by location (body.objects…)"`
+	}
+}
+
+func (s *Server) apiSavePageDraft(ctx context.Context, c caller, in *SaveDraftInput) (*DraftOutput, error) {
 	p, err := s.eng.Pages.SaveDraft(ctx, c.TenantID(), in.PageID, in.Body.Definition, in.Body.Revision)
 	if err != nil {
 		return nil, err
 	}
-	return &PageOutput{Body: p}, nil
+	out := &DraftOutput{}
+	out.Body.Page = p
+	for _, f := range p.DraftProblems {
+		out.Body.DraftProblems = append(out.Body.DraftProblems, problemDetail{Message: f.In(c.lang), Location: "body." + f.Field})
+	}
+	return out, nil
 }
 
 func (s *Server) apiPublishPage(ctx context.Context, c caller, in *PublishInput) (*VersionOutput, error) {

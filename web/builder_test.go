@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -69,9 +70,32 @@ func TestBuildPublishAndRenderPage(t *testing.T) {
 	if err != nil || len(p) != 1 || p[0].PublishedVersion != nil || len(p[0].Draft.Objects) != 1 || len(p[0].Draft.Objects[0].Fields) != 4 {
 		t.Fatalf("saved draft: %+v %v", p, err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(`[data-testid=publish]`), chromedp.WaitVisible(`[data-testid=versions] td form`)); err != nil {
+	// The preview stays readable at 1280 px: zoomed no further than 0.8,
+	// the rest of the width scrolls.
+	err = chromedp.Do(ctx, chromedp.Click(`.widths button[data-width="1280"]`))
+	if err != nil {
 		t.Fatal(err)
 	}
+	scale, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid=preview-frame]').getAttribute('data-scale')`))
+	if err != nil || scale != "0.80" {
+		t.Fatalf("preview scale at 1280 px: %q (%v)", scale, err)
+	}
+	scrolls, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){ var f = document.querySelector('[data-testid=preview-frame]'); return f.scrollWidth > f.clientWidth; })()`))
+	if err != nil || !scrolls {
+		t.Fatalf("the 1280 px preview does not scroll sideways (%v)", err)
+	}
+	// Publishing keeps the sample number and says "published".
+	err = chromedp.Do(ctx, chromedp.SendKeys(`[data-testid=sample]`, "13912345678"), chromedp.Sleep(400*time.Millisecond),
+		chromedp.Click(`[data-testid=publish]`), chromedp.WaitVisible(`[data-testid=versions] td .badge.on`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, _ := chromedp.Run(ctx, chromedp.Value(`[data-testid=sample]`))
+	flash, _ := chromedp.Run(ctx, chromedp.Text(`.flash`))
+	if sample != "13912345678" || flash != "已发布。" {
+		t.Fatalf("after publishing: sample %q, flash %q", sample, flash)
+	}
+	testkit.Screenshot(t, ctx, "builder-published")
 
 	for _, width := range []int64{300, 790, 1280} {
 		err := chromedp.Do(ctx,

@@ -340,6 +340,10 @@ func TestExternalInterfacesConsole(t *testing.T) {
 		!strings.Contains(body, "$[0].values[2].dictItems") {
 		t.Fatalf("check of the seed's example:\n%s", body)
 	}
+	// The report reads in the operator's language too (issue 14).
+	if !strings.Contains(body, "返回内容违反的 queryCustomer 接口规范") || !strings.Contains(body, "实际收到") || !strings.Contains(body, "耗时") {
+		t.Fatalf("the conformance report is not translated:\n%s", body)
+	}
 	_, body = b.get("/operator/interfaces")
 	if !strings.Contains(body, f.Tenant.Slug) {
 		t.Error("the list does not show the grant")

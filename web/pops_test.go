@@ -357,3 +357,36 @@ func csrfMeta(page string) string {
 	rest := page[i+len(marker):]
 	return rest[:strings.Index(rest, `"`)]
 }
+
+// The pops list renders an internal pop with its page's name (it used to
+// stop at "error calling index: value has type *int64" and answer 200), and
+// a template that fails is a logged 500, never a truncated page.
+func TestPopsListWithInternalPop(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tb := e.customerTable(f.Tenant.ID)
+	page := e.publishedPage(f.Tenant.ID, tb)
+	if _, err := e.eng.Pops.CreateConfig(t.Context(), f.Tenant.ID, pops.ConfigInput{MediaType: "audio", Name: "内部弹屏",
+		PageType: "internal", PageID: page.ID, OpenMode: "embed", Enabled: true, Trigger: "ringing"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login(f.Admin.Username, f.Password)
+	resp, body := b.get("/admin/pops?media=audio")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	for _, want := range []string{page.Name, `data-testid="new-pop"`, `id="platforms"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("pops list lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "template:") {
+		t.Fatalf("template error in page: %s", body)
+	}
+	// The pages list shows the version number, not a pointer.
+	_, body = b.get("/admin/pages")
+	if !strings.Contains(body, "Published v1") && !strings.Contains(body, "已发布 v1") {
+		t.Fatalf("pages list lacks the version: %s", body)
+	}
+}

@@ -78,6 +78,8 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		return *p
 	})
 	tmpl.AddFunc("reason", reasonText)
+	tmpl.AddFunc("versionNote", versionNote)
+	tmpl.AddFunc("icon", s.icon)
 	tmpl.AddFunc("dialOut", dialOutFor)
 	tmpl.AddFunc("join", strings.Join)
 	tmpl.AddFunc("hasPrefix", strings.HasPrefix)
@@ -98,7 +100,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		// not views into fasthttp's reused buffers: a value kept past the
 		// request (a cache key, a goroutine) must never change under us.
 		Immutable:             true,
-		Views:                 tmpl,
+		Views:                 bufferedViews{tmpl},
 		ErrorHandler:          s.handleError,
 		BodyLimit:             (settings.MaxImportFileSizeMB + 2) << 20,
 		ReadTimeout:           60 * time.Second,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/engine/pops"
@@ -38,11 +39,22 @@ func (s *Server) simulatorView(c *fiber.Ctx) (view, error) {
 	v.Form["direction"] = "in"
 	v.Form["media"] = "audio"
 	v.Form["callid"] = fmt.Sprintf("sim-%d", time.Now().UnixMilli())
+	// In the demo tenant the caller is a seeded customer, so the first
+	// Ringing a newcomer sends pops a real card.
+	if t, err := s.eng.Accounts.TenantByID(c.UserContext(), principalOf(c).TenantID()); err == nil && t.Slug == engine.DemoTenantSlug {
+		v.Form["caller"] = engine.DemoCaller
+		for _, a := range d.Agents {
+			if a.Role == accounts.RoleAgent {
+				v.Form["workNo"] = *a.WorkNo
+				break
+			}
+		}
+	}
 	// The confirmation is rebuilt from checked values, so a crafted link
 	// cannot put arbitrary text on the page.
 	if ev := c.Query("sent"); slices.Contains(d.Events, ev) && namePattern.MatchString(c.Query("workNo")) &&
 		namePattern.MatchString(c.Query("callid")) {
-		v.Flash = i18n.T(v.Lang, "sim.sent", ev, c.Query("workNo"), c.Query("callid"))
+		v.Flash = i18n.T(v.Lang, "sim.sent", i18n.T(v.Lang, "event."+ev), c.Query("workNo"), c.Query("callid"))
 	}
 	for _, k := range []string{"workNo", "caller", "direction", "media", "assoc", "callid"} {
 		if val := c.Query(k); val != "" {

@@ -18,6 +18,9 @@ type settingsData struct {
 	Roles       []accounts.Role
 	Permissions []accounts.Permission
 	NewKey      string // shown once, right after creation
+	// Me is the signed-in admin: their own row has no management link, and
+	// the reveal box explains how to get the right to grant it.
+	Me *accounts.User
 	// Pages are the tenant's published pages, to bind a key to one
 	// (queryCustomer); KeyPages names the page of each bound key.
 	Pages    []pages.Page
@@ -39,6 +42,7 @@ func (s *Server) settingsView(c *fiber.Ctx) (view, error) {
 		Users: users, Keys: keys,
 		Roles:       []accounts.Role{accounts.RoleAgent, accounts.RoleAdmin},
 		Permissions: accounts.KnownPermissions,
+		Me:          principalOf(c).User,
 	}
 	if err := s.fillKeyPages(ctx, tenantID, data); err != nil {
 		return view{}, err
@@ -65,7 +69,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if c.FormValue("reveal") == "on" {
 		perms = append(perms, string(accounts.PermReveal))
 	}
-	u, err := s.eng.Accounts.CreateUser(c.UserContext(), accounts.NewUser{
+	u, err := s.eng.Accounts.CreateUserAs(c.UserContext(), p.User, accounts.NewUser{
 		TenantID: &tenantID, Username: c.FormValue("username"), DisplayName: c.FormValue("displayName"),
 		Role: role, Permissions: perms, Password: c.FormValue("password"), WorkNo: c.FormValue("workNo"),
 	})

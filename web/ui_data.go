@@ -2,7 +2,10 @@ package web
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,7 +27,69 @@ type dataListData struct {
 	Pages   int
 	Query   string
 	NoMatch bool
-	Columns int // how many fields the list shows
+	// Shown are the fields the list shows, in order (the cols parameter;
+	// by default the first six); Sort and Desc the plain field it is
+	// ordered by.
+	Shown []*tables.Field
+	Sort  int64
+	Desc  bool
+	Cols  string // the cols parameter, for links
+}
+
+// FieldValue is a record's value of one field, for the chosen columns.
+func (d *dataListData) FieldValue(r tables.RecordView, id int64) *tables.FieldView {
+	for i := range r.Fields {
+		if r.Fields[i].FieldID == id {
+			return &r.Fields[i]
+		}
+	}
+	return nil
+}
+
+// Link is this list's address with one parameter changed.
+func (d *dataListData) Link(key, value string) string {
+	q := url.Values{}
+	if d.Query != "" {
+		q.Set("q", d.Query)
+	}
+	if d.Sort != 0 {
+		q.Set("sort", strconv.FormatInt(d.Sort, 10))
+		if d.Desc {
+			q.Set("desc", "1")
+		}
+	}
+	if d.Cols != "" {
+		q.Set("cols", d.Cols)
+	}
+	if key == "sort" {
+		q.Del("desc")
+	}
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	return fmt.Sprintf("/admin/data/%d?%s", d.Table.ID, q.Encode())
+}
+
+// SortLink orders by field id, the other way round when it already is.
+func (d *dataListData) SortLink(id int64) string {
+	u := d.Link("sort", strconv.FormatInt(id, 10))
+	if d.Sort == id && !d.Desc {
+		u += "&desc=1"
+	}
+	return u
+}
+
+// Position is the field's place among the chosen columns (from 1), or 0
+// when it is not shown.
+func (d *dataListData) Position(id int64) int {
+	for i, f := range d.Shown {
+		if f.ID == id {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 type recordData struct {
@@ -55,31 +120,48 @@ func (s *Server) dataTable(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	tid := principalOf(c).TenantID()
-	d := &dataListData{Query: c.Query("index"), Page: max(1, c.QueryInt("page", 1))}
-	if d.Query != "" {
-		sc, r, err := s.eng.Tables.FindByIndex(ctx, tid, id, d.Query)
-		if err != nil {
-			return err
-		}
-		d.Table = sc
-		if r != nil {
-			d.Records, d.Total = []tables.RecordView{sc.View(r, false)}, 1
-		} else {
-			d.NoMatch = true
-		}
-	} else {
-		sc, recs, total, err := s.eng.Tables.ListRecords(ctx, tid, id, (d.Page-1)*recordsPerPage, recordsPerPage)
-		if err != nil {
-			return err
-		}
-		d.Table, d.Total = sc, total
-		for _, r := range recs {
-			d.Records = append(d.Records, sc.View(r, false))
-		}
+	query := c.Query("q", c.Query("index"))
+	d := &dataListData{Query: query, Page: max(1, c.QueryInt("page", 1)), Desc: c.Query("desc") == "1"}
+	d.Sort, _ = strconv.ParseInt(c.Query("sort"), 10, 64)
+	sc, recs, total, err := s.eng.Tables.SearchRecords(ctx, tid, id, tables.Search{Text: query, SortField: d.Sort, Desc: d.Desc,
+		Offset: (d.Page - 1) * recordsPerPage, Limit: recordsPerPage})
+	if err != nil {
+		return err
+	}
+	d.Table, d.Total, d.NoMatch = sc, total, query != "" && total == 0
+	for _, r := range recs {
+		d.Records = append(d.Records, sc.View(r, false))
 	}
 	d.Pages = (d.Total + recordsPerPage - 1) / recordsPerPage
-	d.Columns = min(len(d.Table.Fields), 6)
+	cols := c.Query("cols")
+	if cols == "" {
+		// The column form without its script: the ticked boxes, in table order.
+		var ids []string
+		for _, v := range c.Context().QueryArgs().PeekMulti("col") {
+			ids = append(ids, string(v))
+		}
+		cols = strings.Join(ids, ",")
+	}
+	d.Shown, d.Cols = chosenColumns(sc, cols)
 	return c.Render("admin/data_table", s.view(c, "data", d.Table.Name, d), "layouts/shell")
+}
+
+// chosenColumns reads cols (field ids, comma-separated, in the order to
+// show them); unknown ids are dropped, and none means the first six.
+func chosenColumns(sc *tables.Schema, cols string) ([]*tables.Field, string) {
+	var out []*tables.Field
+	var kept []string
+	for _, part := range strings.Split(cols, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if f := sc.FieldByID(id); err == nil && f != nil && !slices.ContainsFunc(out, func(x *tables.Field) bool { return x.ID == id }) {
+			out = append(out, f)
+			kept = append(kept, strconv.FormatInt(id, 10))
+		}
+	}
+	if len(out) == 0 {
+		return sc.Fields[:min(len(sc.Fields), 6)], ""
+	}
+	return out, strings.Join(kept, ",")
 }
 
 func (s *Server) recordView(c *fiber.Ctx, tableID int64, rid int64) (view, *recordData, error) {
@@ -201,7 +283,7 @@ func (s *Server) deleteRecordForm(c *fiber.Ctx) error {
 	if err := s.eng.Tables.DeleteRecord(c.UserContext(), principalOf(c).TenantID(), id, rid); err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/admin/data/%d?flash=saved", id), fiber.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/admin/data/%d?flash=deleted", id), fiber.StatusSeeOther)
 }
 
 // revealValue shows one masked value in clear to a permitted user and

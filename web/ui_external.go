@@ -228,6 +228,7 @@ func (s *Server) checkInterface(c *fiber.Ctx) error {
 	if d.Check, err = s.runCheck(c.UserContext(), d.Interface.ID, d.CheckParam); err != nil {
 		return err
 	}
+	d.Check.View = conformanceReport(v.Lang, d.Check)
 	return c.Render("operator/interface", v, "layouts/shell")
 }
 
@@ -238,6 +239,7 @@ type checkResult struct {
 	Report  string               // as screenpop check-endpoint prints it
 	Passed  bool                 // answered, and broke no rule
 	Checked bool
+	View    conformanceView // the report in the reader's language
 }
 
 // runCheck queries an interface once; only failures of screenpop itself

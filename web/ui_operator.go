@@ -29,13 +29,20 @@ func (s *Server) tenantsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) createTenant(c *fiber.Ctx) error {
-	t, err := s.eng.Accounts.CreateTenant(c.UserContext(), accounts.NewTenant{Slug: c.FormValue("slug"), Name: c.FormValue("name")})
+	// The first admin is optional here (it can be added on the tenant's
+	// page later) but, when given, is created with the tenant or neither is.
+	var admin *accounts.NewUser
+	if c.FormValue("admin.username") != "" || c.FormValue("admin.password") != "" {
+		admin = &accounts.NewUser{Username: c.FormValue("admin.username"), DisplayName: c.FormValue("admin.displayName"),
+			Password: c.FormValue("admin.password")}
+	}
+	t, _, err := s.eng.Accounts.CreateTenantWithAdmin(c.UserContext(), accounts.NewTenant{Slug: c.FormValue("slug"), Name: c.FormValue("name")}, admin)
 	if err != nil {
 		v, verr := s.tenantsView(c)
 		if verr != nil {
 			return verr
 		}
-		v.Form = formValues(c, "slug", "name")
+		v.Form = formValues(c, "slug", "name", "admin.username", "admin.displayName")
 		return s.renderForm(c, err, "operator/tenants", v)
 	}
 	return c.Redirect("/operator/tenants?flash=created&who="+url.QueryEscape(t.Slug), fiber.StatusSeeOther)

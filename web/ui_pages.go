@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"net/url"
+	"regexp"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -67,6 +69,9 @@ type builderData struct {
 	TextsJSON      template.JS
 	InterfacesJSON template.JS // the external interfaces granted to the tenant
 	HasTables      bool
+	// Sample is the preview's customer number, kept across publishing and
+	// rolling back (they reload the page).
+	Sample string
 }
 
 // builderTexts are the builder's strings in the user's language.
@@ -74,6 +79,7 @@ var builderTexts = []string{
 	"pages.objects", "pages.add_object", "pages.remove_object", "pages.object_name", "pages.object_table", "pages.lookup",
 	"pages.lookup_customer", "pages.available", "pages.chosen", "pages.add_computed", "pages.label", "pages.computed",
 	"pages.visible", "pages.highlight", "pages.badge", "pages.saved", "pages.saving", "pages.unsaved", "ui.delete", "ui.edit",
+	"page.draft_rule_problems", "pages.confirm_remove_object", "pages.confirm_remove_field",
 	"type.1", "type.2", "type.3", "type.4", "type.5",
 }
 
@@ -119,7 +125,7 @@ func (s *Server) pageBuilder(c *fiber.Ctx) error {
 	textJSON, _ := json.Marshal(texts)
 	d := &builderData{Page: p, Versions: versions, HasTables: len(cat) > 0,
 		DefinitionJSON: template.JS(defJSON), CatalogJSON: template.JS(catJSON), TextsJSON: template.JS(textJSON),
-		InterfacesJSON: template.JS(ifJSON)}
+		InterfacesJSON: template.JS(ifJSON), Sample: sampleParam(c.Query("sample"))}
 	v := s.view(c, "pages", p.Name, d)
 	v.Form["name"] = p.Name
 	return c.Render("admin/page", v, "layouts/shell")
@@ -145,7 +151,40 @@ func (s *Server) publishPage(c *fiber.Ctx) error {
 	if _, err := s.eng.Pages.Publish(c.UserContext(), p.TenantID(), id, userIDOf(p), c.FormValue("note")); err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/admin/pages/%d?flash=saved", id), fiber.StatusSeeOther)
+	return c.Redirect(builderURL(id, "published", c.FormValue("sample")), fiber.StatusSeeOther)
+}
+
+// sampleParam keeps a sample number only if it looks like one, since it
+// travels in redirects and is shown in the page.
+func sampleParam(v string) string {
+	if len(v) > 32 || !samplePattern.MatchString(v) {
+		return ""
+	}
+	return v
+}
+
+var samplePattern = regexp.MustCompile(`^[0-9+ ()-]*$`)
+
+// rollbackNote is the note Rollback stores ("rollback to v3"), shown in
+// the reader's language.
+var rollbackNote = regexp.MustCompile(`^rollback to v(\d+)$`)
+
+// versionNote translates a version's note when it is the rollback note;
+// an admin's own note is shown as written.
+func versionNote(lang, note string) string {
+	if m := rollbackNote.FindStringSubmatch(note); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return i18n.T(lang, "pages.rollback_note", n)
+	}
+	return note
+}
+
+func builderURL(id int64, flash, sample string) string {
+	u := fmt.Sprintf("/admin/pages/%d?flash=%s", id, flash)
+	if sample = sampleParam(sample); sample != "" {
+		u += "&sample=" + url.QueryEscape(sample)
+	}
+	return u
 }
 
 func (s *Server) rollbackPage(c *fiber.Ctx) error {
@@ -158,7 +197,7 @@ func (s *Server) rollbackPage(c *fiber.Ctx) error {
 	if _, err := s.eng.Pages.Rollback(c.UserContext(), p.TenantID(), id, version, userIDOf(p)); err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/admin/pages/%d?flash=saved", id), fiber.StatusSeeOther)
+	return c.Redirect(builderURL(id, "rolled_back", c.FormValue("sample")), fiber.StatusSeeOther)
 }
 
 func (s *Server) deletePage(c *fiber.Ctx) error {
@@ -169,7 +208,7 @@ func (s *Server) deletePage(c *fiber.Ctx) error {
 	if err := s.eng.Pages.DeletePage(c.UserContext(), principalOf(c).TenantID(), id); err != nil {
 		return err
 	}
-	return c.Redirect("/admin/pages?flash=saved", fiber.StatusSeeOther)
+	return c.Redirect("/admin/pages?flash=deleted", fiber.StatusSeeOther)
 }
 
 // pagePreview renders the draft (or, with draft=0, the published version)

@@ -27,6 +27,15 @@ type popsData struct {
 	Editing   *pops.Config // the edit page
 }
 
+// PageName is the name of an internal pop's page ("" for none): the
+// template cannot index the map with the config's *int64.
+func (d *popsData) PageName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return d.PageNames[*id]
+}
+
 func (s *Server) popsView(c *fiber.Ctx, media string) (view, *popsData, error) {
 	ctx := c.UserContext()
 	tid := principalOf(c).TenantID()

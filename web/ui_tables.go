@@ -204,7 +204,7 @@ func (s *Server) publishTable(c *fiber.Ctx) error {
 		}
 		return s.renderForm(c, err, "admin/table", v)
 	}
-	return c.Redirect(fmt.Sprintf("/admin/tables/%d?flash=saved", id), fiber.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/admin/tables/%d?flash=published", id), fiber.StatusSeeOther)
 }
 
 // deleteTable asks first: without confirm=yes it shows what would be lost.
@@ -224,7 +224,7 @@ func (s *Server) deleteTable(c *fiber.Ctx) error {
 	if err := s.eng.Tables.DeleteTable(c.UserContext(), principalOf(c).TenantID(), id); err != nil {
 		return err
 	}
-	return c.Redirect("/admin/tables?flash=saved", fiber.StatusSeeOther)
+	return c.Redirect("/admin/tables?flash=deleted", fiber.StatusSeeOther)
 }
 
 func (s *Server) addField(c *fiber.Ctx) error {

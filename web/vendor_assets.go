@@ -12,8 +12,11 @@ import _ "embed"
 //go:embed static/vendor/Sortable.min.js
 var vendorSortable []byte
 
+//go:embed static/vendor/feather-sprite.svg
+var vendorIcons []byte
+
 func init() {
-	if len(vendorSortable) == 0 {
-		panic("web/static/vendor/Sortable.min.js is empty: run `make web-assets`")
+	if len(vendorSortable) == 0 || len(vendorIcons) == 0 {
+		panic("web/static/vendor/ is incomplete: run `make web-assets`")
 	}
 }

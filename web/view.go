@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -30,6 +31,7 @@ type view struct {
 	Errors    map[string]string // field → message
 	Form      map[string]string // submitted values, so a failed submit loses nothing
 	Data      any
+	Body      template.HTML // the rendered page, inside a layout (see bufferedViews)
 }
 
 func (s *Server) view(c *fiber.Ctx, active, title string, data any) view {
@@ -110,6 +112,17 @@ func (s *Server) static() fiber.Handler {
 	})
 }
 
+var iconName = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// icon is one icon of the Feather set (web/static/vendor/feather-sprite.svg,
+// from npm), decorative: the button or link beside it says what it does.
+func (s *Server) icon(name string) template.HTML {
+	if !iconName.MatchString(name) {
+		return ""
+	}
+	return template.HTML(`<svg class="icon" aria-hidden="true" focusable="false"><use href="` + s.assetURL("vendor/feather-sprite.svg") + "#" + name + `"></use></svg>`) // #nosec G203 -- name is checked above
+}
+
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
 
 // flashMessage turns the ?flash= of a redirect after a successful post into
@@ -119,6 +132,14 @@ func flashMessage(c *fiber.Ctx) string {
 	switch c.Query("flash") {
 	case "saved":
 		return i18n.T(langOf(c), "ui.saved")
+	case "published":
+		return i18n.T(langOf(c), "ui.published")
+	case "rolled_back":
+		return i18n.T(langOf(c), "pages.rolled_back")
+	case "deleted":
+		return i18n.T(langOf(c), "ui.deleted")
+	case "password_reset":
+		return i18n.T(langOf(c), "users.password_reset")
 	case "created":
 		if who := c.Query("who"); namePattern.MatchString(who) {
 			return i18n.T(langOf(c), "ui.created_named", who)

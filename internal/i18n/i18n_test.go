@@ -2,10 +2,29 @@ package i18n
 
 import (
 	"regexp"
+	"strconv"
 	"testing"
 )
 
-var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+var verb = regexp.MustCompile(`%(?:\[(\d+)\])?([-+# 0-9.]*[a-zA-Z%])`)
+
+// verbsByArg maps each argument number (from 1) to its verb, following
+// fmt's rules for explicit indexes; %% takes no argument.
+func verbsByArg(s string) map[int]string {
+	out := map[int]string{}
+	next := 1
+	for _, m := range verb.FindAllStringSubmatch(s, -1) {
+		if m[2] == "%" {
+			continue
+		}
+		if m[1] != "" {
+			next, _ = strconv.Atoi(m[1])
+		}
+		out[next] = m[2]
+		next++
+	}
+	return out
+}
 
 func TestCatalogRows(t *testing.T) {
 	seen := map[string]bool{}
@@ -17,14 +36,16 @@ func TestCatalogRows(t *testing.T) {
 		if m.en == "" || m.zh == "" {
 			t.Errorf("%s: missing a language", m.key)
 		}
-		en, zh := verb.FindAllString(m.en, -1), verb.FindAllString(m.zh, -1)
+		// Each argument gets the same verb in both languages; a language
+		// may take them in another order with explicit indexes (%[2]s).
+		en, zh := verbsByArg(m.en), verbsByArg(m.zh)
 		if len(en) != len(zh) {
 			t.Errorf("%s: verbs differ: en %v, zh %v", m.key, en, zh)
 			continue
 		}
 		for i := range en {
 			if en[i] != zh[i] {
-				t.Errorf("%s: verb %d differs: %s vs %s", m.key, i, en[i], zh[i])
+				t.Errorf("%s: verb of argument %d differs: %s vs %s", m.key, i, en[i], zh[i])
 			}
 		}
 	}

@@ -37,7 +37,7 @@ var messages = []entry{
 	{"value.rule_error", "The rule could not be checked: %s", "校验规则无法执行：%s"},
 	{"value.index_required", "The index field needs a value.", "索引字段必须填写。"},
 	{"value.unknown_field", "Unknown field %q.", "未知字段 %q。"},
-	{"rule.compile", "Line %d, column %d: %s", "第 %d 行第 %d 列：%s"},
+	{"rule.compile", "Line %d, column %d: %s", "第 %d 行第 %d 列：规则写法有误（%s）"},
 	{"rule.not_bool", "The rule must give true or false, not %s.", "校验规则的结果必须是 true 或 false，而不是 %s。"},
 
 	// Base table definitions.
@@ -225,8 +225,8 @@ var messages = []entry{
 	// Data UI.
 	{"data.choose", "Choose a published table to see and edit its data.", "选择一张已发布的基础表以查看和编辑数据。"},
 	{"data.none_published", "No published table yet. Publish one under Base tables first.", "还没有已发布的基础表。请先在“基础表”中发布。"},
-	{"data.search_help", "Exact index value, e.g. a phone number in any common format", "精确的索引值，例如任意常见格式的电话号码"},
-	{"data.no_match", "No record with index value %s.", "没有索引值为 %s 的记录。"},
+	{"data.search_help", "The full index value (a phone number in any common format), its last four digits, or text in a field that is not encrypted, such as a name.", "完整的索引值（任意常见格式的电话号码）、其后四位，或未加密字段中的文字（例如姓名）。"},
+	{"data.no_match", "No record matches %s.", "没有与 %s 匹配的记录。"},
 	{"data.new", "New record", "新建记录"},
 	{"data.count", "%d records", "共 %d 条记录"},
 	{"data.reveal", "Reveal", "查看明文"},
@@ -264,7 +264,7 @@ var messages = []entry{
 	{"page.version_not_found", "Version not found.", "版本不存在。"},
 	{"page.not_published", "This page has not been published yet.", "该页面尚未发布。"},
 	{"pages.new", "New page", "新建页面"},
-	{"pages.empty", "No pages yet.", "还没有页面。"},
+	{"pages.empty", "No pages yet. Create one below, drag a table's fields into it and publish it; then show it in a pop.", "还没有页面。在下方新建一个，把基础表字段拖入并发布，然后在弹屏中使用它。"},
 	{"pages.draft_only", "Draft only", "仅草稿"},
 	{"pages.published_v", "Published v%d", "已发布 v%d"},
 	{"pages.publish", "Publish", "发布"},

@@ -24,7 +24,7 @@ var callMessages = []entry{
 	{"sim.direction", "Direction", "呼叫方向"},
 	{"sim.media", "Media type", "媒体类型"},
 	{"sim.assoc", "Associated data (key=value per line)", "随路数据（每行 键=值）"},
-	{"sim.sent", "%s sent to agent %s (call %s).", "已向座席 %s 发送 %s（呼叫 %s）。"},
+	{"sim.sent", "%s sent to agent %s (call %s).", "已向座席 %[2]s 发送%[1]s事件（呼叫 %[3]s）。"},
 	{"nav.simulator", "Call simulator", "来电模拟"},
 	{"pops.webhook", "Telephony webhook for dial-out requests", "外呼请求回调地址"},
 	{"pops.webhook_help", "Receives {workNo, calledNum, mediaType} as JSON when an agent clicks a call button.", "座席点击拨打按钮时，以 JSON 接收 {workNo, calledNum, mediaType}。"},

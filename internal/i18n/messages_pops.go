@@ -44,7 +44,7 @@ var popMessages = []entry{
 	{"pops.media.audio", "Audio/video", "音视频"},
 	{"pops.media.multimedia", "Multimedia", "多媒体"},
 	{"pops.new", "Add pop page", "添加弹屏页面"},
-	{"pops.empty", "No pop pages for this media type yet.", "该媒体类型下还没有弹屏页面。"},
+	{"pops.empty", "No pop pages for this media type yet. Add one below: a published page of yours, or an https address of your CRM.", "该媒体类型下还没有弹屏页面。请在下方添加：选择已发布的页面，或填写 CRM 的 https 地址。"},
 	{"pops.page_type", "Page type", "页面类型"},
 	{"pops.page_type.external", "External page (URL)", "外部页面（URL）"},
 	{"pops.page_type.internal", "Internal page", "内部页面"},

@@ -55,7 +55,24 @@
     });
   }
 
+  // The column chooser sends one cols parameter: the ticked fields in the
+  // order of their numbers (unnumbered ones after, in table order).
+  function initColumns(form) {
+    form.addEventListener("submit", function () {
+      var picked = [];
+      form.querySelectorAll('input[name="col"]').forEach(function (box, i) {
+        if (!box.checked) { return; }
+        var pos = parseInt(form.querySelector('input[name="pos.' + box.value + '"]').value, 10);
+        picked.push({ id: box.value, pos: isNaN(pos) ? 1000 + i : pos, i: i });
+      });
+      picked.sort(function (a, b) { return a.pos - b.pos || a.i - b.i; });
+      form.querySelector('input[name="cols"]').value = picked.map(function (p) { return p.id; }).join(",");
+      form.querySelectorAll('input[name="col"], input[name^="pos."]').forEach(function (x) { x.disabled = true; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-columns]").forEach(initColumns);
     document.querySelectorAll("[data-fieldform]").forEach(initFieldForm);
     document.querySelectorAll("[data-sortable]").forEach(initSortable);
     // After a failed submit, put the cursor on the first field in error.
@@ -72,4 +89,30 @@
     var msg = ev.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { ev.preventDefault(); }
   }, true);
+
+  // While a form is on its way the button that sent it spins and cannot
+  // be pressed twice. Disabled only after this event: a disabled submitter
+  // would drop its name and value from the form data.
+  document.addEventListener("submit", function (ev) {
+    if (ev.defaultPrevented || ev.target.target === "_blank") { return; }
+    var btn = ev.submitter || ev.target.querySelector("button[type=submit], button:not([type])");
+    if (!btn) { return; }
+    btn.setAttribute("aria-busy", "true");
+    setTimeout(function () { btn.disabled = true; }, 0);
+  });
+  // Coming back with the browser's back button shows the page as it was:
+  // undo the busy state.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll('button[aria-busy="true"]').forEach(function (b) { b.removeAttribute("aria-busy"); b.disabled = false; });
+  });
+
+  // A success message is a toast: it fades after a few seconds, and a
+  // click dismisses it. Errors stay where they are, beside the form.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".toast").forEach(function (t) {
+      var hide = function () { t.classList.add("gone"); };
+      t.addEventListener("click", hide);
+      setTimeout(hide, 6000);
+    });
+  });
 })();

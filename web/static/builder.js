@@ -227,6 +227,11 @@
         state.revision = r.data.draftRevision;
         def = r.data.draft;
         setStatus("saved", T["pages.saved"]);
+        // Rules that do not compile are saved as written and marked; only
+        // publishing needs them fixed.
+        if ((r.data.draftProblems || []).length) {
+          showErrors({ detail: T["page.draft_rule_problems"], errors: r.data.draftProblems });
+        }
         reloadPreview();
       } else {
         setStatus("error", T["pages.unsaved"]);
@@ -242,7 +247,11 @@
   }
 
   function reloadPreview() {
-    preview.src = "/admin/pages/" + state.pageId + "/preview?draft=1&sample=" + encodeURIComponent(sample.value.trim());
+    var url = "/admin/pages/" + state.pageId + "/preview?draft=1&sample=" + encodeURIComponent(sample.value.trim());
+    preview.src = url;
+    document.getElementById("preview-full").href = url;
+    // Publishing and rolling back reload the page: the sample goes along.
+    document.querySelectorAll("[data-sample-copy]").forEach(function (i) { i.value = sample.value.trim(); });
   }
 
   // --- events --------------------------------------------------------------------
@@ -260,15 +269,18 @@
       var li = t.closest("li.pf");
       var card = t.closest(".objcard");
       if (li.getAttribute("data-field-id") !== "0") {
+        // Back to the table's fields: nothing is lost, no question asked.
         li.classList.remove("open");
         card.querySelector("ul.available").appendChild(li);
       } else {
+        if (!window.confirm(T["pages.confirm_remove_field"])) { return; }
         li.remove();
       }
       changed();
       return;
     }
     if (t.classList.contains("remove-object")) {
+      if (!window.confirm(T["pages.confirm_remove_object"])) { return; }
       t.closest(".objcard").remove();
       def = collect();
       renderObjects();
@@ -295,16 +307,20 @@
     if (ev.target.matches("input")) { changed(); }
   });
   sample.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(reloadPreview, 300); });
-  // The preview iframe has the chosen panel width and is scaled down to fit
-  // the column, so the page lays out exactly as it will in the platform.
+  // The preview iframe has the chosen panel width, so the page lays out
+  // exactly as it will in the platform. It is zoomed out only down to a
+  // readable scale; what is wider than the column scrolls sideways (zoom,
+  // unlike a transform, changes the layout size, so the scrollbars are
+  // right).
   var previewWidth = 790;
+  var minScale = 0.8;
   function fitPreview() {
     var box = preview.parentElement.clientWidth || previewWidth;
-    var scale = Math.min(1, box / previewWidth);
+    var scale = Math.max(minScale, Math.min(1, box / previewWidth));
     preview.style.width = previewWidth + "px";
     preview.style.height = Math.round(560 / scale) + "px";
-    preview.style.transform = "scale(" + scale + ")";
-    preview.parentElement.style.height = Math.round(560) + "px";
+    preview.style.zoom = String(scale);
+    preview.parentElement.setAttribute("data-scale", scale.toFixed(2));
   }
   document.querySelectorAll(".widths button").forEach(function (b) {
     b.addEventListener("click", function () {

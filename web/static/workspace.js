@@ -36,7 +36,7 @@
       a.addEventListener("click", function (ev) { ev.preventDefault(); showMedia(media); });
       mediaNav.appendChild(a);
       var pane = el("div", { "class": "ws-pane", "data-media": media });
-      var tabs = el("nav", { "class": "ws-poptabs" });
+      var tabs = el("div", { "class": "ws-poptabs", role: "tablist" });
       var area = el("div", { "class": "ws-frames" });
       pane.appendChild(tabs);
       pane.appendChild(area);
@@ -45,7 +45,7 @@
       mine.forEach(function (p) {
         pops[p.id] = p;
         if (p.openMode !== "embed") { return; }
-        var b = el("button", { type: "button", "data-pop": String(p.id), "data-testid": "poptab-" + p.name }, p.name);
+        var b = el("button", { type: "button", role: "tab", "aria-selected": "false", "data-pop": String(p.id), "data-testid": "poptab-" + p.name }, p.name);
         b.addEventListener("click", function () { showPop(p); });
         tabs.appendChild(b);
       });
