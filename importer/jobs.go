@@ -85,6 +85,7 @@ type Job struct {
 	Unchanged  int        `bun:",notnull" json:"unchanged"`
 	Rejected   int        `bun:",notnull" json:"rejected"`
 	Duplicates int        `bun:",notnull" json:"duplicates"`
+	Masked     int        `bun:",notnull" json:"masked"` // rows written with masked cells kept as stored
 	ErrorCount int        `bun:",notnull" json:"errorCount"`
 	ErrorKey   string     `bun:",notnull" json:"-"`
 	ErrorArgs  []any      `bun:",type:jsonb,notnull" json:"-"`

@@ -112,6 +112,7 @@ type DryRunResult struct {
 	Good       int // rows that would be stored
 	Rejected   int
 	Duplicates int
+	Masked     int // rows whose masked cells would keep the stored values
 	// Preview is the first rows as they would be stored, masked.
 	Preview []tables.RecordView
 	// Issues is every error, in file order (up to 100,000).
@@ -167,6 +168,9 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 			add(duplicateIssue(c.sc, line, sv.last[row.Index]))
 		default:
 			res.Good++
+			if len(row.Keep) > 0 {
+				res.Masked++
+			}
 			if len(res.Preview) < PreviewRows {
 				res.Preview = append(res.Preview, c.sc.View(&tables.Record{TableID: c.sc.ID, Values: row.Values}, false))
 			}
@@ -292,10 +296,12 @@ func jsonText(args []any) string {
 type batch struct {
 	n          int // data rows read, good or not
 	rows       []tables.Row
+	lines      []int               // the line of each of rows
 	enc        *tables.EncodedRows // rows, encoded ahead of the write
 	issues     []Issue
 	rejected   int
 	duplicates int
+	masked     int // rows written with masked cells kept as stored
 }
 
 // runJob reads the stored file and writes it in batches, after the rows
@@ -417,6 +423,7 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.last[row.Index]))
 		default:
 			b.rows = append(b.rows, row)
+			b.lines = append(b.lines, line)
 		}
 		b.n++
 		if b.n == size {
@@ -445,13 +452,42 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 }
 
 // encodeBatch seals and keys a batch's rows (the costly part of writing
-// them) while the previous batch is being written.
+// them) while the previous batch is being written. Rows with masked cells
+// first take the stored values those cells hide (keepMasked).
 func (s *Service) encodeBatch(ctx context.Context, sc *tables.Schema, b *batch) error {
+	if err := s.keepMasked(ctx, sc, b); err != nil {
+		return err
+	}
 	enc, err := s.tables.EncodeRows(ctx, sc, b.rows)
 	if err != nil {
 		return err
 	}
-	b.enc, b.rows = enc, nil
+	b.enc, b.rows, b.lines = enc, nil, nil
+	return nil
+}
+
+// keepMasked fills the masked cells of a batch's rows with the values
+// stored (tables.FillKept), counts the rows that had some, and rejects
+// those whose masked mandatory cell has no stored value to keep (a new
+// customer in a masked export).
+func (s *Service) keepMasked(ctx context.Context, sc *tables.Schema, b *batch) error {
+	missing, err := s.tables.FillKept(ctx, s.db, sc, b.rows)
+	if err != nil {
+		return err
+	}
+	kept := b.rows[:0]
+	for i, row := range b.rows {
+		if field, bad := missing[i]; bad {
+			b.rejected++
+			b.issues = append(b.issues, Issue{Line: b.lines[i], Column: field, Message: apperr.Message{Key: "import.masked_no_value"}})
+			continue
+		}
+		if len(row.Keep) > 0 {
+			b.masked++
+		}
+		kept = append(kept, row)
+	}
+	b.rows = kept
 	return nil
 }
 
@@ -483,6 +519,7 @@ func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *ba
 			Set("unchanged = unchanged + ?", res.Unchanged).
 			Set("rejected = rejected + ?", b.rejected).
 			Set("duplicates = duplicates + ?", b.duplicates).
+			Set("masked = masked + ?", b.masked).
 			Set("error_count = ?", stored).
 			Set("updated_at = now()").
 			Where("id = ?", job.ID).Exec(ctx)

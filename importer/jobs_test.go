@@ -61,6 +61,12 @@ var customerHeader = []string{"手机", "姓名", "备用电话", "等级", "积
 
 func newJobEnv(t *testing.T) *jobEnv {
 	t.Helper()
+	return newJobEnvWith(t, customerFields)
+}
+
+// newJobEnvWith is newJobEnv with a table of the given fields.
+func newJobEnvWith(t *testing.T, fields []tables.FieldInput) *jobEnv {
+	t.Helper()
 	ctx := context.Background()
 	db := testkit.DB(t)
 	keys, err := tables.NewKeyring(db, jobsKey)
@@ -70,7 +76,7 @@ func newJobEnv(t *testing.T) *jobEnv {
 	must(t, err)
 	tb, err := ts.CreateTable(ctx, tn.ID, tables.TableInput{Name: "客户" + strconv.FormatInt(jobSeq.Add(1), 10)})
 	must(t, err)
-	for _, f := range customerFields {
+	for _, f := range fields {
 		_, err := ts.AddField(ctx, tn.ID, tb.ID, f)
 		must(t, err)
 	}

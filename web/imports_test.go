@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,6 +229,10 @@ func TestImportAPI(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(csvText, "*******5678,'=1+2,'@SUM****") || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export %d %q:\n%s", resp.StatusCode, resp.Header.Get("Content-Disposition"), csvText)
 	}
+	// A masked export says so in its name, so it is recognised when dropped on the import page.
+	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, url.PathEscape("_已脱敏.csv")) && !strings.Contains(cd, "_masked.csv") {
+		t.Errorf("masked export named %q", cd)
+	}
 	if resp, _ := e.api(http.MethodGet, fmt.Sprintf("/api/v1/tables/%d/export?reveal=true", tb.ID), key, nil); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("reveal without the scope: %d", resp.StatusCode)
 	}
@@ -310,5 +315,28 @@ func TestImportPageInBrowser(t *testing.T) {
 	got, _ := chromedp.Run(ctx, chromedp.Text(`tr[data-status=done] [data-field=inserted]`))
 	if got != "47" {
 		t.Errorf("after reload inserted shows %q", got)
+	}
+
+	// A masked export dropped on the page is flagged before it is imported.
+	hidden := func() bool {
+		h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid=masked-warning]').hidden`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if !hidden() {
+		t.Errorf("masked-export warning shown for 客户名单.csv")
+	}
+	masked := filepath.Join(t.TempDir(), "客户_已脱敏.csv")
+	if err := os.WriteFile(masked, []byte("\uFEFF"+customerCSV("*******5678,王**,,普通")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(`input[type=file]`, []string{masked})); err != nil {
+		t.Fatal(err)
+	}
+	if hidden() {
+		testkit.Screenshot(t, ctx, "masked-warning-missing")
+		t.Errorf("no warning for a masked export")
 	}
 }

@@ -175,7 +175,7 @@ func (s *Server) streamExport(c *fiber.Ctx, x *importer.PreparedExport) {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	c.Set(fiber.HeaderContentDisposition, attachment(x.TableName+"."+string(x.Format())))
+	c.Set(fiber.HeaderContentDisposition, attachment(x.FileName(langOf(c))))
 	log := s.log
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
