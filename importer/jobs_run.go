@@ -108,6 +108,8 @@ func duplicateIssue(sc *tables.Schema, line, winner int) Issue {
 type DryRunResult struct {
 	Format     Format
 	Encoding   Encoding
+	Sheet      string   // the XLSX sheet read
+	Sheets     []string // the XLSX's visible sheets, to choose another
 	TotalRows  int
 	Good       int // rows that would be stored
 	Rejected   int
@@ -129,21 +131,19 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 		return nil, err
 	}
 	chk := newRowChecker(c.sc)
-	rr, enc, err := openFile(c.format, up.Data)
-	if err != nil {
-		return nil, UserError(err)
-	}
-	sv, err := chk.surveyFile(ctx, rr, false)
-	rr.Close()
-	if err != nil {
-		return nil, UserError(err)
-	}
-	res := &DryRunResult{Format: c.format, Encoding: enc, TotalRows: sv.total, Rejected: sv.bad, Preview: []tables.RecordView{}, Issues: []Issue{}}
-	rr, _, err = openFile(c.format, up.Data)
+	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit)
 	if err != nil {
 		return nil, UserError(err)
 	}
 	defer rr.Close()
+	sv, err := chk.surveyFile(ctx, rr, false)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	res := &DryRunResult{Format: c.format, Encoding: enc, Sheet: c.sheet, Sheets: c.sheets, TotalRows: sv.total, Rejected: sv.bad, Preview: []tables.RecordView{}, Issues: []Issue{}}
+	if err := rewind(rr); err != nil {
+		return nil, UserError(err)
+	}
 	add := func(is ...Issue) {
 		if len(res.Issues)+len(is) > maxStoredIssues {
 			res.Truncated = true
@@ -177,6 +177,14 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 		}
 	}
 	return res, nil
+}
+
+// rewind takes a reader back to its first data row for a second pass.
+func rewind(rr RowReader) error {
+	if r, ok := rr.(interface{ Rewind() error }); ok {
+		return r.Rewind()
+	}
+	return errors.New("importer: the reader cannot go back")
 }
 
 // errStopped ends a job whose status changed under it (cancelled).
@@ -320,17 +328,22 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		return err
 	}
 	chk := newRowChecker(sc)
-	rr, _, err := openFile(job.Format, data)
+	limit, err := s.FileLimit(ctx)
 	if err != nil {
 		return err
 	}
+	// A stored file was within the limit when it was uploaded; a limit
+	// lowered since must not refuse it now.
+	rr, _, err := openFile(job.Format, data, job.Sheet, max(limit, job.FileSize))
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
 	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
-		rr.Close()
 		return m
 	}
 	surveyStart := time.Now()
 	sv, err := chk.surveyFile(ctx, rr, job.Mode == ModeAll)
-	rr.Close()
 	if err != nil {
 		return err
 	}
@@ -345,11 +358,11 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		return s.refuseAll(ctx, job, sv)
 	}
 
-	rr, _, err = openFile(job.Format, data)
-	if err != nil {
+	// The workbook is opened once per job: the second pass goes back to
+	// the first row without parsing its shared strings and styles again.
+	if err := rewind(rr); err != nil {
 		return err
 	}
-	defer rr.Close()
 
 	// Reading and validating run ahead of writing by one batch, so the
 	// file is parsed while the previous batch commits.

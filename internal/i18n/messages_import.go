@@ -10,6 +10,8 @@ var importMessages = []entry{
 	{"import.bad_extension", "Only .csv and .xlsx files can be imported.", "只能导入 .csv 或 .xlsx 文件。"},
 	{"import.too_large", "The file is larger than %d MB, the import limit.", "文件超过 %d MB 的导入上限。"},
 	{"import.zip_bomb", "The workbook unpacks to far more data than it should; it was refused.", "该工作簿解压后的数据量异常，已拒绝。"},
+	{"import.too_many_strings", "The workbook holds more than %d distinct texts, more than a file within the size limit can hold; it was refused.", "该工作簿包含超过 %d 个不同的文本，超出大小上限内的文件所能容纳的数量，已拒绝。"},
+	{"import.no_sheet", "The workbook has no sheet of that name. Its sheets: %s", "工作簿中没有该名称的工作表。现有工作表：%s"},
 	{"import.empty", "The file is empty: it has no header row.", "文件为空：没有表头行。"},
 	{"import.unsupported", "This is a legacy .xls or a password-protected workbook. Save it as .xlsx (without a password) or as CSV.", "这是旧版 .xls 或设有密码的工作簿，请另存为无密码的 .xlsx 或 CSV。"},
 	{"import.bad_encoding", "The file's text could not be decoded.", "无法识别文件的文字编码。"},
@@ -35,6 +37,7 @@ var importMessages = []entry{
 	// Rows (the error report).
 	{"import.row.too_many_cells", "The row has more cells than the header.", "该行的单元格多于表头。"},
 	{"import.row.bad_encoding", "The cell holds characters that are not valid in the file's encoding.", "单元格包含该文件编码无法识别的字符。"},
+	{"import.row.lost_digits", "The number has more than 15 digits, so Excel has already rounded its last digits; it was not stored. Format the column as text (or type a ' first) and enter the value again.", "该数字超过 15 位，Excel 已将末尾几位舍入，未保存。请将该列设为文本格式（或先输入 '）后重新填写。"},
 	{"import.row.malformed_row", "The row could not be read (check its quotes).", "无法读取该行（请检查引号）。"},
 	{"import.rule_error_hidden", "The field's rule could not be checked for this value.", "无法对该值执行字段校验规则。"},
 	{"import.masked_no_value", "The cell holds a masked value (from an export without reveal) and no stored value exists to keep; the field is required.", "该单元格是脱敏值（来自未显示明文的导出），且没有已保存的值可保留，而该字段为必填。"},
