@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // statusByCode is the one mapping from domain error codes to HTTP statuses.
@@ -37,6 +38,10 @@ func (s *Server) classify(err error, method, path string) (int, *apperr.Error) {
 		case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
 			return fe.Code, apperr.New(apperr.NotFound, "error.not_found")
 		case fiber.StatusRequestEntityTooLarge:
+			if method == fiber.MethodPost && isUploadRoute(path) {
+				e, _ := apperr.As(s.uploadTooLarge())
+				return fe.Code, e
+			}
 			return fe.Code, apperr.New(apperr.TooLarge, "error.too_large")
 		case fiber.StatusBadRequest, fiber.StatusUnprocessableEntity:
 			return fe.Code, apperr.New(apperr.Invalid, "error.invalid")
@@ -65,6 +70,11 @@ type problemDetail struct {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, e := s.classify(err, c.Method(), c.Path())
 	lang := langOf(c)
+	if c.Locals(keyLang) == nil {
+		// Refused by the server before any middleware ran (a body over
+		// the limit): the language is the request's own.
+		lang = i18n.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
+	}
 	if wantsJSON(c) {
 		p := problem{Title: http.StatusText(status), Status: status, Detail: e.In(lang)}
 		for _, f := range e.Fields {
