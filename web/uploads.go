@@ -195,6 +195,9 @@ func (u *upload) mode() importer.Mode {
 	return importer.ModeSkip
 }
 
+// sheet is the XLSX sheet the form asks for ("" for the first visible one).
+func (u *upload) sheet() string { return strings.TrimSpace(u.fields["sheet"]) }
+
 // dryRun reports whether the form asks for a dry run.
 func (u *upload) dryRun() bool {
 	switch strings.ToLower(strings.TrimSpace(u.fields["dryRun"])) {

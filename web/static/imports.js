@@ -69,7 +69,7 @@
       td.setAttribute("data-field", c[0]);
       row.appendChild(td);
     });
-    text(row.querySelector('[data-field="file"]'), job.fileName);
+    text(row.querySelector('[data-field="file"]'), job.sheet ? job.fileName + " · " + job.sheet : job.fileName);
     var prog = row.querySelector('[data-field="progress"]');
     var bar = document.createElement("progress");
     bar.max = 100; bar.value = 0; bar.setAttribute("data-field", "bar");
@@ -149,6 +149,12 @@
     h.setAttribute("data-testid", "dry-counts");
     h.textContent = dry.totalRows + " / " + dry.good + " / " + dry.rejected + " / " + dry.duplicates;
     holder.appendChild(h);
+    if (dry.sheets && dry.sheets.length > 1) {
+      var sh = document.createElement("p");
+      sh.setAttribute("data-testid", "dry-sheet");
+      sh.textContent = dry.sheet + " (" + dry.sheets.join(", ") + ")";
+      holder.appendChild(sh);
+    }
     var table = document.createElement("table");
     table.className = "list issues";
     (dry.preview || []).forEach(function (r) {
