@@ -171,6 +171,9 @@ func (c *csvReader) Next() (int, []string, error) {
 			continue
 		}
 		cells, err := fitRow(line, c.header, rec)
+		for i, s := range cells {
+			cells[i] = Unneutralize(s)
+		}
 		return line, cells, err
 	}
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -194,7 +195,9 @@ type RowWriter interface {
 
 // NewCSVExport starts a CSV export: a UTF-8 byte order mark, the header (as
 // is; see WriteCSVTemplate), then rows with every cell passed through
-// NeutralizeFormula. Lines end in CRLF.
+// NeutralizeFormula. Lines end in CRLF, as Excel writes them; a line break
+// inside a cell stays the LF it is (encoding/csv's UseCRLF would turn it
+// into CRLF, and an export imported again would change the value).
 func NewCSVExport(w io.Writer, header []string) (RowWriter, error) {
 	if len(header) == 0 {
 		return nil, errors.New("importer: an export needs at least one column")
@@ -202,19 +205,37 @@ func NewCSVExport(w io.Writer, header []string) (RowWriter, error) {
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
 		return nil, err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(header); err != nil {
+	e := &csvExport{w: w, width: len(header), buf: make([]string, len(header))}
+	e.cw = csv.NewWriter(&e.line)
+	if err := e.writeLine(header); err != nil {
 		return nil, err
 	}
-	return &csvExport{cw: cw, width: len(header), buf: make([]string, len(header))}, nil
+	return e, nil
 }
 
 type csvExport struct {
-	cw     *csv.Writer
+	w      io.Writer
+	cw     *csv.Writer  // writes one record into line
+	line   bytes.Buffer // one record, ending in \n
 	width  int
 	buf    []string
 	closed bool
+}
+
+// writeLine writes one record with a CRLF ending.
+func (e *csvExport) writeLine(cells []string) error {
+	e.line.Reset()
+	if err := e.cw.Write(cells); err != nil {
+		return err
+	}
+	e.cw.Flush()
+	if err := e.cw.Error(); err != nil {
+		return err
+	}
+	b := e.line.Bytes()
+	b = append(b[:len(b)-1], '\r', '\n')
+	_, err := e.w.Write(b)
+	return err
 }
 
 func (e *csvExport) Write(cells []string) error {
@@ -227,16 +248,12 @@ func (e *csvExport) Write(cells []string) error {
 	for i, s := range cells {
 		e.buf[i] = NeutralizeFormula(s)
 	}
-	return e.cw.Write(e.buf)
+	return e.writeLine(e.buf)
 }
 
 func (e *csvExport) Close() error {
-	if e.closed {
-		return nil
-	}
 	e.closed = true
-	e.cw.Flush()
-	return e.cw.Error()
+	return nil
 }
 
 // NewXLSXExport starts an XLSX export through excelize's StreamWriter, which
