@@ -19,6 +19,18 @@ func TemplateColumns(sc *tables.Schema) []Column {
 	for i, f := range sc.Fields {
 		c := Column{Name: f.Name, Mandatory: f.Mandatory || f.IsIndex}
 		c.Text = f.IsIndex || f.Type == tables.TypeString || (f.Type == tables.TypeNumber && f.Length > 15)
+		// Each value is written as Excel's number only if it survives
+		// that (at most 15 digits): a long number stays text in its text
+		// column.
+		switch {
+		case f.IsIndex:
+		case f.Type == tables.TypeNumber:
+			c.Kind = KindNumber
+		case f.Type == tables.TypeDate:
+			c.Kind = KindDate
+		case f.Type == tables.TypeTime:
+			c.Kind = KindTime
+		}
 		if f.Type == tables.TypeDict {
 			for _, it := range f.DictItems {
 				c.Choices = append(c.Choices, it.Value)

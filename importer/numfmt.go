@@ -29,7 +29,7 @@ type numFormat struct {
 	width    int  // fmtZeroPad
 	date     bool // fmtDate: shows a date
 	time     bool // fmtDate: shows a time of day
-	seconds  bool // fmtElapsed: shows seconds
+	seconds  bool // fmtElapsed, and a time of day without a date: shows seconds
 }
 
 // builtinFormat returns the code of a built-in number format id (ECMA-376
@@ -90,6 +90,7 @@ func classifyFormat(code string) numFormat {
 		nf := numFormat{kind: fmtDate}
 		nf.date = strings.ContainsAny(low, "yd") || (strings.Contains(low, "m") && !strings.ContainsAny(low, "hs"))
 		nf.time = strings.ContainsAny(low, "hs")
+		nf.seconds = strings.Contains(low, "s")
 		return nf
 	}
 	if strings.ContainsAny(low, "e/") {
@@ -233,6 +234,9 @@ func dateText(v float64, nf numFormat, date1904 bool) (string, bool) {
 		return t.Format(time.DateTime), true
 	case nf.date:
 		return t.Format(time.DateOnly), true
+	}
+	if !nf.seconds {
+		return t.Format("15:04"), true // hh:mm reads back as the HH:MM it shows
 	}
 	return t.Format(time.TimeOnly), true
 }

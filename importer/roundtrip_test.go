@@ -6,6 +6,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -55,6 +57,9 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if format == FormatCSV && (!bytes.Contains(buf.Bytes(), []byte("第一行\n第二行\"")) || bytes.Contains(buf.Bytes(), []byte("第一行\r\n"))) {
 				t.Errorf("a multiline cell's LF is not kept:\n%q", buf.String())
 			}
+			if format == FormatXLSX {
+				xlsxTyped(t, buf.Bytes())
+			}
 			job := e.importFile(ExportFileName("客户", format, true, "zh-CN"), buf.Bytes(), ModeSkip)
 			if job.Status != StatusDone || job.Unchanged != len(records) || job.Updated != 0 || job.Inserted != 0 || job.Rejected != 0 {
 				for _, is := range e.issues(job.ID) {
@@ -68,5 +73,29 @@ func TestExportImportRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// xlsxTyped checks that an XLSX export holds numbers and dates as Excel's
+// numbers (so Excel sums and sorts them) and phone and ID numbers as text.
+func xlsxTyped(t *testing.T, file []byte) {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(file))
+	must(t, err)
+	defer f.Close()
+	for cell, want := range map[string]string{"D2": "62744.6", "E2": "45356", "A2": "13800138000", "C2": "110101199003071421", "D4": "1234567890123456789"} {
+		raw, err := f.GetCellValue("Sheet1", cell, excelize.Options{RawCellValue: true})
+		must(t, err)
+		typ, err := f.GetCellType("Sheet1", cell)
+		must(t, err)
+		text := typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString
+		if raw != want || text != (cell[0] == 'A' || cell[0] == 'C' || cell == "D4") {
+			t.Errorf("%s = %q (type %v), want %q", cell, raw, typ, want)
+		}
+	}
+	shown, _ := f.GetCellValue("Sheet1", "D2")
+	date, _ := f.GetCellValue("Sheet1", "E2")
+	if shown != "62744.60" || date != "2024-03-05" {
+		t.Errorf("Excel shows %q and %q", shown, date)
 	}
 }
