@@ -561,10 +561,12 @@ func UserError(err error) error {
 		}
 		add("import.header_missing", hm.Missing)
 		add("import.header_unexpected", hm.Unexpected)
-		add("import.header_duplicated", hm.Duplicated)
-		if hm.OutOfOrder {
-			add("import.header_order", hm.Want)
+		if hm.NoHeader {
+			e := apperr.New(apperr.Invalid, "import.no_header")
+			e.Fields = append(e.Fields, apperr.NewFieldError("file", "import.no_header_want", joinNames(hm.Want)))
+			return e
 		}
+		add("import.header_duplicated", hm.Duplicated)
 		return e
 	}
 	var fe *FileError

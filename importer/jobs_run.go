@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -15,19 +16,23 @@ import (
 	"github.com/screenpop/screenpop/tables"
 )
 
-// rowChecker validates the rows of a file whose header is the table's
-// field names, in order.
+// rowChecker validates the rows of a file whose header holds the table's
+// field names, in any order (see CompareHeader).
 type rowChecker struct {
-	sc  *tables.Schema
-	enc map[string]bool // encrypted field names
+	sc    *tables.Schema
+	enc   map[string]bool // encrypted field names
+	order []int           // the file column of each field; nil when the same
 }
 
-func newRowChecker(sc *tables.Schema) *rowChecker {
+func newRowChecker(sc *tables.Schema, header []string) *rowChecker {
 	c := &rowChecker{sc: sc, enc: map[string]bool{}}
 	for _, f := range sc.Fields {
 		if f.Encrypted {
 			c.enc[f.Name] = true
 		}
+	}
+	if cols := Columns(sc); !slices.Equal(cols, header) {
+		c.order = ColumnOrder(cols, header)
 	}
 	return c
 }
@@ -39,6 +44,13 @@ func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []
 		var re *RowError
 		errors.As(rerr, &re)
 		return tables.Row{}, []Issue{{Line: line, Column: re.Column, Message: apperr.Message{Key: "import.row." + re.Code}}}
+	}
+	if c.order != nil {
+		fields := make([]string, len(c.order))
+		for i, col := range c.order {
+			fields[i] = cells[col]
+		}
+		cells = fields
 	}
 	row, errs := c.sc.ParseCells(cells)
 	if len(errs) == 0 {
@@ -130,12 +142,12 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	chk := newRowChecker(c.sc)
 	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit)
 	if err != nil {
 		return nil, UserError(err)
 	}
 	defer rr.Close()
+	chk := newRowChecker(c.sc, rr.Header())
 	sv, err := chk.surveyFile(ctx, rr, false)
 	if err != nil {
 		return nil, UserError(err)
@@ -327,7 +339,6 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	if err != nil {
 		return err
 	}
-	chk := newRowChecker(sc)
 	limit, err := s.FileLimit(ctx)
 	if err != nil {
 		return err
@@ -342,6 +353,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
 		return m
 	}
+	chk := newRowChecker(sc, rr.Header())
 	surveyStart := time.Now()
 	sv, err := chk.surveyFile(ctx, rr, job.Mode == ModeAll)
 	if err != nil {

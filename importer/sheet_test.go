@@ -26,7 +26,7 @@ func TestImportSheetChoice(t *testing.T) {
 	})
 	ctx := context.Background()
 	_, err := e.s.DryRun(ctx, e.upload("名单.xlsx", file, ModeSkip))
-	if ae, ok := apperr.As(err); !ok || ae.Message.Key != "import.header_mismatch" {
+	if ae, ok := apperr.As(err); !ok || ae.Message.Key != "import.no_header" {
 		t.Fatalf("first sheet: %v", err)
 	}
 	up := e.upload("名单.xlsx", file, ModeSkip)

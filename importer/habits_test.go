@@ -1,0 +1,42 @@
+package importer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
+)
+
+// Excel's habits: columns moved around still import by name; a file whose
+// first row is data says it has no header, without repeating that row.
+func TestImportExcelHabits(t *testing.T) {
+	e := newJobEnv(t)
+	e.start(Options{})
+	ctx := context.Background()
+
+	moved := csvText([]string{"生日", "姓名", "积分", "手机", "等级", "备用电话"},
+		[]string{"2024-03-05", "张三", "12", "13800138000", "VIP", "010-1234"})
+	job := e.importFile("名单.csv", []byte(moved), ModeSkip)
+	wantDone(t, job, 1, 0, 0)
+	if got := e.record("13800138000"); got["姓名"] != "张三" || got["生日"] != "2024-03-05" || got["等级"] != "2" || got["备用电话"] != "010-1234" {
+		t.Fatalf("record %v", got)
+	}
+
+	headless := csvText([]string{"13900139000", "李四", "110101199003071421", "VIP", "1", "2024-03-05"})
+	_, err := e.s.Create(ctx, e.upload("名单.csv", []byte(headless), ModeSkip))
+	ae, ok := apperr.As(err)
+	if !ok || ae.Message.Key != "import.no_header" {
+		t.Fatalf("headless file: %v", err)
+	}
+	for _, lang := range []string{i18n.English, i18n.Chinese} {
+		text := ae.In(lang)
+		for _, f := range ae.Fields {
+			text += " " + f.In(lang)
+		}
+		if strings.Contains(text, "13900139000") || strings.Contains(text, "李四") || strings.Contains(text, "110101") || !strings.Contains(text, "手机") {
+			t.Errorf("%s: %s", lang, text)
+		}
+	}
+}
