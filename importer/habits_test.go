@@ -24,6 +24,28 @@ func TestImportExcelHabits(t *testing.T) {
 		t.Fatalf("record %v", got)
 	}
 
+	// Phones as trunks and spreadsheets write them, dates and amounts as
+	// typed, labels in any case or width: stored canonical, found by any form.
+	forms := csvText(customerHeader,
+		[]string{"8613900139000", "甲", "", "vip", `"¥1,234.50"`, "2024年3月5日"},
+		[]string{"０１３７００１３７０００", "乙", "", "ＶＩＰ", "(12.50)", "20240305"},
+		[]string{"+86 136 0013 6000", "丙", "", "普通", `"1 234,50"`, "2024.3.5"})
+	job = e.importFile("名单.csv", []byte(forms), ModeSkip)
+	for _, is := range e.issues(job.ID) {
+		t.Logf("line %d %s: %s", is.Line, is.Column, is.Message.In(i18n.English))
+	}
+	wantDone(t, job, 3, 0, 0)
+	for _, tc := range []struct{ find, phone, level, points string }{
+		{"13900139000", "13900139000", "2", "1234.50"},
+		{"013700137000", "13700137000", "2", "-12.50"},
+		{"8613600136000", "13600136000", "1", "1234.50"},
+	} {
+		got := e.record(tc.find)
+		if got == nil || got["手机"] != tc.phone || got["等级"] != tc.level || got["积分"] != tc.points || got["生日"] != "2024-03-05" {
+			t.Errorf("found by %s: %v", tc.find, got)
+		}
+	}
+
 	headless := csvText([]string{"13900139000", "李四", "110101199003071421", "VIP", "1", "2024-03-05"})
 	_, err := e.s.Create(ctx, e.upload("名单.csv", []byte(headless), ModeSkip))
 	ae, ok := apperr.As(err)
