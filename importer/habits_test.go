@@ -7,6 +7,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/i18n"
+	"github.com/screenpop/screenpop/tables"
 )
 
 // Excel's habits: columns moved around still import by name; a file whose
@@ -61,4 +62,20 @@ func TestImportExcelHabits(t *testing.T) {
 			t.Errorf("%s: %s", lang, text)
 		}
 	}
+}
+
+// Line numbers in messages are the spreadsheet's, without digit grouping.
+func TestDuplicateLineNotGrouped(t *testing.T) {
+	is := duplicateIssue(newJobEnvSchema(), 12000, 12345)
+	for _, lang := range []string{i18n.English, i18n.Chinese} {
+		if msg := is.Message.In(lang); !strings.Contains(msg, "12345") || strings.Contains(msg, "12,345") {
+			t.Errorf("%s: %s", lang, msg)
+		}
+	}
+}
+
+// newJobEnvSchema is a schema with an index, without a database.
+func newJobEnvSchema() *tables.Schema {
+	return tables.NewSchema(&tables.Table{ID: 1, TenantID: 1, Name: "t", Status: tables.Published,
+		Fields: []*tables.Field{{ID: 1, Name: "手机", IsIndex: true, Type: tables.TypeString}}})
 }

@@ -518,7 +518,16 @@ func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Iss
 			return fmt.Errorf("read the issues of import %d: %w", jobID, err)
 		}
 		for _, r := range rows {
-			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: jsonArgs(r.Args)}}); err != nil {
+			args := jsonArgs(r.Args)
+			if r.Key == "import.duplicate" {
+				// Stored as a number before line numbers became text.
+				for i, a := range args {
+					if n, ok := a.(int); ok {
+						args[i] = strconv.Itoa(n)
+					}
+				}
+			}
+			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: args}}); err != nil {
 				return err
 			}
 		}

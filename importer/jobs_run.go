@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -113,7 +114,7 @@ func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool)
 
 // duplicateIssue reports a row superseded by a later one.
 func duplicateIssue(sc *tables.Schema, line, winner int) Issue {
-	return Issue{Line: line, Column: sc.IndexField().Name, Message: apperr.Message{Key: "import.duplicate", Args: []any{winner}}}
+	return Issue{Line: line, Column: sc.IndexField().Name, Message: apperr.Message{Key: "import.duplicate", Args: []any{strconv.Itoa(winner)}}}
 }
 
 // DryRunResult is what an import would do, with nothing committed.

@@ -42,7 +42,7 @@ var importMessages = []entry{
 	{"import.row.malformed_row", "The row could not be read (check its quotes).", "无法读取该行（请检查引号）。"},
 	{"import.rule_error_hidden", "The field's rule could not be checked for this value.", "无法对该值执行字段校验规则。"},
 	{"import.masked_no_value", "The cell holds a masked value (from an export without reveal) and no stored value exists to keep; the field is required.", "该单元格是脱敏值（来自未显示明文的导出），且没有已保存的值可保留，而该字段为必填。"},
-	{"import.duplicate", "Same index value as line %d, which is imported instead.", "索引值与第 %d 行相同，以该行为准导入。"},
+	{"import.duplicate", "Same index value as line %s, which is imported instead.", "索引值与第 %s 行相同，以该行为准导入。"}, // %s: a line number is not grouped (12345, not 12,345)
 	{"import.report.line", "Line", "行号"},
 	{"import.report.column", "Column", "列"},
 	{"import.report.reason", "Reason", "原因"},
