@@ -47,8 +47,15 @@ func TestImportExcelHabits(t *testing.T) {
 		}
 	}
 
+	// Bytes in no encoding we read: said so, and nothing of them repeated.
+	garbled := append([]byte{0x81, 0x30, 0xff, 0xfe, 0x00, 0x41, 0x2c}, []byte("\x00\xff\x80,1\n")...)
+	_, err := e.s.Create(ctx, e.upload("名单.csv", garbled, ModeSkip))
+	if ae, ok := apperr.As(err); !ok || (ae.Message.Key != "import.bad_encoding" && ae.Message.Key != "import.no_header") {
+		t.Fatalf("garbled file: %v", err)
+	}
+
 	headless := csvText([]string{"13900139000", "李四", "110101199003071421", "VIP", "1", "2024-03-05"})
-	_, err := e.s.Create(ctx, e.upload("名单.csv", []byte(headless), ModeSkip))
+	_, err = e.s.Create(ctx, e.upload("名单.csv", []byte(headless), ModeSkip))
 	ae, ok := apperr.As(err)
 	if !ok || ae.Message.Key != "import.no_header" {
 		t.Fatalf("headless file: %v", err)

@@ -334,6 +334,12 @@ func (s *Service) check(ctx context.Context, up *Upload) (*checked, error) {
 		return nil, UserError(err)
 	}
 	defer rr.Close()
+	for _, h := range rr.Header() {
+		if !cleanText(h) {
+			// Never repeated: it is not text, and it may be a data row.
+			return nil, UserError(&FileError{Code: CodeBadEncoding, Detail: "the header row is not valid text in any encoding we read"})
+		}
+	}
 	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
 		return nil, UserError(m)
 	}
