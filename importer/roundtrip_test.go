@@ -52,7 +52,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 				want[got["手机"]] = got
 			}
 			var buf bytes.Buffer
-			_, err := e.s.Export(ctx, &buf, e.tenant, e.table.ID, format, true)
+			_, err := e.s.export(ctx, &buf, e.tenant, e.table.ID, format, true)
 			must(t, err)
 			if format == FormatCSV && (!bytes.Contains(buf.Bytes(), []byte("第一行\n第二行\"")) || bytes.Contains(buf.Bytes(), []byte("第一行\r\n"))) {
 				t.Errorf("a multiline cell's LF is not kept:\n%q", buf.String())
