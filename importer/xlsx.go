@@ -228,11 +228,55 @@ func checkZip(zr *zip.Reader, lim XLSXLimits) error {
 		}
 	}
 	for _, zf := range zr.File {
-		if err := verifyEntry(zf); err != nil {
+		var w io.Writer = io.Discard
+		var sst *siCounter
+		if normPart(zf.Name) == "xl/sharedstrings.xml" {
+			sst = &siCounter{limit: lim.MaxSharedStrings}
+			w = sst
+		}
+		if err := verifyEntry(zf, w); err != nil {
+			if sst != nil && sst.n > sst.limit {
+				return tooManyStrings(lim)
+			}
 			return &FileError{Code: CodeCorrupt, Detail: fmt.Sprintf("zip entry %q is damaged", zf.Name), Err: err}
 		}
 	}
 	return nil
+}
+
+func tooManyStrings(lim XLSXLimits) error {
+	return &FileError{Code: CodeTooManyStrings,
+		Detail: fmt.Sprintf("the workbook has more than %d shared strings, more than a file within the size limit holds", lim.MaxSharedStrings),
+		Value:  strconv.FormatInt(lim.MaxSharedStrings, 10)}
+}
+
+// siCounter counts the shared strings (</si> and <si/>) of a part as it is
+// decompressed for its checksum, and stops it past limit: the workbook of
+// millions of tiny strings is refused at the cost of unzipping it, before
+// any is parsed. A file that writes the tags with a namespace prefix is
+// not counted here; readSharedStrings' own cap still holds for it.
+type siCounter struct {
+	n, limit int64
+	tail     []byte // the end of the previous chunk, for a tag split across two
+}
+
+var errTooManyStrings = errors.New("too many shared strings")
+
+func (c *siCounter) Write(p []byte) (int, error) {
+	// Tail (4 bytes) and head (4 bytes): a 5-byte tag found here spans them.
+	buf := append(c.tail, p[:min(len(p), 4)]...)
+	c.n += int64(bytes.Count(buf, []byte("</si>")) + bytes.Count(buf, []byte("<si/>")))
+	c.n += int64(bytes.Count(p, []byte("</si>")) + bytes.Count(p, []byte("<si/>")))
+	if len(p) >= 4 {
+		c.tail = append(c.tail[:0], p[len(p)-4:]...)
+	} else {
+		c.tail = append(c.tail, p...)
+		c.tail = c.tail[max(0, len(c.tail)-4):]
+	}
+	if c.n > c.limit {
+		return 0, errTooManyStrings
+	}
+	return len(p), nil
 }
 
 // streamedPart reports whether a part may be larger than UnzipXMLSizeLimit:
@@ -243,13 +287,13 @@ func streamedPart(name string) bool {
 	return strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml"
 }
 
-func verifyEntry(zf *zip.File) error {
+func verifyEntry(zf *zip.File, w io.Writer) error {
 	rc, err := zf.Open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	_, err = io.Copy(io.Discard, rc)
+	_, err = io.Copy(w, rc)
 	return err
 }
 

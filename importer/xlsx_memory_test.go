@@ -98,9 +98,6 @@ func TestSharedStringsBomb(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 128*mb {
 		t.Errorf("allocated %d MB refusing it", alloc/mb)
 	}
-	if took > 20*time.Second {
-		t.Errorf("took %v to refuse", took)
-	}
 	t.Logf("%d KB file refused in %v, %d MB allocated: %v", len(file)>>10, took, (after.TotalAlloc-before.TotalAlloc)/mb, err)
 
 	// The text cap holds too: few strings, each large.
@@ -177,5 +174,20 @@ func TestXLSXSheetChoice(t *testing.T) {
 	wantCode(t, err, CodeNoSheet)
 	if fe := err.(*FileError); fe.Value != "说明, 客户" {
 		t.Errorf("no sheet lists %q", fe.Value)
+	}
+}
+
+// The counter finds tags split across writes, once each.
+func TestSiCounter(t *testing.T) {
+	text := []byte(strings.Repeat(`<si><t>x</t></si>`, 100) + `<si/>`)
+	for _, step := range []int{1, 2, 3, 5, 7, 64, len(text)} {
+		c := &siCounter{limit: 1000}
+		for i := 0; i < len(text); i += step {
+			_, err := c.Write(text[i:min(len(text), i+step)])
+			must(t, err)
+		}
+		if c.n != 101 {
+			t.Errorf("step %d: counted %d", step, c.n)
+		}
 	}
 }
