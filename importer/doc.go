@@ -8,9 +8,11 @@
 // table's validation and writes the rows.
 //
 // Memory stays bounded whatever the file: CSV is decoded and parsed as a
-// stream; XLSX is opened by excelize with unzip limits, after this package
-// has checked every zip entry (see OpenXLSX), and its first sheet is read
-// with the streaming rows iterator.
+// stream; XLSX is read by this package's own streaming parser (xlsx.go,
+// xlsxparts.go, xmlscan.go) after every zip entry has been checked: the
+// shared strings within caps in proportion to the file-size limit, each
+// style's number format decided once, the sheet one row at a time straight
+// from the zip. excelize only writes templates and exports.
 //
 // Errors are typed so the engine can translate them: file-level problems are
 // *FileError (the whole file is refused), header problems *HeaderMismatch,

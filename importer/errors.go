@@ -11,19 +11,22 @@ import (
 const (
 	// File-level: the whole file is refused (*FileError, or *HeaderMismatch
 	// for CodeHeaderMismatch).
-	CodeBadName        = "bad_name"        // the file name holds a character that is not allowed, or none at all
-	CodeBadExtension   = "bad_extension"   // not .csv or .xlsx
-	CodeTooLarge       = "too_large"       // the upload is over the size limit
-	CodeBadEncoding    = "bad_encoding"    // the text could not be decoded (also a row-level code)
-	CodeHeaderMismatch = "header_mismatch" // the header differs from the template
-	CodeZipBomb        = "zip_bomb"        // an XLSX that decompresses to more than its limits allow
-	CodeCorrupt        = "corrupt"         // not a readable CSV/XLSX: damaged zip, bad XML, parser failure
-	CodeUnsupported    = "unsupported"     // a legacy .xls or a password-protected workbook renamed .xlsx
-	CodeEmpty          = "empty"           // no header row: the file is empty or holds only blank lines
+	CodeBadName        = "bad_name"         // the file name holds a character that is not allowed, or none at all
+	CodeBadExtension   = "bad_extension"    // not .csv or .xlsx
+	CodeTooLarge       = "too_large"        // the upload is over the size limit
+	CodeBadEncoding    = "bad_encoding"     // the text could not be decoded (also a row-level code)
+	CodeHeaderMismatch = "header_mismatch"  // the header differs from the template
+	CodeZipBomb        = "zip_bomb"         // an XLSX that decompresses to more than its limits allow
+	CodeCorrupt        = "corrupt"          // not a readable CSV/XLSX: damaged zip, bad XML, parser failure
+	CodeUnsupported    = "unsupported"      // a legacy .xls or a password-protected workbook renamed .xlsx
+	CodeEmpty          = "empty"            // no header row: the file is empty or holds only blank lines
+	CodeTooManyStrings = "too_many_strings" // an XLSX whose shared-string table is over its caps (Value: the count allowed)
+	CodeNoSheet        = "no_sheet"         // the workbook has no sheet of the name asked for (Value: the sheets it has)
 
 	// Row-level: the row is rejected and reading goes on (*RowError).
 	CodeTooManyCells = "too_many_cells" // non-empty cells beyond the header's last column
 	CodeMalformedRow = "malformed_row"  // the CSV parser refused the record
+	CodeLostDigits   = "lost_digits"    // an XLSX number of 16-19 digits that Excel has rounded to 15 (an ID typed into a General cell)
 )
 
 // FileError is a reason to refuse a whole file.

@@ -78,6 +78,7 @@ type Job struct {
 	Mode       Mode       `bun:",notnull" json:"mode"`
 	Status     Status     `bun:",notnull" json:"status"`
 	Encoding   string     `bun:",notnull" json:"encoding,omitempty"`
+	Sheet      string     `bun:",notnull" json:"sheet,omitempty"` // the XLSX sheet read
 	TotalRows  int        `bun:",notnull" json:"totalRows"`
 	RowsDone   int        `bun:",notnull" json:"rowsDone"`
 	Inserted   int        `bun:",notnull" json:"inserted"`
@@ -85,6 +86,7 @@ type Job struct {
 	Unchanged  int        `bun:",notnull" json:"unchanged"`
 	Rejected   int        `bun:",notnull" json:"rejected"`
 	Duplicates int        `bun:",notnull" json:"duplicates"`
+	Masked     int        `bun:",notnull" json:"masked"` // rows written with masked cells kept as stored
 	ErrorCount int        `bun:",notnull" json:"errorCount"`
 	ErrorKey   string     `bun:",notnull" json:"-"`
 	ErrorArgs  []any      `bun:",type:jsonb,notnull" json:"-"`
@@ -268,6 +270,8 @@ type Upload struct {
 	FileName string
 	Mode     Mode
 	Data     []byte
+	// Sheet is the XLSX sheet to read; "" reads the first visible one.
+	Sheet string
 }
 
 // ReadLimited reads r to its end, refusing (CodeTooLarge) as soon as more
@@ -296,6 +300,9 @@ type checked struct {
 	sc     *tables.Schema
 	format Format
 	enc    Encoding
+	sheet  string   // the XLSX sheet read
+	sheets []string // the XLSX's visible sheets
+	limit  int64    // the file-size limit
 }
 
 // check refuses a file before anything is stored: its name, size, format
@@ -322,15 +329,25 @@ func (s *Service) check(ctx context.Context, up *Upload) (*checked, error) {
 		return nil, err
 	}
 	format, _ := FormatOf(up.FileName)
-	rr, enc, err := openFile(format, up.Data)
+	rr, enc, err := openFile(format, up.Data, up.Sheet, limit)
 	if err != nil {
 		return nil, UserError(err)
 	}
 	defer rr.Close()
+	for _, h := range rr.Header() {
+		if !cleanText(h) {
+			// Never repeated: it is not text, and it may be a data row.
+			return nil, UserError(&FileError{Code: CodeBadEncoding, Detail: "the header row is not valid text in any encoding we read"})
+		}
+	}
 	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
 		return nil, UserError(m)
 	}
-	return &checked{sc: sc, format: format, enc: enc}, nil
+	c := &checked{sc: sc, format: format, enc: enc, limit: limit}
+	if x, ok := rr.(*xlsxReader); ok {
+		c.sheet, c.sheets = x.Sheet(), x.Sheets()
+	}
+	return c, nil
 }
 
 // importSchema returns the table's schema if it takes data.
@@ -357,10 +374,12 @@ func Columns(sc *tables.Schema) []string {
 	return names
 }
 
-// openFile opens an import file of either format from memory.
-func openFile(format Format, data []byte) (RowReader, Encoding, error) {
+// openFile opens an import file of either format from memory: an XLSX at
+// its sheet ("" for the first visible one), with its shared strings capped
+// in proportion to the file-size limit.
+func openFile(format Format, data []byte, sheet string, limit int64) (RowReader, Encoding, error) {
 	if format == FormatXLSX {
-		rr, err := OpenXLSX(bytes.NewReader(data), int64(len(data)), XLSXLimits{})
+		rr, err := OpenXLSXSheet(bytes.NewReader(data), int64(len(data)), XLSXLimits{FileSize: limit}, sheet)
 		return rr, "", err
 	}
 	rr, err := OpenCSV(bytes.NewReader(data))
@@ -399,7 +418,7 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 	job := &Job{
 		TenantID: up.TenantID, TableID: up.TableID, UserID: up.UserID, Source: up.Source,
 		FileName: baseName(up.FileName), Format: c.format, FileSize: int64(len(up.Data)),
-		Mode: up.Mode, Status: StatusQueued, Encoding: string(c.enc), ErrorArgs: []any{},
+		Mode: up.Mode, Status: StatusQueued, Encoding: string(c.enc), Sheet: c.sheet, ErrorArgs: []any{},
 	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(job).Returning("*").Exec(ctx); err != nil {
@@ -505,7 +524,16 @@ func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Iss
 			return fmt.Errorf("read the issues of import %d: %w", jobID, err)
 		}
 		for _, r := range rows {
-			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: jsonArgs(r.Args)}}); err != nil {
+			args := jsonArgs(r.Args)
+			if r.Key == "import.duplicate" {
+				// Stored as a number before line numbers became text.
+				for i, a := range args {
+					if n, ok := a.(int); ok {
+						args[i] = strconv.Itoa(n)
+					}
+				}
+			}
+			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: args}}); err != nil {
 				return err
 			}
 		}
@@ -548,10 +576,12 @@ func UserError(err error) error {
 		}
 		add("import.header_missing", hm.Missing)
 		add("import.header_unexpected", hm.Unexpected)
-		add("import.header_duplicated", hm.Duplicated)
-		if hm.OutOfOrder {
-			add("import.header_order", hm.Want)
+		if hm.NoHeader {
+			e := apperr.New(apperr.Invalid, "import.no_header")
+			e.Fields = append(e.Fields, apperr.NewFieldError("file", "import.no_header_want", joinNames(hm.Want)))
+			return e
 		}
+		add("import.header_duplicated", hm.Duplicated)
 		return e
 	}
 	var fe *FileError
@@ -578,6 +608,11 @@ func UserError(err error) error {
 		return e
 	case CodeZipBomb:
 		return field("import.zip_bomb")
+	case CodeTooManyStrings:
+		n, _ := strconv.Atoi(fe.Value)
+		return field("import.too_many_strings", n)
+	case CodeNoSheet:
+		return field("import.no_sheet", fe.Value)
 	case CodeEmpty:
 		return field("import.empty")
 	case CodeUnsupported:

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -18,6 +19,18 @@ func TemplateColumns(sc *tables.Schema) []Column {
 	for i, f := range sc.Fields {
 		c := Column{Name: f.Name, Mandatory: f.Mandatory || f.IsIndex}
 		c.Text = f.IsIndex || f.Type == tables.TypeString || (f.Type == tables.TypeNumber && f.Length > 15)
+		// Each value is written as Excel's number only if it survives
+		// that (at most 15 digits): a long number stays text in its text
+		// column.
+		switch {
+		case f.IsIndex:
+		case f.Type == tables.TypeNumber:
+			c.Kind = KindNumber
+		case f.Type == tables.TypeDate:
+			c.Kind = KindDate
+		case f.Type == tables.TypeTime:
+			c.Kind = KindTime
+		}
 		if f.Type == tables.TypeDict {
 			for _, it := range f.DictItems {
 				c.Choices = append(c.Choices, it.Value)
@@ -97,4 +110,22 @@ func (s *Service) export(ctx context.Context, w io.Writer, tenantID, tableID int
 		}
 	}
 	return n, rw.Close()
+}
+
+// ExportFileName names the download of a table's export: the table's name,
+// and for an export without reveal a suffix in lang that says its masked
+// values are masked ("客户_已脱敏.csv", "customers_masked.csv"), so the file
+// is recognised for what it is when someone imports it again. The name
+// passes ValidateFileName when the table's name does.
+func ExportFileName(table string, format Format, reveal bool, lang string) string {
+	name := table
+	if !reveal {
+		name += "_" + i18n.T(lang, "imports.masked_suffix")
+	}
+	return name + "." + string(format)
+}
+
+// FileName is the export's download name in lang (see ExportFileName).
+func (x *PreparedExport) FileName(lang string) string {
+	return ExportFileName(x.TableName, x.req.Format, x.req.Reveal, lang)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -15,19 +17,23 @@ import (
 	"github.com/screenpop/screenpop/tables"
 )
 
-// rowChecker validates the rows of a file whose header is the table's
-// field names, in order.
+// rowChecker validates the rows of a file whose header holds the table's
+// field names, in any order (see CompareHeader).
 type rowChecker struct {
-	sc  *tables.Schema
-	enc map[string]bool // encrypted field names
+	sc    *tables.Schema
+	enc   map[string]bool // encrypted field names
+	order []int           // the file column of each field; nil when the same
 }
 
-func newRowChecker(sc *tables.Schema) *rowChecker {
+func newRowChecker(sc *tables.Schema, header []string) *rowChecker {
 	c := &rowChecker{sc: sc, enc: map[string]bool{}}
 	for _, f := range sc.Fields {
 		if f.Encrypted {
 			c.enc[f.Name] = true
 		}
+	}
+	if cols := Columns(sc); !slices.Equal(cols, header) {
+		c.order = ColumnOrder(cols, header)
 	}
 	return c
 }
@@ -39,6 +45,13 @@ func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []
 		var re *RowError
 		errors.As(rerr, &re)
 		return tables.Row{}, []Issue{{Line: line, Column: re.Column, Message: apperr.Message{Key: "import.row." + re.Code}}}
+	}
+	if c.order != nil {
+		fields := make([]string, len(c.order))
+		for i, col := range c.order {
+			fields[i] = cells[col]
+		}
+		cells = fields
 	}
 	row, errs := c.sc.ParseCells(cells)
 	if len(errs) == 0 {
@@ -101,17 +114,20 @@ func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool)
 
 // duplicateIssue reports a row superseded by a later one.
 func duplicateIssue(sc *tables.Schema, line, winner int) Issue {
-	return Issue{Line: line, Column: sc.IndexField().Name, Message: apperr.Message{Key: "import.duplicate", Args: []any{winner}}}
+	return Issue{Line: line, Column: sc.IndexField().Name, Message: apperr.Message{Key: "import.duplicate", Args: []any{strconv.Itoa(winner)}}}
 }
 
 // DryRunResult is what an import would do, with nothing committed.
 type DryRunResult struct {
 	Format     Format
 	Encoding   Encoding
+	Sheet      string   // the XLSX sheet read
+	Sheets     []string // the XLSX's visible sheets, to choose another
 	TotalRows  int
 	Good       int // rows that would be stored
 	Rejected   int
 	Duplicates int
+	Masked     int // rows whose masked cells would keep the stored values
 	// Preview is the first rows as they would be stored, masked.
 	Preview []tables.RecordView
 	// Issues is every error, in file order (up to 100,000).
@@ -127,22 +143,20 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	chk := newRowChecker(c.sc)
-	rr, enc, err := openFile(c.format, up.Data)
-	if err != nil {
-		return nil, UserError(err)
-	}
-	sv, err := chk.surveyFile(ctx, rr, false)
-	rr.Close()
-	if err != nil {
-		return nil, UserError(err)
-	}
-	res := &DryRunResult{Format: c.format, Encoding: enc, TotalRows: sv.total, Rejected: sv.bad, Preview: []tables.RecordView{}, Issues: []Issue{}}
-	rr, _, err = openFile(c.format, up.Data)
+	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit)
 	if err != nil {
 		return nil, UserError(err)
 	}
 	defer rr.Close()
+	chk := newRowChecker(c.sc, rr.Header())
+	sv, err := chk.surveyFile(ctx, rr, false)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	res := &DryRunResult{Format: c.format, Encoding: enc, Sheet: c.sheet, Sheets: c.sheets, TotalRows: sv.total, Rejected: sv.bad, Preview: []tables.RecordView{}, Issues: []Issue{}}
+	if err := rewind(rr); err != nil {
+		return nil, UserError(err)
+	}
 	add := func(is ...Issue) {
 		if len(res.Issues)+len(is) > maxStoredIssues {
 			res.Truncated = true
@@ -167,12 +181,23 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 			add(duplicateIssue(c.sc, line, sv.last[row.Index]))
 		default:
 			res.Good++
+			if len(row.Keep) > 0 {
+				res.Masked++
+			}
 			if len(res.Preview) < PreviewRows {
 				res.Preview = append(res.Preview, c.sc.View(&tables.Record{TableID: c.sc.ID, Values: row.Values}, false))
 			}
 		}
 	}
 	return res, nil
+}
+
+// rewind takes a reader back to its first data row for a second pass.
+func rewind(rr RowReader) error {
+	if r, ok := rr.(interface{ Rewind() error }); ok {
+		return r.Rewind()
+	}
+	return errors.New("importer: the reader cannot go back")
 }
 
 // errStopped ends a job whose status changed under it (cancelled).
@@ -292,10 +317,12 @@ func jsonText(args []any) string {
 type batch struct {
 	n          int // data rows read, good or not
 	rows       []tables.Row
+	lines      []int               // the line of each of rows
 	enc        *tables.EncodedRows // rows, encoded ahead of the write
 	issues     []Issue
 	rejected   int
 	duplicates int
+	masked     int // rows written with masked cells kept as stored
 }
 
 // runJob reads the stored file and writes it in batches, after the rows
@@ -313,18 +340,23 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	if err != nil {
 		return err
 	}
-	chk := newRowChecker(sc)
-	rr, _, err := openFile(job.Format, data)
+	limit, err := s.FileLimit(ctx)
 	if err != nil {
 		return err
 	}
+	// A stored file was within the limit when it was uploaded; a limit
+	// lowered since must not refuse it now.
+	rr, _, err := openFile(job.Format, data, job.Sheet, max(limit, job.FileSize))
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
 	if m := CompareHeader(Columns(sc), rr.Header()); m != nil {
-		rr.Close()
 		return m
 	}
+	chk := newRowChecker(sc, rr.Header())
 	surveyStart := time.Now()
 	sv, err := chk.surveyFile(ctx, rr, job.Mode == ModeAll)
-	rr.Close()
 	if err != nil {
 		return err
 	}
@@ -339,11 +371,11 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		return s.refuseAll(ctx, job, sv)
 	}
 
-	rr, _, err = openFile(job.Format, data)
-	if err != nil {
+	// The workbook is opened once per job: the second pass goes back to
+	// the first row without parsing its shared strings and styles again.
+	if err := rewind(rr); err != nil {
 		return err
 	}
-	defer rr.Close()
 
 	// Reading and validating run ahead of writing by one batch, so the
 	// file is parsed while the previous batch commits.
@@ -417,6 +449,7 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.last[row.Index]))
 		default:
 			b.rows = append(b.rows, row)
+			b.lines = append(b.lines, line)
 		}
 		b.n++
 		if b.n == size {
@@ -445,13 +478,42 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 }
 
 // encodeBatch seals and keys a batch's rows (the costly part of writing
-// them) while the previous batch is being written.
+// them) while the previous batch is being written. Rows with masked cells
+// first take the stored values those cells hide (keepMasked).
 func (s *Service) encodeBatch(ctx context.Context, sc *tables.Schema, b *batch) error {
+	if err := s.keepMasked(ctx, sc, b); err != nil {
+		return err
+	}
 	enc, err := s.tables.EncodeRows(ctx, sc, b.rows)
 	if err != nil {
 		return err
 	}
-	b.enc, b.rows = enc, nil
+	b.enc, b.rows, b.lines = enc, nil, nil
+	return nil
+}
+
+// keepMasked fills the masked cells of a batch's rows with the values
+// stored (tables.FillKept), counts the rows that had some, and rejects
+// those whose masked mandatory cell has no stored value to keep (a new
+// customer in a masked export).
+func (s *Service) keepMasked(ctx context.Context, sc *tables.Schema, b *batch) error {
+	missing, err := s.tables.FillKept(ctx, s.db, sc, b.rows)
+	if err != nil {
+		return err
+	}
+	kept := b.rows[:0]
+	for i, row := range b.rows {
+		if field, bad := missing[i]; bad {
+			b.rejected++
+			b.issues = append(b.issues, Issue{Line: b.lines[i], Column: field, Message: apperr.Message{Key: "import.masked_no_value"}})
+			continue
+		}
+		if len(row.Keep) > 0 {
+			b.masked++
+		}
+		kept = append(kept, row)
+	}
+	b.rows = kept
 	return nil
 }
 
@@ -483,6 +545,7 @@ func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *ba
 			Set("unchanged = unchanged + ?", res.Unchanged).
 			Set("rejected = rejected + ?", b.rejected).
 			Set("duplicates = duplicates + ?", b.duplicates).
+			Set("masked = masked + ?", b.masked).
 			Set("error_count = ?", stored).
 			Set("updated_at = now()").
 			Where("id = ?", job.ID).Exec(ctx)

@@ -61,6 +61,12 @@ var customerHeader = []string{"手机", "姓名", "备用电话", "等级", "积
 
 func newJobEnv(t *testing.T) *jobEnv {
 	t.Helper()
+	return newJobEnvWith(t, customerFields)
+}
+
+// newJobEnvWith is newJobEnv with a table of the given fields.
+func newJobEnvWith(t *testing.T, fields []tables.FieldInput) *jobEnv {
+	t.Helper()
 	ctx := context.Background()
 	db := testkit.DB(t)
 	keys, err := tables.NewKeyring(db, jobsKey)
@@ -70,7 +76,7 @@ func newJobEnv(t *testing.T) *jobEnv {
 	must(t, err)
 	tb, err := ts.CreateTable(ctx, tn.ID, tables.TableInput{Name: "客户" + strconv.FormatInt(jobSeq.Add(1), 10)})
 	must(t, err)
-	for _, f := range customerFields {
+	for _, f := range fields {
 		_, err := ts.AddField(ctx, tn.ID, tb.ID, f)
 		must(t, err)
 	}
@@ -245,14 +251,14 @@ func TestImportXLSXLeadingZero(t *testing.T) {
 		_ = f.SetColStyle("Sheet1", "A", text)
 		_ = f.SetColStyle("Sheet1", "C", text)
 		_ = f.SetSheetRow("Sheet1", "A1", &[]any{"手机", "姓名", "备用电话", "等级", "积分", "生日"})
-		_ = f.SetSheetRow("Sheet1", "A2", &[]any{"013800138000", "王五", "0755-12345678", "VIP", 12.5, "2000-02-29"})
+		_ = f.SetSheetRow("Sheet1", "A2", &[]any{"01065529988", "王五", "0755-12345678", "VIP", 12.5, "2000-02-29"})
 		_ = f.SetCellStr("Sheet1", "A3", "+8613700137000")
 		_ = f.SetSheetRow("Sheet1", "B3", &[]any{"赵六", "", "1"})
 	})
 	job := e.importFile("名单.xlsx", file, ModeSkip)
 	wantDone(t, job, 2, 0, 0)
-	r := e.record("013800138000")
-	if r == nil || r["手机"] != "013800138000" || r["备用电话"] != "0755-12345678" || r["积分"] != "12.5" {
+	r := e.record("01065529988") // a landline: 0 + Beijing's 10 (013800138000 is a mobile, stored 13800138000)
+	if r == nil || r["手机"] != "01065529988" || r["备用电话"] != "0755-12345678" || r["积分"] != "12.5" {
 		t.Fatalf("stored %v; want the leading zeros kept", r)
 	}
 	if r := e.record("13700137000"); r == nil || r["姓名"] != "赵六" {
@@ -484,7 +490,7 @@ func TestExportAndTemplates(t *testing.T) {
 	ctx := context.Background()
 	for _, in := range []map[string]string{
 		{"手机": "+8613800138000", "姓名": "=HYPERLINK(\"http://x\")", "备用电话": "+8613900139000", "等级": "2", "积分": "-12.5"},
-		{"手机": "013700137000", "姓名": "@SUM(A1)", "备用电话": "=1+2"},
+		{"手机": "01065529988", "姓名": "@SUM(A1)", "备用电话": "=1+2"},
 	} {
 		_, err := e.ts.CreateRecord(ctx, e.tenant, e.table.ID, in)
 		must(t, err)
@@ -517,7 +523,7 @@ func TestExportAndTemplates(t *testing.T) {
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
 	must(t, err)
 	defer f.Close()
-	for cell, want := range map[string]string{"A2": "13800138000", "C2": "+8613900139000", "A3": "013700137000", "C3": "=1+2"} {
+	for cell, want := range map[string]string{"A2": "13800138000", "C2": "+8613900139000", "A3": "01065529988", "C3": "=1+2"} {
 		v, _ := f.GetCellValue("Sheet1", cell)
 		typ, _ := f.GetCellType("Sheet1", cell)
 		formula, _ := f.GetCellFormula("Sheet1", cell)

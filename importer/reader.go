@@ -45,10 +45,21 @@ type RowReader interface {
 // reader also has an Encoding() Encoding method.
 //
 // It fails with a *FileError of CodeEmpty when there is no header row.
+// When r is an io.Seeker the reader also has Rewind() error, back to the
+// first data row.
 func OpenCSV(r io.Reader) (RowReader, error) {
-	dr, err := newDecodingReader(r)
+	c := &csvReader{src: r}
+	if err := c.start(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// start reads the file from its current position up to the header.
+func (c *csvReader) start() error {
+	dr, err := newDecodingReader(c.src)
 	if err != nil {
-		return nil, fmt.Errorf("importer: reading CSV: %w", err)
+		return fmt.Errorf("importer: reading CSV: %w", err)
 	}
 	text := bufio.NewReaderSize(dr, sniffSize)
 	cr := csv.NewReader(text) // reuses text: it is a *bufio.Reader big enough
@@ -56,11 +67,20 @@ func OpenCSV(r io.Reader) (RowReader, error) {
 	cr.LazyQuotes = true
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	c := &csvReader{cr: cr, dec: dr}
-	if err := c.readHeader(); err != nil {
-		return nil, err
+	c.cr, c.dec, c.err = cr, dr, nil
+	return c.readHeader()
+}
+
+// Rewind goes back to the first data row, for a second pass.
+func (c *csvReader) Rewind() error {
+	sk, ok := c.src.(io.Seeker)
+	if !ok {
+		return errors.New("importer: the CSV source cannot go back")
 	}
-	return c, nil
+	if _, err := sk.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return c.start()
 }
 
 // sniffSeparator returns '\t' when the first line read ahead holds a tab and
@@ -77,6 +97,7 @@ func sniffSeparator(br *bufio.Reader) rune {
 }
 
 type csvReader struct {
+	src    io.Reader
 	cr     *csv.Reader
 	dec    *DecodingReader
 	header []string
@@ -150,6 +171,9 @@ func (c *csvReader) Next() (int, []string, error) {
 			continue
 		}
 		cells, err := fitRow(line, c.header, rec)
+		for i, s := range cells {
+			cells[i] = Unneutralize(s)
+		}
 		return line, cells, err
 	}
 }

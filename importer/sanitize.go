@@ -22,6 +22,11 @@ var plainNumberRE = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 //
 // XLSX exports need none of this: their cells are written as text cells,
 // which are never evaluated.
+//
+// The quote is ours to take off again (Unneutralize, on import), so a cell
+// that already looks neutralised — a quote, then what would be quoted —
+// gets one more: "'=1+2" is exported with two quotes before "=1+2" and
+// imported "'=1+2" again.
 func NeutralizeFormula(cell string) string {
 	if cell == "" {
 		return cell
@@ -29,11 +34,33 @@ func NeutralizeFormula(cell string) string {
 	switch cell[0] {
 	case '=', '@', '\t', '\r':
 		return "'" + cell
+	case '\'':
+		if neutralized(cell) {
+			return "'" + cell
+		}
+		return cell
 	case '+', '-':
 		if plainNumberRE.MatchString(cell) {
 			return cell
 		}
 		return "'" + cell
+	}
+	return cell
+}
+
+// neutralized reports whether cell is what NeutralizeFormula makes of a
+// cell that needs its quote.
+func neutralized(cell string) bool {
+	return len(cell) > 1 && cell[0] == '\'' && NeutralizeFormula(cell[1:]) == cell
+}
+
+// Unneutralize takes off the quote NeutralizeFormula put before a cell, so
+// a CSV export imported again is what was exported: "'=HYPERLINK(…)" is
+// "=HYPERLINK(…)" again. A quote before anything that would not have been
+// quoted ("'abc", "'0138") is data, and stays.
+func Unneutralize(cell string) string {
+	if neutralized(cell) {
+		return cell[1:]
 	}
 	return cell
 }

@@ -30,3 +30,17 @@ func TestNeutralizeFormula(t *testing.T) {
 		}
 	}
 }
+
+// Unneutralize takes off exactly the quote NeutralizeFormula adds.
+func TestUnneutralize(t *testing.T) {
+	for _, cell := range []string{"=1+2", "'=1+2", "''=1+2", "@SUM(A1)", "-1+2", "+8613800138000", "-12.5", "'abc", "'", "", "'0138", "\tx", "abc"} {
+		if got := Unneutralize(NeutralizeFormula(cell)); got != cell {
+			t.Errorf("%q → %q → %q", cell, NeutralizeFormula(cell), got)
+		}
+	}
+	for cell, want := range map[string]string{"'=1+2": "=1+2", "'abc": "'abc", "'+86138": "'+86138", "'-1+2": "-1+2"} {
+		if got := Unneutralize(cell); got != want {
+			t.Errorf("Unneutralize(%q) = %q, want %q", cell, got, want)
+		}
+	}
+}

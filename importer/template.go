@@ -1,12 +1,15 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
@@ -19,7 +22,18 @@ type Column struct {
 	Text      bool     // format the column as text (index, phone-like and string fields) so Excel keeps leading zeros and long digit runs
 	Mandatory bool     // marked in XLSX templates by a fill colour and a comment
 	Choices   []string // dictionary labels offered in an XLSX drop-down
+	// Kind makes an XLSX export write the column's values as Excel's
+	// numbers, dates or times, so Excel sums and sorts them; "" (and any
+	// value that would not survive it) is written as text.
+	Kind string
 }
+
+// Column kinds of XLSX exports.
+const (
+	KindNumber = "number"
+	KindDate   = "date"
+	KindTime   = "time" // HH:MM[:SS], or a date and time
+)
 
 // utf8BOM starts every CSV we write: without it Excel on Chinese Windows
 // reads UTF-8 as GBK and shows mojibake.
@@ -194,7 +208,9 @@ type RowWriter interface {
 
 // NewCSVExport starts a CSV export: a UTF-8 byte order mark, the header (as
 // is; see WriteCSVTemplate), then rows with every cell passed through
-// NeutralizeFormula. Lines end in CRLF.
+// NeutralizeFormula. Lines end in CRLF, as Excel writes them; a line break
+// inside a cell stays the LF it is (encoding/csv's UseCRLF would turn it
+// into CRLF, and an export imported again would change the value).
 func NewCSVExport(w io.Writer, header []string) (RowWriter, error) {
 	if len(header) == 0 {
 		return nil, errors.New("importer: an export needs at least one column")
@@ -202,19 +218,37 @@ func NewCSVExport(w io.Writer, header []string) (RowWriter, error) {
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
 		return nil, err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(header); err != nil {
+	e := &csvExport{w: w, width: len(header), buf: make([]string, len(header))}
+	e.cw = csv.NewWriter(&e.line)
+	if err := e.writeLine(header); err != nil {
 		return nil, err
 	}
-	return &csvExport{cw: cw, width: len(header), buf: make([]string, len(header))}, nil
+	return e, nil
 }
 
 type csvExport struct {
-	cw     *csv.Writer
+	w      io.Writer
+	cw     *csv.Writer  // writes one record into line
+	line   bytes.Buffer // one record, ending in \n
 	width  int
 	buf    []string
 	closed bool
+}
+
+// writeLine writes one record with a CRLF ending.
+func (e *csvExport) writeLine(cells []string) error {
+	e.line.Reset()
+	if err := e.cw.Write(cells); err != nil {
+		return err
+	}
+	e.cw.Flush()
+	if err := e.cw.Error(); err != nil {
+		return err
+	}
+	b := e.line.Bytes()
+	b = append(b[:len(b)-1], '\r', '\n')
+	_, err := e.w.Write(b)
+	return err
 }
 
 func (e *csvExport) Write(cells []string) error {
@@ -227,16 +261,12 @@ func (e *csvExport) Write(cells []string) error {
 	for i, s := range cells {
 		e.buf[i] = NeutralizeFormula(s)
 	}
-	return e.cw.Write(e.buf)
+	return e.writeLine(e.buf)
 }
 
 func (e *csvExport) Close() error {
-	if e.closed {
-		return nil
-	}
 	e.closed = true
-	e.cw.Flush()
-	return e.cw.Error()
+	return nil
 }
 
 // NewXLSXExport starts an XLSX export through excelize's StreamWriter, which
@@ -285,16 +315,114 @@ func NewXLSXExport(w io.Writer, cols []Column) (rw RowWriter, err error) {
 	if err := sw.SetRow("A1", head); err != nil {
 		return nil, err
 	}
-	return &xlsxExport{w: w, f: f, sw: sw, row: 1, vals: make([]any, len(cols))}, nil
+	return &xlsxExport{w: w, f: f, sw: sw, cols: cols, row: 1, vals: make([]any, len(cols)), styles: map[string]int{}}, nil
 }
 
 type xlsxExport struct {
 	w      io.Writer
 	f      *excelize.File
 	sw     *excelize.StreamWriter
+	cols   []Column
 	row    int
 	vals   []any
+	styles map[string]int // number format code → style id
 	closed bool
+}
+
+// style returns the style of a number format code, made once.
+func (e *xlsxExport) style(code string) (int, error) {
+	if id, ok := e.styles[code]; ok {
+		return id, nil
+	}
+	id, err := e.f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+	if err != nil {
+		return 0, err
+	}
+	e.styles[code] = id
+	return id, nil
+}
+
+// typedCell writes a value of a number, date or time column as Excel's
+// own number with the format that shows it exactly as stored ("62744.60"
+// with 0.00, "2024-03-05" with yyyy-mm-dd), so the file imports back to
+// the same text. A value that would not (a sign, leading zeros, more than
+// 15 digits, a form the column does not canonically hold) stays text.
+func (e *xlsxExport) typedCell(kind, s string) (any, error) {
+	var code string
+	var v float64
+	switch kind {
+	case KindNumber:
+		n, decimals, ok := exactNumber(s)
+		if !ok {
+			return s, nil
+		}
+		v, code = n, "0"
+		if decimals > 0 {
+			code += "." + strings.Repeat("0", decimals)
+		}
+	case KindDate, KindTime:
+		serial, c, ok := excelSerial(s)
+		if !ok {
+			return s, nil
+		}
+		v, code = serial, c
+	default:
+		return s, nil
+	}
+	id, err := e.style(code)
+	if err != nil {
+		return nil, err
+	}
+	return excelize.Cell{StyleID: id, Value: v}, nil
+}
+
+// exactNumber parses a stored number that Excel holds exactly and that
+// reads back as the same text: no sign but "-", no leading zeros, at most
+// 15 significant digits.
+func exactNumber(s string) (float64, int, bool) {
+	digits := strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(digits, ".")
+	if whole == "" || !isDigits(whole) || (frac != "" && !isDigits(frac)) ||
+		(len(whole) > 1 && whole[0] == '0') || strings.HasSuffix(s, ".") {
+		return 0, 0, false
+	}
+	if sig := len(strings.TrimLeft(whole+frac, "0")); sig > 15 {
+		return 0, 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || (v == 0 && strings.HasPrefix(s, "-")) {
+		return 0, 0, false
+	}
+	return v, len(frac), true
+}
+
+// excelSerial converts a stored date (2006-01-02), time (15:04 or
+// 15:04:05) or date and time to Excel's serial and the format that shows
+// it in the same form.
+func excelSerial(s string) (float64, string, bool) {
+	layouts := []struct{ layout, code string }{
+		{time.DateOnly, "yyyy-mm-dd"},
+		{time.DateTime, "yyyy-mm-dd hh:mm:ss"},
+		{"15:04:05", "hh:mm:ss"},
+		{"15:04", "hh:mm"},
+	}
+	for _, l := range layouts {
+		t, err := time.Parse(l.layout, s)
+		if err != nil || t.Format(l.layout) != s {
+			continue
+		}
+		secs := t.Hour()*3600 + t.Minute()*60 + t.Second()
+		serial := float64(secs) / 86400
+		if l.layout == time.DateOnly || l.layout == time.DateTime {
+			days := t.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24
+			if t.Year() < 1900 || days < 61 {
+				return 0, "", false // Excel's calendar before March 1900 is not ours
+			}
+			serial = math.Floor(days) + serial
+		}
+		return serial, l.code, true
+	}
+	return 0, "", false
 }
 
 func (e *xlsxExport) Write(cells []string) error {
@@ -306,9 +434,16 @@ func (e *xlsxExport) Write(cells []string) error {
 	}
 	e.row++
 	for i, s := range cells {
-		if s == "" {
+		switch {
+		case s == "":
 			e.vals[i] = nil // no cell at all: a smaller file, and Excel's own idea of blank
-		} else {
+		case e.cols[i].Kind != "":
+			v, err := e.typedCell(e.cols[i].Kind, s)
+			if err != nil {
+				return err
+			}
+			e.vals[i] = v
+		default:
 			e.vals[i] = s // a string is written as an inline string cell
 		}
 	}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -170,14 +171,12 @@ func TestCSVExport(t *testing.T) {
 	if !strings.HasPrefix(buf.String(), "\uFEFF手机,姓名,备注\r\n") {
 		t.Fatalf("export starts %q", buf.String()[:20])
 	}
-	rr, err := OpenCSV(&buf)
+	exported := buf.String()
+	// The file holds the cells neutralised (what a spreadsheet opens)...
+	raw, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(exported, "\uFEFF"))).ReadAll()
 	must(t, err)
-	rows, errs := readAll(t, rr)
-	if len(rows) != len(exportRows) || len(errs) != 0 {
-		t.Fatalf("rows %v errors %v", rows, errs)
-	}
-	for i, r := range rows {
-		for j, cell := range r.Cells {
+	for i, r := range raw[1:] {
+		for j, cell := range r {
 			// encoding/csv reads a quoted \r\n as \n.
 			want := strings.ReplaceAll(NeutralizeFormula(exportRows[i][j]), "\r\n", "\n")
 			if cell != want {
@@ -185,8 +184,22 @@ func TestCSVExport(t *testing.T) {
 			}
 		}
 	}
-	if rows[0].Cells[0] != "+8613800138000" || rows[0].Cells[2][0] != '\'' || rows[2].Cells[1] != "'@SUM(A1)" {
-		t.Errorf("neutralising: %v", rows)
+	if raw[1][0] != "+8613800138000" || raw[1][2][0] != '\'' || raw[3][1] != "'@SUM(A1)" {
+		t.Errorf("neutralising: %v", raw)
+	}
+	// ...and the importer reads them back as they were (issue 17).
+	rr, err := OpenCSV(strings.NewReader(exported))
+	must(t, err)
+	rows, errs := readAll(t, rr)
+	if len(rows) != len(exportRows) || len(errs) != 0 {
+		t.Fatalf("rows %v errors %v", rows, errs)
+	}
+	for i, r := range rows {
+		for j, cell := range r.Cells {
+			if want := strings.ReplaceAll(exportRows[i][j], "\r\n", "\n"); cell != want {
+				t.Errorf("imported row %d cell %d: %q, want %q", i, j, cell, want)
+			}
+		}
 	}
 }
 

@@ -559,7 +559,8 @@ func TestBlindIndex(t *testing.T) {
 	tb := publishedTable(t, s, tenant, customerFields()...)
 	r := createRecord(t, s, tenant, tb.ID, map[string]string{"phone": "13800138000", "name": "Li", "level": "1"})
 
-	for _, q := range []string{"+86 138-0013-8000", "0086 13800138000", " 138 0013 8000 "} {
+	// 8613800138000 and 013800138000 as trunks send them, full-width as typed (issue 17).
+	for _, q := range []string{"+86 138-0013-8000", "0086 13800138000", " 138 0013 8000 ", "8613800138000", "013800138000", "１３８００１３８０００"} {
 		sc, got, err := s.FindByIndex(ctx, tenant, tb.ID, q)
 		if err != nil || got == nil || got.ID != r.ID {
 			t.Fatalf("FindByIndex(%q): %v %v", q, got, err)
@@ -568,7 +569,7 @@ func TestBlindIndex(t *testing.T) {
 			t.Fatalf("schema of table %d", sc.ID)
 		}
 	}
-	for _, q := range []string{"13800138001", "", "   ", "013800138000", "x"} {
+	for _, q := range []string{"13800138001", "", "   ", "0138001380001", "x"} {
 		if _, got, err := s.FindByIndex(ctx, tenant, tb.ID, q); err != nil || got != nil {
 			t.Fatalf("FindByIndex(%q): %v %v", q, got, err)
 		}

@@ -37,3 +37,26 @@ func Mask(value string, style MaskStyle) string {
 	}
 	return b.String()
 }
+
+// IsMask reports whether v is what Mask writes with style for some value:
+// the mask characters exactly where the style puts them (all of a value of
+// four characters or fewer; all but the last four, or all but the first
+// four, of a longer one). A masked export holds such values, and importing
+// one must never store it in place of the value it hides.
+func IsMask(v string, style MaskStyle) bool {
+	if style == MaskNone || v == "" {
+		return false
+	}
+	n := utf8.RuneCountInString(v)
+	i := 0
+	for _, r := range v {
+		hidden := n <= shownChars ||
+			(style == MaskLastFour && i < n-shownChars) ||
+			(style == MaskFirstFour && i >= shownChars)
+		if hidden && r != maskRune {
+			return false
+		}
+		i++
+	}
+	return true
+}

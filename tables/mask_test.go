@@ -105,3 +105,31 @@ func FuzzMask(f *testing.F) {
 		}
 	})
 }
+
+func TestIsMask(t *testing.T) {
+	for _, c := range []struct {
+		v     string
+		style tables.MaskStyle
+		want  bool
+	}{
+		{"**************1421", tables.MaskLastFour, true},
+		{"*******7919", tables.MaskLastFour, true},
+		{"欧阳娜娜****", tables.MaskFirstFour, true},
+		{"***", tables.MaskLastFour, true},
+		{"****", tables.MaskFirstFour, true},
+		{"*****", tables.MaskFirstFour, true},  // the mask of "*****"
+		{"1*****", tables.MaskLastFour, false}, // a hidden position holds a digit
+		{"13800138000", tables.MaskLastFour, false},
+		{"138****8000", tables.MaskLastFour, false},
+		{"**1421", tables.MaskFirstFour, false},
+		{"*******7919", tables.MaskNone, false},
+		{"", tables.MaskLastFour, false},
+	} {
+		if got := tables.IsMask(c.v, c.style); got != c.want {
+			t.Errorf("IsMask(%q, %d) = %v, want %v", c.v, c.style, got, c.want)
+		}
+		if c.want && c.style != tables.MaskNone && !tables.IsMask(tables.Mask(strings.Repeat("x", len([]rune(c.v))), c.style), c.style) {
+			t.Errorf("Mask's own output of %d runes is not a mask", len([]rune(c.v)))
+		}
+	}
+}

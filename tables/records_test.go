@@ -516,7 +516,7 @@ func TestIndexTypes(t *testing.T) {
 		dup     string   // another spelling: a duplicate
 	}{
 		{"date", tables.FieldInput{Type: tables.TypeDate, Encrypted: true}, "2024/3/5", "2024-03-05", "",
-			[]string{"2024-03-05", "2024/03/05", " 2024.3.5 "}, []string{"20240305", "2024-03-06", "2024-02-30"}, "2024-3-5"},
+			[]string{"2024-03-05", "2024/03/05", " 2024.3.5 ", "20240305", "2024年3月5日"}, []string{"2024-03-06", "2024-02-30", "20240230"}, "2024-3-5"},
 		{"time", tables.FieldInput{Type: tables.TypeTime}, "9:05", "09:05", "",
 			[]string{"09:05", "9:05"}, []string{"0905", "09:05:00"}, "09:05"},
 		{"dictionary", tables.FieldInput{Type: tables.TypeDict, DictItems: dict("010-1", "Beijing", "021-2", "Shanghai")}, "Beijing", "Beijing", "010-1",

@@ -89,6 +89,10 @@ func (s *Service) cachedSchema(ctx context.Context, tenantID, tableID int64) (*S
 type Row struct {
 	Index  string
 	Values map[int64]string
+	// Keep lists the masked fields whose cell held a mask (ParseCells):
+	// they have no value in Values, and the stored record's value is kept
+	// (Service.FillKept).
+	Keep []int64
 }
 
 // ParseRow validates input keyed by field name (as from a form or a file
@@ -106,21 +110,35 @@ func (s *Schema) ParseRow(in map[string]string) (Row, []apperr.FieldError) {
 	for i, f := range s.Fields {
 		cells[i] = in[f.Name]
 	}
-	return s.parse(cells, errs)
+	return s.parse(cells, errs, false)
 }
 
 // ParseCells is ParseRow for one value per field, in the fields' order,
 // as the columns of an import file are: a file row needs no map of its
 // own, and has no unknown names.
+//
+// A file may be an export without reveal, so a cell of a masked field
+// that is a mask (IsMask) is not taken as a value: in the index it rejects
+// the row (value.masked_index: the customer it stands for is unknown), in
+// any other field it is listed in Row.Keep, for the writer to keep the
+// stored value.
 func (s *Schema) ParseCells(cells []string) (Row, []apperr.FieldError) {
-	return s.parse(cells, nil)
+	return s.parse(cells, nil, true)
 }
 
 // parse validates cells (one per field, in order) after the errors
-// already found.
-func (s *Schema) parse(cells []string, errs []apperr.FieldError) (Row, []apperr.FieldError) {
+// already found; keepMasks is ParseCells' handling of masks.
+func (s *Schema) parse(cells []string, errs []apperr.FieldError, keepMasks bool) (Row, []apperr.FieldError) {
 	row := Row{Values: make(map[int64]string, len(s.Fields))}
 	for i, f := range s.Fields {
+		if keepMasks && f.Masked && IsMask(strings.TrimSpace(cells[i]), f.MaskStyle) {
+			if f.IsIndex {
+				errs = append(errs, apperr.NewFieldError(f.Name, "value.masked_index"))
+			} else {
+				row.Keep = append(row.Keep, f.ID)
+			}
+			continue
+		}
 		normalize := f.Normalize
 		if f.IsIndex {
 			normalize = f.indexValue

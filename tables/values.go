@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/width"
+
 	"github.com/screenpop/screenpop/internal/apperr"
 )
 
@@ -32,7 +34,7 @@ func (f *Field) Normalize(raw string) (string, *apperr.Message) {
 		}
 		return v, nil
 	case TypeNumber:
-		v = strings.ReplaceAll(v, ",", "") // 1,234 as Excel shows it
+		v = numberAsTyped(v)
 		if !isNumber(v) {
 			return "", &apperr.Message{Key: "value.number"}
 		}
@@ -51,7 +53,7 @@ func (f *Field) Normalize(raw string) (string, *apperr.Message) {
 		}
 		return v, nil
 	case TypeDate:
-		d, ok := parseDate(v)
+		d, ok := parseDate(dateAsTyped(v))
 		if !ok {
 			return "", &apperr.Message{Key: "value.date"}
 		}
@@ -70,6 +72,13 @@ func (f *Field) Normalize(raw string) (string, *apperr.Message) {
 		}
 		for _, it := range f.DictItems {
 			if it.Value == v {
+				return it.Key, nil
+			}
+		}
+		// As typed: "vip" or "ＶＩＰ" for the label VIP.
+		folded := foldLabel(v)
+		for _, it := range f.DictItems {
+			if foldLabel(it.Value) == folded || foldLabel(it.Key) == folded {
 				return it.Key, nil
 			}
 		}
@@ -249,10 +258,13 @@ func (f *Field) indexValue(raw string) (string, *apperr.Message) {
 }
 
 // NormalizeIndex returns the key form of an index value. Phone numbers are
-// written many ways, so a value that is a phone number once spaces, dashes,
-// dots and brackets are removed loses those separators and a +86 or 0086
-// country prefix: "+86 138-0013-8000", "0086 13800138000" and
-// "13800138000" are one customer. Anything else is only trimmed, so that
+// written many ways, so a value that is a phone number once full-width
+// characters are narrowed and spaces, dashes, dots and brackets removed
+// loses those separators and a +86 or 0086 country prefix: "+86
+// 138-0013-8000", "0086 13800138000", "１３８００１３８０００" and
+// "13800138000" are one customer. A Chinese mobile number also loses the
+// 86 a trunk sends without its plus (8613800138000) and the 0 a trunk
+// dials before it (013800138000). Anything else is only trimmed, so that
 // "AB-123" and "AB123" stay two customers.
 func NormalizeIndex(v string) string {
 	v = strings.TrimSpace(v)
@@ -262,7 +274,7 @@ func NormalizeIndex(v string) string {
 			return -1
 		}
 		return r
-	}, v)
+	}, width.Narrow.String(v))
 	if !isPhoneNumber(compact) {
 		return v
 	}
@@ -274,12 +286,79 @@ func NormalizeIndex(v string) string {
 	case strings.HasPrefix(compact, "+"):
 		// Another country: keep its code, drop only the plus.
 		compact = "00" + compact[1:]
+	case len(compact) == 13 && strings.HasPrefix(compact, "86") && isMobile(compact[2:]):
+		compact = compact[2:]
+	case len(compact) == 12 && compact[0] == '0' && isMobile(compact[1:]):
+		// No area code starts 01 but Beijing's 010: 01[3-9]… is a mobile.
+		compact = compact[1:]
 	}
 	return compact
+}
+
+// isMobile reports whether s is a Chinese mobile number: 1[3-9] and nine
+// more digits.
+func isMobile(s string) bool {
+	return len(s) == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9' && isDigits(s)
 }
 
 // isPhoneNumber reports whether s is 5 to 20 digits, after an optional +.
 func isPhoneNumber(s string) bool {
 	s = strings.TrimPrefix(s, "+")
 	return len(s) >= 5 && len(s) <= 20 && isDigits(s)
+}
+
+// foldLabel compares dictionary labels as people type them: full-width
+// letters and digits as their ASCII forms, any case.
+func foldLabel(s string) string {
+	return strings.ToLower(width.Fold.String(s))
+}
+
+// numberAsTyped turns the forms a number takes in spreadsheets into a plain
+// decimal: a currency sign (¥1,234.50, 1234元), grouping with commas or
+// spaces, accounting's parentheses for a negative ((12.50)), and a decimal
+// comma where it cannot be a grouping comma (1 234,50 or 12,5, never
+// 1,234). Anything else is left for isNumber to refuse.
+func numberAsTyped(v string) string {
+	if strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") {
+		v = "-" + strings.TrimSpace(v[1:len(v)-1])
+	}
+	neg := strings.HasPrefix(v, "-")
+	v = strings.TrimPrefix(v, "-")
+	for _, sign := range []string{"¥", "￥", "$", "€", "£", "RMB", "CNY"} {
+		v = strings.TrimPrefix(v, sign)
+	}
+	v = strings.TrimSuffix(strings.TrimSpace(v), "元")
+	spaced := strings.ContainsAny(v, " \u00a0\u202f\u2009")
+	v = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\u00a0', '\u202f', '\u2009':
+			return -1
+		}
+		return r
+	}, v)
+	if strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
+		_, frac, _ := strings.Cut(v, ",")
+		if spaced || (len(frac) != 3 && isDigits(frac)) {
+			v = strings.Replace(v, ",", ".", 1)
+		}
+	}
+	v = strings.ReplaceAll(v, ",", "") // 1,234 as Excel shows it
+	if neg {
+		v = "-" + v
+	}
+	return v
+}
+
+// dateAsTyped turns the date forms of Chinese spreadsheets into YYYY-M-D:
+// 2024年3月5日 and 20240305 (2024.3.5 and 2024/3/5 parseDate takes as
+// they are).
+func dateAsTyped(v string) string {
+	if len(v) == 8 && isDigits(v) {
+		return v[:4] + "-" + v[4:6] + "-" + v[6:]
+	}
+	if strings.Contains(v, "年") {
+		v = strings.TrimSuffix(strings.TrimSuffix(v, "日"), "号")
+		v = strings.NewReplacer("年", "-", "月", "-").Replace(v)
+	}
+	return v
 }

@@ -36,6 +36,12 @@ func TestNormalize(t *testing.T) {
 		{"number", num, "42", "42", ""},
 		{"negative decimal", num, "-3.5", "-3.5", ""},
 		{"thousands separator", num, "1,234", "1234", ""},
+		{"currency", num, "¥1,234.50", "1234.50", ""},
+		{"full-width currency and yuan", num, "￥12元", "12", ""},
+		{"space grouping, decimal comma", num, "1 234,50", "1234.50", ""},
+		{"decimal comma", num, "12,5", "12.5", ""},
+		{"accounting negative", num, "(12.50)", "-12.50", ""},
+		{"negative currency", num, "-¥3.5", "-3.5", ""},
 		{"plus sign", num, "+7", "+7", ""},
 		{"six digits", num, "1234.56", "1234.56", ""},
 		{"too many digits", num, "1234567", "", "At most 6 digits."},
@@ -53,6 +59,10 @@ func TestNormalize(t *testing.T) {
 		{"date", date, "2024-03-05", "2024-03-05", ""},
 		{"date with slashes", date, "2024/3/5", "2024-03-05", ""},
 		{"date with dots", date, "2024.12.31", "2024-12-31", ""},
+		{"short date with dots", date, "2024.3.5", "2024-03-05", ""},
+		{"Chinese date", date, "2024年3月5日", "2024-03-05", ""},
+		{"compact date", date, "20240305", "2024-03-05", ""},
+		{"compact non-date", date, "20241305", "", "Enter a date"},
 		{"leap day", date, "2024-02-29", "2024-02-29", ""},
 		{"no leap day", date, "2023-02-29", "", "Enter a date as YYYY-MM-DD."},
 		{"February 30", date, "2024-02-30", "", "Enter a date as YYYY-MM-DD."},
@@ -100,6 +110,9 @@ func TestNormalize(t *testing.T) {
 		{"dictionary label", level, "VIP", "1", ""},
 		{"Chinese label", level, "普通", "2", ""},
 		{"a key wins over a label", level, "v", "v", ""},
+		{"label in another case", level, "vip", "1", ""},
+		{"full-width label", level, "ＶＩＰ", "1", ""},
+		{"key in another case", level, "V", "v", ""},
 		{"unknown dictionary value", level, "Gold", "", "Choose one of: VIP (1), 普通 (2), 1x (v)."},
 	}
 	for _, tt := range tests {
@@ -145,6 +158,12 @@ func TestNormalizeIndex(t *testing.T) {
 		"0086 138 0013 8000",
 		"008613800138000",
 		"138\u00a00013\u30008000",
+		// Issue 17: as Chinese trunks and spreadsheets write them.
+		"8613800138000",
+		"013800138000",
+		"１３８００１３８０００",
+		"＋８６ １３８－００１３－８０００",
+		"86 138 0013 8000",
 	}
 	for _, in := range same {
 		if got := tables.NormalizeIndex(in); got != "13800138000" {
@@ -152,8 +171,10 @@ func TestNormalizeIndex(t *testing.T) {
 		}
 	}
 	tests := []struct{ in, want string }{
-		{"013800138000", "013800138000"}, // leading zero kept
-		{"010-6552-9988", "01065529988"}, // landline
+		{"0138001380001", "0138001380001"}, // 13 digits after a 0: not a mobile, kept
+		{"861380013800", "861380013800"},   // 12 digits after 86: kept
+		{"8601065529988", "8601065529988"}, // a landline after 86: kept
+		{"010-6552-9988", "01065529988"},   // landline
 		{"+1 415 555 0100", "0014155550100"},
 		{"AB-123", "AB-123"},
 		{"AB123", "AB123"},
@@ -162,7 +183,8 @@ func TestNormalizeIndex(t *testing.T) {
 		{"12345", "12345"},
 		{"+12345678901234567890", "0012345678901234567890"},  // 20 digits: the most a phone number has
 		{"+123456789012345678901", "+123456789012345678901"}, // 21: not a phone number
-		{"１３８００１３８０００", "１３８００１３８０００"}, // full-width digits are not digits
+		{"０１０-６５５２-９９８８", "01065529988"},                     // full-width digits are digits (issue 17)
+		{"ＡＢ１２３", "ＡＢ１２３"},                                   // not a phone number: only trimmed
 		{"+", "+"},
 		{"12-34", "12-34"},
 		{"", ""},

@@ -34,10 +34,13 @@ type ImportIssue struct {
 type DryRunView struct {
 	Format     string              `json:"format"`
 	Encoding   string              `json:"encoding,omitempty"`
+	Sheet      string              `json:"sheet,omitempty" doc:"The XLSX sheet read"`
+	Sheets     []string            `json:"sheets,omitempty" doc:"The XLSX's visible sheets; post sheet=NAME to read another"`
 	TotalRows  int                 `json:"totalRows"`
 	Good       int                 `json:"good" doc:"Rows that would be stored"`
 	Rejected   int                 `json:"rejected"`
 	Duplicates int                 `json:"duplicates" doc:"Rows superseded by a later row with the same index value"`
+	Masked     int                 `json:"masked" doc:"Rows whose masked cells (from an export without reveal) keep the stored values"`
 	Preview    []tables.RecordView `json:"preview" doc:"The first rows as they would be stored, masked"`
 	Issues     []ImportIssue       `json:"issues" doc:"Every error, in file order"`
 	Truncated  bool                `json:"truncated,omitempty"`
@@ -48,7 +51,7 @@ type CreateImportInput struct {
 	TableIDPath
 	ContentType   string `header:"Content-Type"`
 	ContentLength int    `header:"Content-Length"`
-	RawBody       []byte `contentType:"multipart/form-data" doc:"Form fields: file (the .csv or .xlsx), mode (skip or all), dryRun (true to check only)"`
+	RawBody       []byte `contentType:"multipart/form-data" doc:"Form fields: file (the .csv or .xlsx), mode (skip or all), dryRun (true to check only), sheet (the XLSX sheet to read; default the first visible one)"`
 }
 
 // CreateImportOutput is the queued job, or a dry run's result.
@@ -109,7 +112,7 @@ func importJobView(j *importer.Job, lang string, reportURL string) *ImportJob {
 }
 
 func dryRunView(r *importer.DryRunResult, lang string) *DryRunView {
-	v := &DryRunView{Format: string(r.Format), Encoding: string(r.Encoding), TotalRows: r.TotalRows, Good: r.Good,
+	v := &DryRunView{Format: string(r.Format), Encoding: string(r.Encoding), Sheet: r.Sheet, Sheets: r.Sheets, Masked: r.Masked, TotalRows: r.TotalRows, Good: r.Good,
 		Rejected: r.Rejected, Duplicates: r.Duplicates, Preview: r.Preview, Issues: make([]ImportIssue, len(r.Issues)), Truncated: r.Truncated}
 	for i, is := range r.Issues {
 		v.Issues[i] = ImportIssue{Line: is.Line, Column: is.Column, Message: is.Message.In(lang)}
@@ -151,7 +154,7 @@ func (s *Server) apiCreateImport(ctx context.Context, c caller, in *CreateImport
 		return nil, err
 	}
 	u := importer.Upload{TenantID: c.TenantID(), TableID: in.TableID, Source: importer.SourceAPI,
-		FileName: up.name, Mode: up.mode(), Data: up.data, UserID: userIDOf(c.Principal)}
+		FileName: up.name, Mode: up.mode(), Data: up.data, Sheet: up.sheet(), UserID: userIDOf(c.Principal)}
 	out := &CreateImportOutput{Status: http.StatusCreated}
 	if up.dryRun() {
 		r, err := s.eng.Imports.DryRun(ctx, u)

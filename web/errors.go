@@ -14,6 +14,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // statusByCode is the one mapping from domain error codes to HTTP statuses.
@@ -57,6 +58,10 @@ func (s *Server) classifyCtx(ctx context.Context, err error, method, path string
 		case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
 			return fe.Code, apperr.New(apperr.NotFound, "error.not_found")
 		case fiber.StatusRequestEntityTooLarge:
+			if method == fiber.MethodPost && isUploadRoute(path) {
+				e, _ := apperr.As(s.uploadTooLarge())
+				return fe.Code, e
+			}
 			return fe.Code, apperr.New(apperr.TooLarge, "error.too_large")
 		case fiber.StatusBadRequest, fiber.StatusUnprocessableEntity:
 			return fe.Code, apperr.New(apperr.Invalid, "error.invalid")
@@ -87,6 +92,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	lang := langOf(c)
 	if status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+	}
+	if c.Locals(keyLang) == nil {
+		// Refused by the server before any middleware ran (a body over
+		// the limit): the language is the request's own.
+		lang = i18n.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
 	}
 	if wantsJSON(c) {
 		p := problem{Title: http.StatusText(status), Status: status, Detail: e.In(lang)}

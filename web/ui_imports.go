@@ -80,7 +80,7 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 	var dry *importer.DryRunResult
 	if err == nil {
 		u := importer.Upload{TenantID: p.TenantID(), TableID: id, UserID: &p.User.ID, Source: importer.SourceUI,
-			FileName: up.name, Mode: up.mode(), Data: up.data}
+			FileName: up.name, Mode: up.mode(), Data: up.data, Sheet: up.sheet()}
 		if up.dryRun() {
 			dry, err = s.eng.Imports.DryRun(c.UserContext(), u)
 		} else {

@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,11 +23,15 @@ import (
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/importer"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/i18n"
 )
 
 // uploadOverhead is what a multipart body may hold beyond its file: the
-// part headers and the few small fields of the import form.
-const uploadOverhead = 1 << 20
+// part headers and the few small fields of the import form (at most 16 of
+// 1 KB, see readUpload). Small, because a body announced larger than the
+// limit plus this is refused from its headers: a file over the limit by
+// more than this is never buffered.
+const uploadOverhead = 64 << 10
 
 // limitUploads bounds what the server reads of an upload before any
 // handler runs. fasthttp reads a request's body whole before calling the
@@ -35,10 +42,27 @@ const uploadOverhead = 1 << 20
 // limit: nothing beyond the limit is ever buffered. Multipart bodies are
 // not pre-parsed (fasthttp would spill large files to temporary files):
 // the import handlers parse them from memory (readUpload).
+//
+// A body refused while it is read (chunked, over the limit) reaches the
+// error handler with its request already reset by fasthttp, path and
+// headers gone; what the refusal needs of them is kept, by header, when the
+// header arrives, so the API still answers with its JSON problem document.
 func (s *Server) limitUploads(app *fiber.App) {
 	srv := app.Server()
 	srv.DisablePreParseMultipartForm = true
+	var uploads sync.Map // *fasthttp.RequestHeader → uploadRequest
+	inner := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		if u, ok := uploads.LoadAndDelete(&ctx.Request.Header); ok && errors.Is(err, fasthttp.ErrBodyTooLarge) && u.(uploadRequest).json {
+			s.writeTooLarge(ctx, u.(uploadRequest).lang)
+			return
+		}
+		if inner != nil {
+			inner(ctx, err)
+		}
+	}
 	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		uploads.Delete(h)
 		if !h.IsPost() {
 			return fasthttp.RequestConfig{}
 		}
@@ -46,6 +70,11 @@ func (s *Server) limitUploads(app *fiber.App) {
 		if !isUploadRoute(path) {
 			return fasthttp.RequestConfig{}
 		}
+		accept := string(h.Peek(fiber.HeaderAccept))
+		uploads.Store(h, uploadRequest{
+			json: strings.HasPrefix(path, "/api/") || strings.Contains(accept, "json") && !strings.Contains(accept, "html"),
+			lang: i18n.FromAcceptLanguage(string(h.Peek(fiber.HeaderAcceptLanguage))),
+		})
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		limit, err := s.eng.Imports.FileLimit(ctx)
@@ -54,6 +83,28 @@ func (s *Server) limitUploads(app *fiber.App) {
 		}
 		return fasthttp.RequestConfig{MaxRequestBodySize: int(limit + uploadOverhead)}
 	}
+}
+
+// uploadRequest is what the refusal of an oversized upload needs to know
+// of its request.
+type uploadRequest struct {
+	json bool
+	lang string
+}
+
+// writeTooLarge answers an upload refused while its body was read with
+// the API's problem document.
+func (s *Server) writeTooLarge(ctx *fasthttp.RequestCtx, lang string) {
+	e, _ := apperr.As(s.uploadTooLarge())
+	p := problem{Title: http.StatusText(http.StatusRequestEntityTooLarge), Status: http.StatusRequestEntityTooLarge, Detail: e.In(lang)}
+	for _, f := range e.Fields {
+		p.Errors = append(p.Errors, problemDetail{Message: f.In(lang), Location: "body." + f.Field})
+	}
+	body, _ := json.Marshal(p)
+	ctx.Response.Reset()
+	ctx.SetStatusCode(http.StatusRequestEntityTooLarge)
+	ctx.SetContentType("application/problem+json")
+	ctx.SetBody(body)
 }
 
 // upload is an import form as posted.
@@ -144,6 +195,9 @@ func (u *upload) mode() importer.Mode {
 	return importer.ModeSkip
 }
 
+// sheet is the XLSX sheet the form asks for ("" for the first visible one).
+func (u *upload) sheet() string { return strings.TrimSpace(u.fields["sheet"]) }
+
 // dryRun reports whether the form asks for a dry run.
 func (u *upload) dryRun() bool {
 	switch strings.ToLower(strings.TrimSpace(u.fields["dryRun"])) {
@@ -175,7 +229,7 @@ func (s *Server) streamExport(c *fiber.Ctx, x *importer.PreparedExport) {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	c.Set(fiber.HeaderContentDisposition, attachment(x.TableName+"."+string(x.Format())))
+	c.Set(fiber.HeaderContentDisposition, attachment(x.FileName(langOf(c))))
 	log := s.log
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
@@ -185,6 +239,19 @@ func (s *Server) streamExport(c *fiber.Ctx, x *importer.PreparedExport) {
 		}
 		_ = w.Flush()
 	})
+}
+
+// uploadTooLarge is the refusal of an upload body over the limit, with the
+// limit in it, whether the server refused it from its announced length or
+// while reading a chunked one (classify) or the handler did.
+func (s *Server) uploadTooLarge() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	limit, err := s.eng.Imports.FileLimit(ctx)
+	if err != nil {
+		return apperr.New(apperr.TooLarge, "error.too_large")
+	}
+	return importer.UserError(importer.CheckSize(limit+1, limit))
 }
 
 // attachment is a Content-Disposition for a download named name (UTF-8,

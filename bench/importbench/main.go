@@ -1,13 +1,13 @@
-// Command importbench measures an import of a 20 MB CSV through the real
-// job path — `screenpop import`, which checks the file, stores it sealed,
-// queues the job and runs it in its own worker — against psql's \copy of
-// the same file into a plain table on the same server, the physical
-// reference. It prints wall time, rows/s and the peak RSS of the importing
-// process. A third line is the floor of our own storage: the rows the
-// import wrote, already encoded, copied by one INSERT … SELECT into a
-// second table of the same fields — the same indexes, foreign key and
-// bytes written, with no work in Go. Run it with bench/import.sh (or
-// `make bench`).
+// Command importbench measures an import of a 20 MB CSV, and of the same
+// rows as an XLSX, through the real job path — `screenpop import`, which
+// checks the file, stores it sealed, queues the job and runs it in its own
+// worker — against the floor of our own storage: the rows the import
+// wrote, already encoded, copied by one INSERT … SELECT into a second
+// table of the same fields — the same indexes, foreign key and bytes
+// written, with no work in Go. psql's \copy of the CSV into a plain table
+// is printed for reference. It prints wall time, rows/s, CPU and the peak
+// RSS of each importing process. Run it with bench/import.sh (or `make
+// bench`).
 //
 //	importbench -binary bin/screenpop -dsn postgres://… [-psql /usr/lib/postgresql/15/bin/psql]
 package main
@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/screenpop/screenpop/engine"
 	"github.com/screenpop/screenpop/engine/accounts"
@@ -129,44 +131,51 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 	}
 	fmt.Printf("file: %s, %d rows, %.1f MB, 12 columns (encrypted index + 5 encrypted fields)\n", filepath.Base(file), rows, float64(bytes)/(1<<20))
 
-	// The import, as an operator runs it.
-	args := []string{"import", file, "--tenant", "bench", "--table", "客户"}
-	if bs := os.Getenv("BENCH_BATCH_SIZE"); bs != "" {
-		args = append(args, "--batch-size", bs)
-	}
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "SCREENPOP_MASTER_KEY_FILE="+keyFile, "SCREENPOP_LOG_LEVEL="+cmpOr(os.Getenv("BENCH_LOG_LEVEL"), "warn"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err = cmd.Run()
-	wall := time.Since(start)
+	// The same rows as an XLSX as Excel saves it (shared strings, numbers
+	// and dates as numbers), imported into a table of its own.
+	xlsxFile := filepath.Join(dir, "客户名单.xlsx")
+	xlsxBytes, err := writeXLSX(xlsxFile, rows)
 	if err != nil {
-		return fmt.Errorf("screenpop import: %v\n%s", err, out.String())
-	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	peak := float64(ru.Maxrss) / 1024 // KB on Linux
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	var n int
-	if err := db.NewRaw("SELECT count(*) FROM base_records WHERE table_id = ?", tb.ID).Scan(ctx, &n); err != nil {
 		return err
 	}
-	if n != rows {
-		return fmt.Errorf("%d records stored, want %d\n%s", n, rows, out.String())
+	fmt.Printf("file: %s, %d rows, %.1f MB\n", filepath.Base(xlsxFile), rows, float64(xlsxBytes)/(1<<20))
+	xlsxTable, err := publishTable(ctx, eng, tn.ID, "客户xlsx")
+	if err != nil {
+		return err
 	}
-	if os.Getenv("BENCH_LOG_LEVEL") != "" {
-		fmt.Print(out.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	fmt.Printf("screenpop import: %s\n", lines[len(lines)-1])
 
-	// The reference: \copy of the same file into a plain table.
+	// The imports, as an operator runs them.
+	imp := func(path, table string, tableID int64) (*importRun, error) {
+		r, err := runImport(binary, dsn, keyFile, path, table)
+		if err != nil {
+			return nil, err
+		}
+		var n int
+		if err := db.NewRaw("SELECT count(*) FROM base_records WHERE table_id = ?", tableID).Scan(ctx, &n); err != nil {
+			return nil, err
+		}
+		if n != rows {
+			return nil, fmt.Errorf("%s: %d records stored, want %d\n%s", path, n, rows, r.out)
+		}
+		return r, nil
+	}
+	csvRun, err := imp(file, "客户", tb.ID)
+	if err != nil {
+		return err
+	}
+	xlsxRun, err := imp(xlsxFile, "客户xlsx", xlsxTable.ID)
+	if err != nil {
+		return err
+	}
+	wall, peak, cpu := csvRun.wall, csvRun.peak, csvRun.cpu
+	start := time.Now()
+
+	// A reference: \copy of the same file into a plain table.
 	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_copy (c1 text, c2 text, c3 text, c4 text, c5 text, c6 text,
 		c7 text, c8 text, c9 text, c10 text, c11 text, c12 text)`); err != nil {
 		return err
 	}
 	cp := exec.Command(psql, dsn, "-q", "-c", fmt.Sprintf(`\copy bench_copy FROM '%s' WITH (FORMAT csv, HEADER true)`, file))
-	start = time.Now()
 	if msg, err := cp.CombinedOutput(); err != nil {
 		return fmt.Errorf("psql \\copy: %v\n%s", err, msg)
 	}
@@ -189,17 +198,110 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 		return fmt.Errorf("floor: %d rows inserted, want %d", n, rows)
 	}
 
-	const line = "%-44s %9.2fs %12.0f %12s %10s %8.1fx\n"
-	fmt.Printf("\n%-44s %10s %12s %12s %10s %9s\n", "", "wall", "rows/s", "peak RSS", "CPU", "\\copy")
-	fmt.Printf(line, "screenpop import (job)", wall.Seconds(), float64(rows)/wall.Seconds(),
-		fmt.Sprintf("%.1fMB", peak), fmt.Sprintf("%.2fs", cpu.Seconds()), wall.Seconds()/copyWall.Seconds())
-	fmt.Printf(line, "psql \\copy (plain table)", copyWall.Seconds(), float64(rows)/copyWall.Seconds(), "-", "-", 1.0)
-	fmt.Printf(line, "base_records INSERT of encoded rows (floor)", floorWall.Seconds(), float64(rows)/floorWall.Seconds(), "-", "-",
-		floorWall.Seconds()/copyWall.Seconds())
-	ratio := wall.Seconds() / copyWall.Seconds()
-	fmt.Printf("\ntargets: under 10 s: %v (%.2fs); within 4x of \\copy: %v (%.1fx); peak RSS under 200 MB: %v (%.0f MB)\n",
-		wall < 10*time.Second, wall.Seconds(), ratio <= 4, ratio, peak < 200, peak)
+	_ = copyWall // printed for reference; the target is the floor
+	const line = "%-44s %9.2fs %12.0f %12s %10s %8.2fx\n"
+	fmt.Printf("\n%-44s %10s %12s %12s %10s %9s\n", "", "wall", "rows/s", "peak RSS", "CPU", "floor")
+	fmt.Printf(line, "screenpop import CSV (job)", wall.Seconds(), float64(rows)/wall.Seconds(),
+		fmt.Sprintf("%.1fMB", peak), fmt.Sprintf("%.2fs", cpu.Seconds()), wall.Seconds()/floorWall.Seconds())
+	fmt.Printf(line, "screenpop import XLSX (job)", xlsxRun.wall.Seconds(), float64(rows)/xlsxRun.wall.Seconds(),
+		fmt.Sprintf("%.1fMB", xlsxRun.peak), fmt.Sprintf("%.2fs", xlsxRun.cpu.Seconds()), xlsxRun.wall.Seconds()/floorWall.Seconds())
+	fmt.Printf(line, "base_records INSERT of encoded rows (floor)", floorWall.Seconds(), float64(rows)/floorWall.Seconds(), "-", "-", 1.0)
+	fmt.Printf(line, "psql \\copy (plain table, reference)", copyWall.Seconds(), float64(rows)/copyWall.Seconds(), "-", "-",
+		copyWall.Seconds()/floorWall.Seconds())
+	ratio := wall.Seconds() / floorWall.Seconds()
+	xratio := xlsxRun.wall.Seconds() / wall.Seconds()
+	fmt.Printf("\ntargets: CSV under 10 s: %v (%.2fs); CSV toward 1.3x the floor: %v (%.2fx); XLSX within 2x of CSV: %v (%.2fx); "+
+		"XLSX under 10 s: %v (%.2fs); peak RSS under 200 MB: %v (%.0f / %.0f MB)\n",
+		wall < 10*time.Second, wall.Seconds(), ratio <= 1.3, ratio, xratio <= 2, xratio,
+		xlsxRun.wall < 10*time.Second, xlsxRun.wall.Seconds(), peak < 200 && xlsxRun.peak < 200, peak, xlsxRun.peak)
 	return nil
+}
+
+// importRun is one `screenpop import` measured.
+type importRun struct {
+	wall, cpu time.Duration
+	peak      float64 // MB
+	out       string
+}
+
+// runImport runs `screenpop import` on a file and measures it.
+func runImport(binary, dsn, keyFile, path, table string) (*importRun, error) {
+	args := []string{"import", path, "--tenant", "bench", "--table", table}
+	if bs := os.Getenv("BENCH_BATCH_SIZE"); bs != "" {
+		args = append(args, "--batch-size", bs)
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "SCREENPOP_MASTER_KEY_FILE="+keyFile, "SCREENPOP_LOG_LEVEL="+cmpOr(os.Getenv("BENCH_LOG_LEVEL"), "warn"))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return nil, fmt.Errorf("screenpop import %s: %v\n%s", filepath.Base(path), err, out.String())
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if os.Getenv("BENCH_LOG_LEVEL") != "" {
+		fmt.Print(out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	fmt.Printf("screenpop import %s: %s\n", filepath.Ext(path), lines[len(lines)-1])
+	return &importRun{wall: wall, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		peak: float64(ru.Maxrss) / 1024, out: out.String()}, nil
+}
+
+// writeXLSX writes rows of the benchmark's data as an XLSX the way Excel
+// saves one: text in the shared-string table, numbers and dates as numbers
+// with their formats. It returns the file's size.
+func writeXLSX(path string, rows int) (int64, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		return 0, err
+	}
+	stamp, err := f.NewStyle(&excelize.Style{NumFmt: 22})
+	if err != nil {
+		return 0, err
+	}
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return 0, err
+	}
+	head := make([]any, len(fields))
+	for i, fl := range fields {
+		head[i] = fl.Name
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return 0, err
+	}
+	birthday := time.Date(1990, 1, 15, 0, 0, 0, 0, time.UTC)
+	registered := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
+	cells := make([]any, len(fields))
+	for i := range rows {
+		parts := strings.Split(strings.TrimSuffix(row(i), "\r\n"), ",")
+		for j, p := range parts {
+			cells[j] = p
+		}
+		cells[9] = i % 10000
+		cells[10] = excelize.Cell{StyleID: date, Value: birthday}
+		cells[11] = excelize.Cell{StyleID: stamp, Value: registered}
+		ref, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(ref, cells); err != nil {
+			return 0, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.SaveAs(path); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }
 
 // publishTable creates and publishes a table of the benchmark's fields.

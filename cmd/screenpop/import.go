@@ -75,9 +75,9 @@ func findTable(ctx context.Context, rt *runtime, tenant, table string) (int64, *
 
 func (c *cli) importCmd() *cobra.Command {
 	var (
-		tenant, table, mode, report string
-		dryRun, noWait              bool
-		wf                          workerFlags
+		tenant, table, mode, report, sheet string
+		dryRun, noWait                     bool
+		wf                                 workerFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE --tenant SLUG --table NAME",
@@ -122,7 +122,7 @@ job (which any running instance may work on) to its end.`,
 				return importer.UserError(err)
 			}
 			up := importer.Upload{TenantID: tenantID, TableID: tb.ID, Source: importer.SourceCLI,
-				FileName: name, Mode: importer.Mode(mode), Data: data}
+				FileName: name, Mode: importer.Mode(mode), Data: data, Sheet: sheet}
 			if dryRun {
 				res, err := rt.eng.Imports.DryRun(ctx, up)
 				if err != nil {
@@ -144,6 +144,9 @@ job (which any running instance may work on) to its end.`,
 				debug.SetMemoryLimit(150 << 20)
 			}
 			fmt.Fprintf(os.Stderr, "import %d queued: %s (%s, %d bytes)\n", job.ID, job.FileName, job.Format, job.FileSize)
+			if job.Sheet != "" {
+				fmt.Fprintf(os.Stderr, "reading sheet %q\n", job.Sheet)
+			}
 			if noWait {
 				fmt.Println(job.ID)
 				return nil
@@ -182,6 +185,7 @@ job (which any running instance may work on) to its end.`,
 	f.StringVar(&mode, "mode", "skip", "skip (store the good rows, report the bad) or all (store nothing unless every row is good)")
 	f.BoolVar(&dryRun, "dry-run", false, "check only: show the first rows as they would be stored and every error; store nothing")
 	f.BoolVar(&noWait, "no-wait", false, "queue the import, print its id and exit (a running server imports it)")
+	f.StringVar(&sheet, "sheet", "", "the XLSX sheet to read (default: the first visible one)")
 	f.StringVar(&report, "report", "", "write the error report (CSV: line, column, reason) to this file")
 	wf.add(cmd)
 	return cmd
@@ -243,6 +247,9 @@ func progressLine(j *importer.Job) string {
 func printJob(w io.Writer, j *importer.Job) {
 	fmt.Fprintf(w, "import %d %s: %d rows, %d inserted, %d updated, %d unchanged, %d rejected, %d duplicates\n",
 		j.ID, j.Status, j.TotalRows, j.Inserted, j.Updated, j.Unchanged, j.Rejected, j.Duplicates)
+	if j.Masked > 0 {
+		fmt.Fprintf(w, "%d rows held masked values (an export without --reveal): the stored values were kept\n", j.Masked)
+	}
 }
 
 // printIssues lists the first lines of a job's error report, or writes all
@@ -288,9 +295,17 @@ func printIssues(ctx context.Context, rt *runtime, tenantID int64, j *importer.J
 	return nil
 }
 
+// printSheet says which sheet of a workbook was read, when it had several.
+func printSheet(w io.Writer, sheet string, sheets []string) {
+	if len(sheets) > 1 {
+		fmt.Fprintf(w, "read sheet %q of %s (choose another with --sheet NAME)\n", sheet, strings.Join(sheets, ", "))
+	}
+}
+
 func printDryRun(w io.Writer, tb *tables.Table, r *importer.DryRunResult) {
 	fmt.Fprintf(w, "dry run (%s, %s): %d rows, %d would be stored, %d rejected, %d duplicates; nothing was stored\n",
 		r.Format, r.Encoding, r.TotalRows, r.Good, r.Rejected, r.Duplicates)
+	printSheet(w, r.Sheet, r.Sheets)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	names := make([]string, len(tb.Fields))
 	for i, f := range tb.Fields {

@@ -56,7 +56,16 @@ func describe(err error) string {
 	if e, ok := apperr.As(err); ok {
 		msg := e.In(i18n.English)
 		for _, f := range e.Fields {
-			msg += fmt.Sprintf("\n  --%s: %s", f.Field, f.In(i18n.English))
+			text := f.In(i18n.English)
+			switch {
+			case text == msg:
+				// A file's refusal is its own message: said once.
+			case f.Field == "file":
+				// The file is the argument, not a flag.
+				msg += "\n  " + text
+			default:
+				msg += fmt.Sprintf("\n  --%s: %s", f.Field, text)
+			}
 		}
 		return msg
 	}

@@ -35,6 +35,7 @@ var messages = []entry{
 	{"value.dict", "Choose one of: %s.", "请选择以下之一：%s。"},
 	{"value.rule", "Does not satisfy the rule: %s", "不满足校验规则：%s"},
 	{"value.rule_error", "The rule could not be checked: %s", "校验规则无法执行：%s"},
+	{"value.masked_index", "The index holds a masked value (from an export without reveal): the customer it stands for is unknown, so the row is not imported.", "索引为脱敏值（来自未显示明文的导出），无法确定对应的客户，该行未导入。"},
 	{"value.index_required", "The index field needs a value.", "索引字段必须填写。"},
 	{"value.unknown_field", "Unknown field %q.", "未知字段 %q。"},
 	{"rule.compile", "Line %d, column %d: %s", "第 %d 行第 %d 列：规则写法有误（%s）"},

@@ -16,7 +16,12 @@
     var label = zone.querySelector('[data-drop-label]');
     var base = label ? label.textContent : "";
     if (label) { label.setAttribute("data-base", base); }
-    function show() { text(label, input.files.length ? input.files[0].name : base); }
+    var warning = zone.parentNode.querySelector("[data-masked-warning]");
+    function show() {
+      var name = input.files.length ? input.files[0].name : "";
+      text(label, name || base);
+      if (warning) { warning.hidden = !maskedExportName(name); }
+    }
     ["dragenter", "dragover"].forEach(function (t) {
       zone.addEventListener(t, function (ev) { ev.preventDefault(); zone.classList.add("over"); });
     });
@@ -31,6 +36,13 @@
       }
     });
     input.addEventListener("change", show);
+  }
+
+  // maskedExportName reports whether a file is named as our exports
+  // without reveal are ("客户_已脱敏.csv", "customers_masked.xlsx"): its
+  // masked values will not be imported.
+  function maskedExportName(name) {
+    return /_(已脱敏|masked)[^.]*\.(csv|xlsx)$/i.test(name);
   }
 
   function rowsText(form, done, total) {
@@ -51,13 +63,13 @@
     row = document.createElement("tr");
     row.setAttribute("data-job", job.id);
     row.setAttribute("data-testid", "job-" + job.id);
-    var cells = [["file"], ["status"], ["progress"], ["inserted"], ["updated"], ["unchanged"], ["rejected"], ["duplicates"], ["created"], ["actions"]];
+    var cells = [["file"], ["status"], ["progress"], ["inserted"], ["updated"], ["unchanged"], ["rejected"], ["duplicates"], ["masked"], ["created"], ["actions"]];
     cells.forEach(function (c) {
       var td = document.createElement("td");
       td.setAttribute("data-field", c[0]);
       row.appendChild(td);
     });
-    text(row.querySelector('[data-field="file"]'), job.fileName);
+    text(row.querySelector('[data-field="file"]'), job.sheet ? job.fileName + " · " + job.sheet : job.fileName);
     var prog = row.querySelector('[data-field="progress"]');
     var bar = document.createElement("progress");
     bar.max = 100; bar.value = 0; bar.setAttribute("data-field", "bar");
@@ -86,7 +98,7 @@
     }
     text(row.querySelector('[data-field="rows"]'), job.status === "running" && !job.totalRows ?
       form.getAttribute("data-msg-reading") : rowsText(form, job.rowsDone, job.totalRows));
-    ["inserted", "updated", "unchanged", "rejected", "duplicates"].forEach(function (k) {
+    ["inserted", "updated", "unchanged", "rejected", "duplicates", "masked"].forEach(function (k) {
       text(row.querySelector('[data-field="' + k + '"]'), String(job[k]));
     });
     var actions = row.querySelector('[data-field="actions"]');
@@ -137,6 +149,12 @@
     h.setAttribute("data-testid", "dry-counts");
     h.textContent = dry.totalRows + " / " + dry.good + " / " + dry.rejected + " / " + dry.duplicates;
     holder.appendChild(h);
+    if (dry.sheets && dry.sheets.length > 1) {
+      var sh = document.createElement("p");
+      sh.setAttribute("data-testid", "dry-sheet");
+      sh.textContent = dry.sheet + " (" + dry.sheets.join(", ") + ")";
+      holder.appendChild(sh);
+    }
     var table = document.createElement("table");
     table.className = "list issues";
     (dry.preview || []).forEach(function (r) {
