@@ -27,6 +27,10 @@ type Call struct {
 	AgentName      string            `json:"agentName,omitempty"`
 	Platform       string            `json:"platform,omitempty"` // dialect, for dial-out buttons
 	AssociatedData map[string]string `json:"associatedData,omitempty"`
+	// Params is every parameter the platform sent (but credentials), so
+	// page rules can read any of them as call.<name> (Huawei callskill,
+	// Sobot groupName, …).
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // key returns the call value an object looks up by.
@@ -48,6 +52,11 @@ func (c Call) vars() map[string]string {
 		"callid": c.CallID, "direction": c.Direction, "mediaType": c.MediaType, "workNo": c.WorkNo, "agentName": c.AgentName,
 	}
 	for k, v := range c.AssociatedData {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
+	for k, v := range c.Params {
 		if _, taken := m[k]; !taken {
 			m[k] = v
 		}

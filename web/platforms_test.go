@@ -134,6 +134,11 @@ func TestInternalPageInsideEveryPlatform(t *testing.T) {
 			html: fmt.Sprintf(`<iframe id="pop" src="%s?dialect=tencent#?mobile=13800000000&userId=u1&type=phone&status=100" width="790" height="500"></iframe>`, popURL),
 			then: fmt.Sprintf(`document.getElementById("pop").src = %q`, popURL+"?dialect=tencent#?mobile=13912345678&userId=u1&type=phone&status=100"),
 			dial: map[string]any{"source": "ccc-sdk", "payload": map[string]any{"event": "callOut", "message": map[string]any{"phoneNumber": "02155550123", "desc": "备用电话"}}}},
+		// seed 001: "我们请求的 URL 为：https://www.qq.com#?mobile=18888888888&type=phone",
+		// here with the number's "+" unescaped, as TCCC writes it.
+		{name: "tencent_plus",
+			html: fmt.Sprintf(`<iframe id="pop" src="%s?dialect=tencent#?mobile=+8613912345678&type=phone&status=100" width="790" height="500"></iframe>`, popURL),
+			dial: map[string]any{"source": "ccc-sdk", "payload": map[string]any{"event": "callOut", "message": map[string]any{"phoneNumber": "02155550123", "desc": "备用电话"}}}},
 		{name: "cti",
 			html:     fmt.Sprintf(`<iframe id="pop" src="%s?origin=1&callid=cti-1&number=13912345678&callerid=13912345678&calledid=4008001234&agentid=a1&empid=1001&groupid=g1" width="790" height="500"></iframe>`, popURL),
 			dialLink: dialect.CTICallURL + "?number=02155550123"},

@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/screenpop/screenpop/engine/pops"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/i18n"
 )
@@ -42,10 +43,9 @@ func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) {
 // page's content requests, the hash or message values the script forwarded
 // as query parameters.
 func popRequest(c *fiber.Ctx, fragment bool) pops.Request {
-	v := url.Values{}
-	for k, val := range c.Context().QueryArgs().All() {
-		v.Add(string(k), string(val))
-	}
+	// The raw query, read the platforms' way: a second "?" appended to a
+	// configured ?dialect= URL, and Sobot's zc_encode=1 form.
+	v, _ := dialect.ParseQueryValues(string(c.Request().URI().QueryString()))
 	if c.Method() == fiber.MethodPost {
 		for k, val := range c.Context().PostArgs().All() {
 			v.Add(string(k), string(val))

@@ -307,6 +307,10 @@ func TestPopSignInInsideThePlatform(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, want) {
 			t.Errorf("help for %s lacks %s", d, want)
 		}
+		// Every platform's guide says what a call without a direction is.
+		if !strings.Contains(body, "按呼入处理") && !strings.Contains(body, "read as inbound") {
+			t.Errorf("help for %s does not say that no direction means inbound", d)
+		}
 	}
 }
 

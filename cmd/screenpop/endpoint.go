@@ -18,8 +18,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/engine/querycustomer"
 	"github.com/screenpop/screenpop/importer"
+	"github.com/screenpop/screenpop/tables"
 )
 
 // privateRanges are what --allow-private opens besides loopback: the
@@ -349,13 +351,19 @@ func digitsOf(s string) string {
 
 // find returns the row of a param.
 func (m *mockData) find(param string) []string {
-	param = strings.TrimSpace(param)
+	// A "+" that reached us as a space (a caller that form-decoded
+	// +86…) is a "+" again.
+	param = strings.TrimSpace(dialect.RestorePlus(param))
 	if rec, ok := m.rows[param]; ok {
 		return rec
 	}
-	if d := digitsOf(param); d != "" {
-		if key, ok := m.digits[d]; ok {
-			return m.rows[key]
+	// The key form of a phone number drops separators and a +86 or 0086
+	// prefix, so "+86 152-0000-1028" finds 15200001028.
+	for _, p := range []string{param, tables.NormalizeIndex(param)} {
+		if d := digitsOf(p); d != "" {
+			if key, ok := m.digits[d]; ok {
+				return m.rows[key]
+			}
 		}
 	}
 	return nil

@@ -108,6 +108,21 @@ func TestMockAndCheckEndpoint(t *testing.T) {
 		}
 	}
 
+	// The same customer written as a platform passes it: with +86 and
+	// separators, and with the "+" form decoding turned into a space.
+	for _, param := range []string{"+86 152-0000-1028", " 86 152-0000-1028", "+8615200001028", " 8615200001028"} {
+		body, _ := json.Marshal(map[string]string{"param": param})
+		resp, err := http.Post(url, "application/json; charset=UTF-8", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(got), "张三") {
+			t.Errorf("param %q: %s", param, got)
+		}
+	}
+
 	check := func(args ...string) (string, int) {
 		return runCLI(t, nil, append([]string{"check-endpoint", "--url", url, "--allow-http"}, args...)...)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/internal/apperr"
 )
 
@@ -123,6 +124,11 @@ func (in *EventInput) validate(allowOutbound bool) error {
 		if len(val) > maxValueLength {
 			v.Add("callData."+k, "field.too_long", maxValueLength)
 			continue
+		}
+		if k == "callerNum" || k == "calledNum" {
+			// A middleware that passes on a platform's query may hand us
+			// "+86…" decoded as " 86…" (seed 000 callNumber=+86…).
+			val = dialect.RestorePlus(val)
 		}
 		clean[k] = strings.TrimSpace(val)
 	}

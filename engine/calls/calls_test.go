@@ -73,6 +73,13 @@ func TestEventValidation(t *testing.T) {
 	if err != nil || e.WorkNo != "1001" || e.Tab() != "multimedia" {
 		t.Fatalf("event %+v, %v", e, err)
 	}
+	// A middleware passing on a platform's query (seed 000: callNumber=+86…
+	// sent unescaped) hands over "+86…" decoded as " 86…": the "+" is read back.
+	e, err = svc.Record(context.Background(), tid, calls.EventInput{Event: "Ringing", WorkNo: "1001",
+		CallData: map[string]string{"callerNum": " 8613800138000", "calledNum": " 86 152-0000-1028"}}, "api")
+	if err != nil || e.CallData["callerNum"] != "+8613800138000" || e.CallData["calledNum"] != "+86 152-0000-1028" {
+		t.Fatalf("numbers %v, %v", e.CallData, err)
+	}
 }
 
 func TestVerifyValidation(t *testing.T) {

@@ -152,6 +152,14 @@ func (r *Runtime) tenantBySlug(ctx context.Context, slug string) (*accounts.Tena
 // Open authorises a pop request for a resolved target and returns what it
 // shows: the page for the call, or the page waiting for one.
 func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, error) {
+	opts, err := r.pops.ParamOptions(ctx, pt.Tenant.ID, pt.PageID)
+	if err != nil {
+		return nil, err
+	}
+	// Numbers whose "+" query or form decoding turned into a space get it
+	// back before anything reads them (a Sobot sign covers the "+" too).
+	req.Params = cloneValues(req.Params)
+	dialect.RestoreNumbers(req.Params, numberNames(opts)...)
 	flat := dialect.FromValues(req.Params)
 	callParams := map[string]string{}
 	for k, v := range flat {
@@ -159,7 +167,7 @@ func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, e
 			callParams[k] = v
 		}
 	}
-	name, derr := dialect.Detect(flat, req.Method, req.Params.Get(dialect.OverrideParam))
+	name, derr := dialect.DetectWith(flat, req.Method, req.Params.Get(dialect.OverrideParam), opts)
 	if derr != nil && len(callParams) > 0 {
 		return nil, apperr.New(apperr.Invalid, "pop.dialect")
 	}
@@ -172,7 +180,7 @@ func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, e
 		content := url.Values{dialect.OverrideParam: {string(name)}}
 		res.ContentURL = pt.Path + "/content?" + content.Encode()
 	}
-	m, err := r.model(ctx, pt, name, callParams)
+	m, err := r.model(ctx, pt, name, callParams, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +194,7 @@ func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, e
 // model asks pages for the page of the call, or for its frame waiting for
 // one when there are no call parameters (a live page before its first
 // event, or a homepage opened at sign-in).
-func (r *Runtime) model(ctx context.Context, pt *Target, name dialect.Name, callParams map[string]string) (*pages.Model, error) {
+func (r *Runtime) model(ctx context.Context, pt *Target, name dialect.Name, callParams map[string]string, opts dialect.Options) (*pages.Model, error) {
 	if len(callParams) == 0 {
 		_, v, err := r.pages.PublishedVersion(ctx, pt.Tenant.ID, pt.PageID)
 		if err != nil {
@@ -194,7 +202,7 @@ func (r *Runtime) model(ctx context.Context, pt *Target, name dialect.Name, call
 		}
 		return &pages.Model{Layout: v.Definition.Layout, Columns: v.Definition.Columns, State: pages.StateWaiting}, nil
 	}
-	dc, err := dialect.Normalize(name, callParams)
+	dc, err := dialect.NormalizeWith(name, callParams, opts)
 	if err != nil && !errors.Is(err, dialect.ErrNoCustomer) {
 		return nil, apperr.New(apperr.Invalid, "pop.dialect")
 	}
@@ -206,8 +214,16 @@ func toPageCall(dc dialect.Call) pages.Call {
 	return pages.Call{
 		CustomerNumber: dc.CustomerNumber, CallerNum: dc.CallerNum, CalledNum: dc.CalledNum, CallID: dc.CallID,
 		Direction: string(dc.Direction), MediaType: dc.MediaType, WorkNo: dc.WorkNo, AgentName: dc.AgentName,
-		Platform: string(dc.Dialect), AssociatedData: dc.AssociatedData,
+		Platform: string(dc.Dialect), AssociatedData: dc.AssociatedData, Params: dc.Params,
 	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 // authorize decides whether this request may see customer data of the

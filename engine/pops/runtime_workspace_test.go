@@ -422,6 +422,10 @@ func TestSimulatedCall(t *testing.T) {
 			Media: "multimedia", Assoc: " orderNo = A-1 \n\nno equals sign\n =empty key\nlevel=gold", CallID: "sim-2"},
 			calls.EventInput{Event: calls.Talking, WorkNo: "7001", AssocData: map[string]string{"orderNo": "A-1", "level": "gold"}, CallData: map[string]string{
 				"callerNum": "4008001234", "calledNum": "13912345678", "callType": "1", "callid": "sim-2", "mediaType": "5"}}},
+		// A form posted by a script that did not escape the "+" of +86….
+		{"a number whose + became a space", pops.SimulatedCall{Event: calls.Ringing, WorkNo: "7001", Caller: " 8613912345678", Direction: "in", Media: "audio"},
+			calls.EventInput{Event: calls.Ringing, WorkNo: "7001", AssocData: map[string]string{}, CallData: map[string]string{
+				"callerNum": "+8613912345678", "calledNum": "4008001234", "callType": "0", "callid": "", "mediaType": "1"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/screenpop/screenpop/engine/calls"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 )
 
 // The call simulator: an admin sends the telephony side's events to an
@@ -27,7 +28,7 @@ const simulatorHotline = "4008001234"
 // Input is the call event the form describes, exactly as the events API
 // would receive it.
 func (sc SimulatedCall) Input() calls.EventInput {
-	caller := strings.TrimSpace(sc.Caller)
+	caller := strings.TrimSpace(dialect.RestorePlus(sc.Caller))
 	callType, callerNum, calledNum := "0", caller, simulatorHotline
 	if sc.Direction == "out" {
 		callType, callerNum, calledNum = "1", simulatorHotline, caller

@@ -79,6 +79,8 @@ var popMessages = []entry{
 	{"pops.help_url", "Page URL", "页面地址"},
 	{"pops.help_params", "Parameters the platform passes", "平台传递的参数"},
 	{"pops.help_key", "Customer is looked up by", "客户查找依据"},
+	{"pops.help_direction", "When the platform gives no direction (no callType or origin), the call is read as inbound: the caller is the customer. A number's + may be sent unescaped; it is read as +.", "平台未给出呼叫方向（无 callType 或 origin）时按呼入处理：主叫即客户。号码中的 + 可不转义直接传递，仍按 + 读取。"},
+	{"pops.help_renamed", "Parameters renamed in the pop configuration (e.g. callerPhone for callerNum) are read under their configured names.", "弹屏配置中重命名的参数（如以 callerPhone 传递 callerNum）按配置的名称读取。"},
 	{"pops.help_auth", "Access: agents sign in once at %s, or add the platform's client addresses under Platforms.", "访问控制：座席在 %s 登录一次，或在“平台接入”中添加平台的客户端地址。"},
 	{"pops.no_internal", "Publish a custom page and add it as an internal pop page to get its URLs here.", "发布自定义页面并添加为内部弹屏页面后，这里会显示其接入地址。"},
 }

@@ -41,7 +41,9 @@
 
   if (live === "hash") {
     // Tencent TCCC: #?mobile=…&userId=…&type=phone&status=100…
-    var fromHash = function () { load(window.location.hash.replace(/^#\??/, "")); };
+    // TCCC writes the number's "+" unescaped (#?mobile=+86…); read it as
+    // decodeURIComponent would, a "+", not as a form's space.
+    var fromHash = function () { load(window.location.hash.replace(/^#\??/, "").replace(/\+/g, "%2B")); };
     window.addEventListener("hashchange", fromHash);
     fromHash();
     return;

@@ -6,8 +6,9 @@ import (
 )
 
 // Direction is the direction of a call from the contact center's point of
-// view. The empty Direction means the platform did not say (Sobot never does;
-// the CTI client may omit origin).
+// view. A platform that does not say (Sobot never does; Huawei without
+// callType, Aliyun without callType, the CTI client without origin) is read
+// as Inbound: the caller is the customer.
 type Direction string
 
 const (
@@ -73,6 +74,11 @@ type Call struct {
 	// above, so a pop configuration can map "associated data, key" to it
 	// (SPEC §7). Credentials (sign, sid, sig, …) are never copied here.
 	AssociatedData map[string]string
+
+	// Params is every received parameter but credentials and screenpop's
+	// own, trimmed, with numbers' "+" restored: what page rules see as
+	// call.<name> (Huawei callskill, Sobot groupName, …).
+	Params map[string]string
 
 	// Raw is every parameter exactly as received, for display and debugging.
 	// It may hold credentials; show RedactedRaw instead.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -221,6 +222,68 @@ type Options struct {
 	// (seed 002 §2.3 step 5, 图2-9). A renamed value is used only when the
 	// platform's own name is absent.
 	Rename map[string]string
+	// Assoc maps a received parameter name to the associated-data key it
+	// carries (the same Huawei configuration can pass a 随路数据 key under
+	// a URL name of the admin's choice). The value is also kept under the
+	// received name.
+	Assoc map[string]string
+}
+
+// renamed returns params with the configured names read as the platform's
+// own (an own name that is present wins) and without the associated-data
+// names, which are no platform's signature.
+func (o Options) renamed(params map[string]string) map[string]string {
+	out := make(map[string]string, len(params))
+	for k, v := range params {
+		if _, assoc := o.Assoc[k]; !assoc {
+			out[k] = v
+		}
+	}
+	for from, to := range o.Rename {
+		if v, ok := params[from]; ok {
+			if _, own := params[to]; !own {
+				out[to] = v
+			}
+			delete(out, from)
+		}
+	}
+	return out
+}
+
+// configured reports whether params carry a name the options map.
+func (o Options) configured(params map[string]string) bool {
+	for k := range params {
+		if _, ok := o.Rename[k]; ok {
+			return true
+		}
+		if _, ok := o.Assoc[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// DetectWith is Detect for a page whose pops are configured with renamed
+// parameters (seed 002 §2.3 step 5, 图2-9: up to 20 names of the admin's
+// choice). The configured names are read as Huawei's own before guessing,
+// so ?callerPhone=… is Huawei's callerNum and a mapped name such as email
+// no longer looks like Sobot; a request carrying only configured names is
+// Huawei's (only Huawei renames parameters).
+func DetectWith(params map[string]string, method, override string, opts Options) (Name, error) {
+	if len(opts.Rename) == 0 && len(opts.Assoc) == 0 {
+		return Detect(params, method, override)
+	}
+	if override == "" {
+		override = params[OverrideParam]
+	}
+	name, err := Detect(opts.renamed(params), method, override)
+	if errors.Is(err, ErrUndetected) && opts.configured(params) {
+		if strings.EqualFold(strings.TrimSpace(method), "POST") {
+			return HuaweiPost, nil
+		}
+		return HuaweiGet, nil
+	}
+	return name, err
 }
 
 // Normalize turns one platform's parameters into a Call. See NormalizeWith.
@@ -240,7 +303,16 @@ func NormalizeWith(name Name, params map[string]string, opts Options) (Call, err
 	}
 	p := make(map[string]string, len(params))
 	for k, v := range params {
+		if numberParams[k] || numberParams[opts.Rename[k]] {
+			v = RestorePlus(v)
+		}
 		p[k] = strings.TrimSpace(v)
+	}
+	received := make(map[string]string, len(p))
+	for k, v := range p {
+		if !ownParams[k] && !isSecretParam(k) {
+			received[k] = v
+		}
 	}
 	for from, to := range opts.Rename {
 		if v, ok := p[from]; ok {
@@ -249,7 +321,12 @@ func NormalizeWith(name Name, params map[string]string, opts Options) (Call, err
 			}
 		}
 	}
-	c := Call{Dialect: name, Raw: raw, AssociatedData: map[string]string{}}
+	c := Call{Dialect: name, Raw: raw, Params: received, AssociatedData: map[string]string{}}
+	for from, key := range opts.Assoc {
+		if v, ok := p[from]; ok {
+			c.AssociatedData[key] = v
+		}
+	}
 	var consumed []string
 	var err error
 	switch name {
@@ -323,19 +400,17 @@ func normalizeHuawei(c *Call, p map[string]string) ([]string, error) {
 	case "1":
 		c.Direction = Outbound
 	case "":
-		// 表2-1: multimedia text chats (mediaType 5) are never outbound.
-		if c.MediaType == "5" {
-			c.Direction = Inbound
-		}
+		// No direction given: the call is inbound and the caller the
+		// customer, on every platform (表2-1: multimedia text chats,
+		// mediaType 5, are never outbound; an admin may leave callType out
+		// of the configured parameters, 图2-9).
+		c.Direction = Inbound
 	}
 	switch c.Direction {
 	case Inbound:
 		return consumed, c.setCustomer("callerNum", c.CallerNum)
 	case Outbound:
 		return consumed, c.setCustomer("calledNum", c.CalledNum)
-	}
-	if c.CallType == "" {
-		return consumed, fmt.Errorf("%w: huawei: no callType, so neither callerNum nor calledNum is known to be the customer", ErrNoCustomer)
 	}
 	return consumed, fmt.Errorf("%w: huawei: callType %q is neither 0 (inbound) nor 1 (outbound)", ErrNoCustomer, c.CallType)
 }
@@ -356,7 +431,11 @@ func normalizeAliyun(c *Call, p map[string]string) ([]string, error) {
 		c.Direction = Outbound
 		return consumed, c.setCustomer("calledNumber", c.CalledNum)
 	case c.CallType == "":
-		return consumed, fmt.Errorf("%w: aliyun: no callType (a homepage loads without parameters before the first call)", ErrNoCustomer)
+		// No direction given: inbound, the caller is the customer (a
+		// homepage loads without any parameter before the first call and
+		// finds no number either way).
+		c.Direction = Inbound
+		return consumed, c.setCustomer("callNumber", c.CallerNum)
 	}
 	return consumed, fmt.Errorf("%w: aliyun: callType %q is neither Inbound nor Outbound", ErrNoCustomer, c.CallType)
 }
@@ -410,19 +489,18 @@ func normalizeCTI(c *Call, p map[string]string) ([]string, error) {
 		c.Direction = Inbound
 	case "2":
 		c.Direction = Outbound
+	default:
+		c.Direction = Inbound // no direction given: the caller is the customer
 	}
 	if p["number"] != "" {
 		return consumed, c.setCustomer("number", p["number"])
 	}
 	// number is documented as always present; without it fall back the way
 	// Huawei's parameters work.
-	switch c.Direction {
-	case Inbound:
-		return consumed, c.setCustomer("callerid", c.CallerNum)
-	case Outbound:
+	if c.Direction == Outbound {
 		return consumed, c.setCustomer("calledid", c.CalledNum)
 	}
-	return consumed, fmt.Errorf("%w: cti: no number and no origin", ErrNoCustomer)
+	return consumed, c.setCustomer("callerid", c.CallerNum)
 }
 
 // normalizeSobot follows seed 004's tables for every page that can embed a
@@ -439,6 +517,9 @@ func normalizeSobot(c *Call, p map[string]string) ([]string, error) {
 	c.CallSkill = p["groupName"]
 	c.CallSkillID = p["groupId"]
 	c.WorkNo = p["serviceId"]
+	// Sobot never says the direction: inbound, the customer is the one
+	// the page is about.
+	c.Direction = Inbound
 	consumed := []string{"callId", "email", "groupName", "groupId", "serviceId", "timestamp", "timeStamp", "zc_encode"}
 	if cd, ok := p["params"]; ok && cd != "" {
 		// 自定义资料字段, a JSON object (`params={"key":"value"}`).
@@ -527,40 +608,52 @@ func FromValues(v url.Values) map[string]string {
 	return out
 }
 
-// ParseQuery parses a raw query string (with or without the leading "?")
-// into one value per name. It also undoes Sobot's zc_encode=1 form, where
-// everything after "?" is encodeURIComponent-encoded as one piece (seed 004,
-// 呼叫中心-通话记录-通话详情页): such a query arrives as a single name
-// containing "=" and no value, and is parsed again once decoded. Pairs that
-// do not decode are skipped and the first such error is returned with what
-// could be parsed.
+// ParseQuery parses a raw query string into one value per name (see
+// ParseQueryValues).
 func ParseQuery(raw string) (map[string]string, error) {
+	vals, err := ParseQueryValues(raw)
+	return FromValues(vals), err
+}
+
+// appendedQuery finds a "?" that starts a second query: one a platform
+// put after a configured URL that already had a query (Aliyun and Sobot
+// append "?a=b" to whatever address they are given, seed 000 §三, seed 004
+// 对接方式 1), so /pop/t/1?dialect=aliyun becomes
+// /pop/t/1?dialect=aliyun?callNumber=…
+var appendedQuery = regexp.MustCompile(`\?(&|[A-Za-z_][A-Za-z0-9_.\-]*=)`)
+
+// ParseQueryValues parses a raw query string (with or without the leading
+// "?"). A second "?name=" (a platform appending its own query to a
+// configured URL that had one) is read as "&name=". It also undoes Sobot's
+// zc_encode=1 form, where everything after "?" is encodeURIComponent-
+// encoded as one piece (seed 004, 呼叫中心-通话记录-通话详情页): such a
+// query arrives as a single name containing "=" and no value, and is
+// parsed again once decoded. Pairs that do not decode are skipped and the
+// first such error is returned with what could be parsed.
+func ParseQueryValues(raw string) (url.Values, error) {
 	raw = strings.TrimPrefix(raw, "?")
+	raw = appendedQuery.ReplaceAllString(raw, "&$1")
 	vals, err := url.ParseQuery(raw)
-	out := make(map[string]string, len(vals))
 	var blobs []string
 	for k, vs := range vals {
 		if strings.Contains(k, "=") && allEmpty(vs) {
 			blobs = append(blobs, k)
-			continue
-		}
-		if len(vs) > 0 {
-			out[k] = vs[0]
+			delete(vals, k)
 		}
 	}
 	sort.Strings(blobs)
 	for _, b := range blobs {
-		inner, ierr := url.ParseQuery(b)
+		inner, ierr := url.ParseQuery(appendedQuery.ReplaceAllString(strings.TrimPrefix(b, "?"), "&$1"))
 		if err == nil {
 			err = ierr
 		}
 		for k, vs := range inner {
-			if _, ok := out[k]; !ok && len(vs) > 0 {
-				out[k] = vs[0]
+			if _, ok := vals[k]; !ok && len(vs) > 0 {
+				vals[k] = vs
 			}
 		}
 	}
-	return out, err
+	return vals, err
 }
 
 func allEmpty(vs []string) bool {

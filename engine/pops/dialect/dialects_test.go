@@ -141,7 +141,7 @@ func TestNormalize(t *testing.T) {
 			Call{Dialect: CTI, CallType: "1", Direction: Inbound, Event: EventTalking,
 				CustomerNumber: "1234567890", CustomerKeyParam: "number", AssociatedData: map[string]string{}}},
 		{"sobot call center", Sobot, sobotCall, Call{
-			Dialect: Sobot, CallID: "c-20240601-0001", AgentName: "zhangsan@example.com",
+			Dialect: Sobot, CallID: "c-20240601-0001", AgentName: "zhangsan@example.com", Direction: Inbound,
 			CustomerNumber: "13800138000", CustomerKeyParam: "uphone",
 			AssociatedData: map[string]string{
 				"partnerId": "CRM-10086", "uid": "u-7788", "uphone": "13800138000", "uemail": "li@example.com",
@@ -149,7 +149,7 @@ func TestNormalize(t *testing.T) {
 			},
 		}},
 		{"sobot chat workbench", Sobot, sobotChat, Call{
-			Dialect: Sobot, CallID: "cid-991", AgentName: "zhangsan@example.com", CallSkill: "售前组", CallSkillID: "g-12",
+			Dialect: Sobot, CallID: "cid-991", AgentName: "zhangsan@example.com", CallSkill: "售前组", CallSkillID: "g-12", Direction: Inbound,
 			CustomerNumber: "zc", CustomerKeyParam: "partnerid",
 			AssociatedData: map[string]string{
 				"params": `{"key":"value","vip":true}`, "key": "value", "vip": "true",
@@ -159,12 +159,12 @@ func TestNormalize(t *testing.T) {
 		{"sobot wecom sidebar", Sobot,
 			map[string]string{"corpId": "wwf890d4f585acb42a", "userId": "ZhangSan", "partnerId": "wmABC", "serviceId": "svc01",
 				"serviceRoleId": "role2", "tel": "13900139000", "timeStamp": "1718000000000", "sign": "x"},
-			Call{Dialect: Sobot, WorkNo: "svc01", CustomerNumber: "13900139000", CustomerKeyParam: "tel",
+			Call{Dialect: Sobot, WorkNo: "svc01", Direction: Inbound, CustomerNumber: "13900139000", CustomerKeyParam: "tel",
 				AssociatedData: map[string]string{"corpId": "wwf890d4f585acb42a", "userId": "ZhangSan", "partnerId": "wmABC",
 					"serviceRoleId": "role2", "tel": "13900139000"}}},
 		{"screenpop's own params stay out of associated data", CTI,
 			map[string]string{"number": "1234567890", "dialect": "cti", "ts": "1718000000", "sig": "abc"},
-			Call{Dialect: CTI, CustomerNumber: "1234567890", CustomerKeyParam: "number", AssociatedData: map[string]string{}}},
+			Call{Dialect: CTI, Direction: Inbound, CustomerNumber: "1234567890", CustomerKeyParam: "number", AssociatedData: map[string]string{}}},
 		{"values are trimmed", Aliyun, map[string]string{"callNumber": " 18888888888 ", "callType": "Inbound "},
 			Call{Dialect: Aliyun, CallerNum: "18888888888", CallType: "Inbound", Direction: Inbound,
 				CustomerNumber: "18888888888", CustomerKeyParam: "callNumber", AssociatedData: map[string]string{}}},
@@ -178,7 +178,7 @@ func TestNormalize(t *testing.T) {
 			if !maps.Equal(got.Raw, tt.params) {
 				t.Errorf("Raw = %v, want the parameters as received %v", got.Raw, tt.params)
 			}
-			got.Raw = nil
+			got.Raw, got.Params = nil, nil
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Normalize =\n %#v\nwant\n %#v", got, tt.want)
 			}
