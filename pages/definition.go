@@ -57,6 +57,10 @@ type Definition struct {
 	Source              Source   `json:"source" doc:"internal or external"`
 	ExternalInterfaceID int64    `json:"externalInterfaceId,omitempty" doc:"For external pages: the granted interface"`
 	Objects             []Object `json:"objects"`
+	// PhoneValues marks values of an external page's reply as phone
+	// numbers ("object.name"); the value equal to the customer number is
+	// one without marking.
+	PhoneValues []string `json:"phoneValues,omitempty" doc:"External pages: values that are phone numbers and get a call button, as object.name"`
 }
 
 // Object is one block of an internal page: fields of one base table.
@@ -77,6 +81,14 @@ type ObjectField struct {
 	Visible   string `json:"visible,omitempty" doc:"CEL: show the field only when true"`
 	Highlight string `json:"highlight,omitempty" doc:"CEL: mark the field when true"`
 	Badge     string `json:"badge,omitempty" doc:"Text of the badge shown when the highlight rule is true"`
+	// Phone marks the value as a phone number, which gets a call button
+	// (一键外呼). Unset, only the table's index field is one: a date such
+	// as 1990-01-02 or any other number-like value never gets a button.
+	Phone *bool `json:"phone,omitempty" doc:"The value is a phone number and gets a call button; default: only the table's index field"`
+	// DialDesc is what the platform's dialer shows for the call (Tencent
+	// callOut desc, seed 001 "呼出时系统显示字段"): a CEL expression like
+	// Computed; empty, the customer's name.
+	DialDesc string `json:"dialDesc,omitempty" doc:"CEL: text the dialer shows for the call (Tencent desc); default the customer's name"`
 }
 
 // DefaultDefinition is what a new page starts with.
@@ -197,6 +209,9 @@ func validateObject(o *Object, i int, cat TableCatalog, names map[string]bool, v
 		}
 		if msg := checkRule(f.Highlight, ruleBool); msg != nil {
 			v.Add(fat+".highlight", msg.Key, msg.Args...)
+		}
+		if msg := checkRule(f.DialDesc, ruleAny); msg != nil {
+			v.Add(fat+".dialDesc", msg.Key, msg.Args...)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package pages
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/screenpop/screenpop/tables"
 )
@@ -88,15 +89,32 @@ func (s *Service) renderExternal(ctx context.Context, tenantID int64, def *Defin
 		m.State = StateNotFound
 		return m, nil
 	}
+	customer := tables.NormalizeIndex(call.CustomerNumber)
 	for _, o := range reply.Objects {
 		om := ObjectModel{Name: o.Name, Found: true}
+		name := ""
+		for _, v := range o.Values {
+			if name == "" && slices.Contains(nameFields, v.Name) {
+				name = v.Display
+				if v.MaskStyle != tables.MaskNone && !opts.Reveal {
+					name = tables.Mask(v.Display, v.MaskStyle)
+				}
+			}
+		}
 		for _, v := range o.Values {
 			fm := FieldModel{Label: v.Name, Value: v.Display, Type: v.Type, Empty: v.Display == "", Mandatory: v.Mandatory, MaskStyle: v.MaskStyle}
 			fm.MissingMandatory = fm.Empty && v.Mandatory
 			if v.MaskStyle != tables.MaskNone && !opts.Reveal && !fm.Empty {
 				fm.Value, fm.Masked = tables.Mask(v.Display, v.MaskStyle), true
 			}
-			fm.Phone = !fm.Masked && looksLikePhone(fm.Value)
+			// Only phone values get a call button: the customer's own
+			// number, and the values the page marks.
+			marked := slices.Contains(def.PhoneValues, o.Name+"."+v.Name) ||
+				customer != "" && tables.NormalizeIndex(v.Display) == customer
+			fm.Phone = marked && !fm.Masked && looksLikePhone(fm.Value)
+			if fm.Phone {
+				fm.DialDesc = name
+			}
 			om.Fields = append(om.Fields, fm)
 		}
 		m.Objects = append(m.Objects, om)

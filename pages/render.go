@@ -113,6 +113,10 @@ type FieldModel struct {
 	// Phone is set for an unmasked value that looks like a phone number,
 	// which gets a dial-out button.
 	Phone bool `json:"phone,omitempty"`
+	// DialDesc is what the platform's dialer shows for a phone value's
+	// call (Tencent callOut desc): the field's dialDesc rule, else the
+	// customer's name as the page shows it (masked when masked).
+	DialDesc string `json:"dialDesc,omitempty"`
 	// Field metadata, for serving the page as a queryCustomer reply: the
 	// stored dictionary key behind a dictionary label, the field's length,
 	// whether it is mandatory, its mask style (also when revealed) and its
@@ -315,8 +319,41 @@ func renderField(of ObjectField, r *lookupResult, vars map[string]any) (fm Field
 		fm.Highlight = true
 		fm.Badge = of.Badge
 	}
-	fm.Phone = !fm.Masked && !fm.Computed && looksLikePhone(fm.Value)
+	marked := of.Phone != nil && *of.Phone
+	if of.Phone == nil && of.FieldID != 0 {
+		if f := r.sc.FieldByID(of.FieldID); f != nil && f.IsIndex {
+			marked = true
+		}
+	}
+	fm.Phone = marked && !fm.Masked && looksLikePhone(fm.Value)
+	if fm.Phone && view != nil {
+		fm.DialDesc = customerName(view)
+		if of.DialDesc != "" {
+			fm.DialDesc, _ = evalText(of.DialDesc, vars)
+		}
+	}
 	return fm, true
+}
+
+// nameFields are the names a customer's name goes by, in order of
+// preference; the dialer shows it by default (seed 001's callOut example
+// passes the customer's name as desc).
+var nameFields = []string{"姓名", "客户姓名", "客户名称", "名称", "name", "customerName", "Name"}
+
+// customerName is the record's name as shown (masked when masked), or
+// the first field whose name contains 姓名.
+func customerName(v *tables.RecordView) string {
+	for _, n := range nameFields {
+		if fv := v.Field(n); fv != nil && fv.Value != "" {
+			return fv.Value
+		}
+	}
+	for _, fv := range v.Fields {
+		if strings.Contains(fv.Name, "姓名") && fv.Value != "" {
+			return fv.Value
+		}
+	}
+	return ""
 }
 
 // recordVars is what rules see of a record: names to values, numbers as

@@ -80,7 +80,7 @@ func TestRenderCustomer(t *testing.T) {
 		{FieldID: c.id("等级")},
 		{FieldID: c.id("积分")},
 		{FieldID: c.id("备注")},
-		{FieldID: c.id("座机")},
+		{FieldID: c.id("座机"), Phone: &yes},
 		{FieldID: c.id("邮箱")},
 		{Label: "会员", Computed: `has(record.积分) && record.积分 > 1000 ? "Gold" : "Standard"`},
 		{Label: "双倍积分", Computed: `record.积分 * 2.0`},
@@ -404,7 +404,8 @@ func TestRenderExternal(t *testing.T) {
 	e := newEnv(t)
 	tenant := e.tenant(t)
 	e.setExternal(grants{tenant: tenant, id: 7})
-	p := e.published(t, tenant, pages.Definition{Layout: pages.LayoutTile, Columns: 4, Source: pages.SourceExternal, ExternalInterfaceID: 7})
+	p := e.published(t, tenant, pages.Definition{Layout: pages.LayoutTile, Columns: 4, Source: pages.SourceExternal, ExternalInterfaceID: 7,
+		PhoneValues: []string{"客户信息.伦敦"}})
 	customer := &pages.ExternalReply{Objects: []pages.ExternalObject{
 		{Name: "客户信息", Values: []pages.ExternalValue{
 			{Name: "姓名", Display: "zengxiangyu01", Type: tables.TypeString, MaskStyle: tables.MaskLastFour, Mandatory: true},

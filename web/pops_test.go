@@ -17,9 +17,11 @@ import (
 	"github.com/screenpop/screenpop/tables"
 )
 
+var markedPhone = true
+
 // publishedPage builds and publishes a page over the customer table: the
-// masked phone, the name, the level, and an unmasked alternative phone that
-// gets a call button.
+// masked phone, the name, the level, and an unmasked alternative phone,
+// marked as a phone, that gets a call button.
 func (e *env) publishedPage(tenantID int64, tb *tables.Table) *pages.Page {
 	e.t.Helper()
 	ctx := context.Background()
@@ -34,7 +36,7 @@ func (e *env) publishedPage(tenantID int64, tb *tables.Table) *pages.Page {
 	def := pages.DefaultDefinition()
 	def.Objects = []pages.Object{{Name: "客户", TableID: tb.ID, Fields: []pages.ObjectField{
 		{FieldID: tb.FieldByName("手机号").ID}, {FieldID: tb.FieldByName("姓名").ID},
-		{FieldID: tb.FieldByName("等级").ID}, {FieldID: alt.ID},
+		{FieldID: tb.FieldByName("等级").ID}, {FieldID: alt.ID, Phone: &markedPhone},
 	}}}
 	if _, err := e.eng.Pages.SaveDraft(ctx, tenantID, p.ID, def, 0); err != nil {
 		e.t.Fatal(err)

@@ -36,7 +36,8 @@ type dialOutButton struct {
 }
 
 // dialOutFor returns the call button of a number on a platform, or nil;
-// desc (the field's label) tells the agent's desk what is being dialled.
+// desc (the customer's name, or the field's dialDesc rule) is what the
+// agent's dialer shows for the call.
 func dialOutFor(name, number, desc string) *dialOutButton {
 	a, ok := dialect.DialOut(dialect.Name(name), number, desc)
 	if !ok {

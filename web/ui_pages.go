@@ -78,7 +78,7 @@ type builderData struct {
 var builderTexts = []string{
 	"pages.objects", "pages.add_object", "pages.remove_object", "pages.object_name", "pages.object_table", "pages.lookup",
 	"pages.lookup_customer", "pages.available", "pages.chosen", "pages.add_computed", "pages.label", "pages.computed",
-	"pages.visible", "pages.highlight", "pages.badge", "pages.saved", "pages.saving", "pages.unsaved", "ui.delete", "ui.edit",
+	"pages.visible", "pages.highlight", "pages.badge", "pages.phone", "pages.phone_default", "pages.phone_yes", "pages.phone_no", "pages.dial_desc", "pages.saved", "pages.saving", "pages.unsaved", "ui.delete", "ui.edit",
 	"page.draft_rule_problems", "pages.confirm_remove_object", "pages.confirm_remove_field",
 	"type.1", "type.2", "type.3", "type.4", "type.5",
 }

@@ -78,6 +78,17 @@
     opt("visible", T["pages.visible"], of.visible);
     opt("highlight", T["pages.highlight"], of.highlight);
     opt("badge", T["pages.badge"], of.badge);
+    if (!computed) {
+      // A phone number gets a call button; unset, only the index field does.
+      var phone = el("select", { "data-opt": "phone" }, [
+        el("option", { value: "", text: T["pages.phone_default"] }),
+        el("option", { value: "true", text: T["pages.phone_yes"] }),
+        el("option", { value: "false", text: T["pages.phone_no"] })
+      ]);
+      phone.value = of.phone === true ? "true" : of.phone === false ? "false" : "";
+      opts.appendChild(el("label", {}, [document.createTextNode(T["pages.phone"]), phone]));
+      opt("dialDesc", T["pages.dial_desc"], of.dialDesc);
+    }
     opts.appendChild(el("button", { type: "button", "class": "small danger remove", text: T["ui.delete"] }));
     li.appendChild(opts);
     if (computed) { li.classList.add("open"); }
@@ -157,7 +168,9 @@
       card.querySelectorAll("ul.chosen > li.pf").forEach(function (li) {
         var f = { fieldId: parseInt(li.getAttribute("data-field-id"), 10) };
         li.querySelectorAll("[data-opt]").forEach(function (input) {
-          if (input.value) { f[input.getAttribute("data-opt")] = input.value; }
+          if (!input.value) { return; }
+          var k = input.getAttribute("data-opt");
+          f[k] = k === "phone" ? input.value === "true" : input.value;
         });
         o.fields.push(f);
       });

@@ -7,22 +7,35 @@
   var body = document.body;
   var origins = (body.getAttribute("data-origins") || "").split(" ").filter(Boolean);
 
-  // The platform's origin: the one framing us, if it is one of the
-  // tenant's; never "*", so a number never goes to a stranger.
-  function hostOrigin() {
+  // The platform's origins to post to: never "*", so a number never goes
+  // to a stranger. In order: the origin URL parameter a platform passes
+  // (seed 004: targetOrigin = getUrlParam()['origin']; Huawei's §2.4
+  // sample too) when it is one of the tenant's; the origin framing us
+  // (ancestorOrigins, or our own workspace); else every allowed origin,
+  // for browsers without ancestorOrigins (Firefox): postMessage delivers
+  // only to the one that is really there.
+  function hostOrigins(toTop) {
+    var param = new URLSearchParams(window.location.search).get("origin");
+    if (param && origins.indexOf(param) >= 0) { return [param]; }
     var anc = window.location.ancestorOrigins;
-    // Our own workspace frames our pages too.
-    if (anc && anc.length && (origins.indexOf(anc[0]) >= 0 || anc[0] === window.location.origin)) { return anc[0]; }
-    return origins.length === 1 ? origins[0] : null;
+    if (anc && anc.length) {
+      // window.top is the last ancestor, window.parent the first; our own
+      // workspace frames our pages too.
+      var host = toTop ? anc[anc.length - 1] : anc[0];
+      return origins.indexOf(host) >= 0 || host === window.location.origin ? [host] : [];
+    }
+    return origins.slice();
   }
 
   document.addEventListener("click", function (ev) {
     var b = ev.target.closest("button.dial");
-    if (!b) { return; }
-    var target = hostOrigin();
-    if (!target || window.parent === window) { return; }
-    var win = b.getAttribute("data-window") === "top" ? window.top : window.parent;
-    win.postMessage(JSON.parse(b.getAttribute("data-msg")), target);
+    if (!b || window.parent === window) { return; }
+    var toTop = b.getAttribute("data-window") === "top";
+    var targets = hostOrigins(toTop);
+    if (!targets.length) { return; }
+    var win = toTop ? window.top : window.parent;
+    var msg = JSON.parse(b.getAttribute("data-msg"));
+    targets.forEach(function (t) { win.postMessage(msg, t); });
     b.classList.add("sent");
   });
 
