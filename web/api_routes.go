@@ -94,6 +94,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{http.MethodPost, "/pops/{popId}/move", "move-pop", "Move a pop page up or down (the top one pops first)", tagPops, adminOnly, handle(s.apiMovePop)},
 		{http.MethodGet, "/pop-settings", "get-pop-settings", "Platform origins, trusted addresses and Sobot credentials", tagPops, adminOnly, handle(s.apiGetPopSettings)},
 		{http.MethodPut, "/pop-settings", "set-pop-settings", "Change the platform settings", tagPops, adminOnly, handle(s.apiSetPopSettings)},
+		{http.MethodPost, "/pop-links", "create-pop-link", "Sign a pop URL for a call (valid ±300 s, single use), for platforms or middleware that call an API before opening the pop", tagPops, adminOnly, handle(s.apiCreatePopLink)},
 
 		{http.MethodPost, "/calls/events", "post-call-event", "Report a call event for an agent; the agent's workspace pops at once, on any instance", tagCalls, adminOnly, handle(s.apiPostCallEvent)},
 		{http.MethodPost, "/calls/{callid}/verify", "post-verify-result", "Report an identity-verification result; pages read it with getVerifyResult", tagCalls, adminOnly, handle(s.apiPostVerifyResult)},

@@ -50,3 +50,66 @@ func (r *Runtime) checkLink(ctx context.Context, pt *Target, params url.Values) 
 		return err
 	}
 }
+
+// maxLinkParams bounds the call parameters of one pop link (Huawei's
+// largest configuration passes 20, seed 002 §2.3).
+const maxLinkParams = 50
+
+// maxLinkValue bounds one parameter value.
+const maxLinkValue = 1024
+
+// PopLink is a signed pop link made for an integration.
+type PopLink struct {
+	Path      string    // /pop/{tenant}/{page}?…&ts=…&sig=…
+	ExpiresAt time.Time // the link is refused after this (and once used)
+}
+
+// PopLinkInput is what an integration asks a pop link for: a published page
+// of its tenant, the call's parameters in any platform's vocabulary, and
+// optionally the dialect that reads them.
+type PopLinkInput struct {
+	PageID  int64
+	Params  map[string]string
+	Dialect string
+}
+
+// MakePopLink signs a pop link for an integration (platforms or middleware
+// that can call an HTTP API before opening the pop): valid for
+// dialect.DefaultMaxSkew either side of now, usable once. The page must be
+// published; the parameters must be ones a pop can read.
+func (r *Runtime) MakePopLink(ctx context.Context, tenantID int64, in PopLinkInput) (*PopLink, error) {
+	t, err := r.accounts.TenantByID(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := r.pages.PublishedVersion(ctx, tenantID, in.PageID); err != nil {
+		return nil, err
+	}
+	var v apperr.Fields
+	if len(in.Params) > maxLinkParams {
+		v.Add("params", "pop.too_many_params", maxLinkParams)
+	}
+	call := url.Values{}
+	for k, val := range in.Params {
+		switch {
+		case !paramNamePattern.MatchString(k) || k == dialect.SigParam || k == dialect.TSParam || k == dialect.OverrideParam:
+			v.Add("params."+k, "pop.param_name")
+		case len(val) > maxLinkValue:
+			v.Add("params."+k, "field.too_long", maxLinkValue)
+		default:
+			call.Set(k, val)
+		}
+	}
+	if in.Dialect != "" {
+		name, err := dialect.ParseName(in.Dialect)
+		if err != nil {
+			v.Add("dialect", "pop.dialect")
+		}
+		call.Set(dialect.OverrideParam, string(name))
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	return &PopLink{Path: r.SignLinkAt(tenantID, t.Slug, in.PageID, call, now), ExpiresAt: now.Add(dialect.DefaultMaxSkew)}, nil
+}
