@@ -33,7 +33,14 @@ func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) {
 	if ps != nil && len(ps.FrameOrigins) > 0 {
 		ancestors += " " + strings.Join(ps.FrameOrigins, " ")
 	}
-	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; "+
+	scripts := "'self'"
+	if ps != nil {
+		// Huawei's AICCSupport.js, from exactly the origin the admin gave.
+		if o := pops.ScriptOrigin(ps.HuaweiSupportScript); o != "" {
+			scripts += " " + o
+		}
+	}
+	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src "+scripts+"; "+
 		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors)
 	c.Response().Header.Del("X-Frame-Options")
 }
@@ -79,8 +86,14 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 	}
 	c.Locals(keyPopPlatform, string(res.Dialect))
 	c.Locals(keyPopState, string(res.Model.State))
+	scripts := []string{s.assetURL("pop.js")}
+	if res.Dialect == dialect.HuaweiWebAPI && pops.ScriptOrigin(pt.Settings.HuaweiSupportScript) != "" {
+		// seed 002 §4.4.1: the page loads the AICC's AICCSupport.js, before
+		// pop.js registers its handlers with it.
+		scripts = append([]string{pt.Settings.HuaweiSupportScript}, scripts...)
+	}
 	data := &popData{Model: res.Model, Origins: pt.Settings.FrameOrigins, Dialect: string(res.Dialect),
-		Scripts: []string{s.assetURL("pop.js")}, Live: res.Live, ContentURL: res.ContentURL,
+		Scripts: scripts, Live: res.Live, ContentURL: res.ContentURL,
 		RetryURL: res.RetryURL, RetryPost: res.RetryPost}
 	v := s.view(c, "", res.Model.PageName, data)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

@@ -74,6 +74,7 @@ func (s *Server) popsView(c *fiber.Ctx, media string) (view, *popsData, error) {
 	v.Form["sobotSysNum"] = settings.SobotSysNum
 	v.Form["sobotPage"] = settings.SobotPage
 	v.Form["outboundWebhook"] = settings.OutboundWebhook
+	v.Form["huaweiSupportScript"] = settings.HuaweiSupportScript
 	return v, d, nil
 }
 
@@ -248,6 +249,8 @@ func (s *Server) savePopSettings(c *fiber.Ctx) error {
 		SobotSysNum:     c.FormValue("sobotSysNum"),
 		SobotPage:       c.FormValue("sobotPage"),
 		OutboundWebhook: c.FormValue("outboundWebhook"),
+
+		HuaweiSupportScript: c.FormValue("huaweiSupportScript"),
 	}
 	if secret := c.FormValue("sobotSecret"); secret != "" {
 		in.SobotSecret = &secret
@@ -264,6 +267,7 @@ func (s *Server) savePopSettings(c *fiber.Ctx) error {
 		v.Form["origins"], v.Form["cidrs"] = c.FormValue("origins"), c.FormValue("cidrs")
 		v.Form["sobotSysNum"], v.Form["sobotPage"] = c.FormValue("sobotSysNum"), c.FormValue("sobotPage")
 		v.Form["outboundWebhook"] = c.FormValue("outboundWebhook")
+		v.Form["huaweiSupportScript"] = c.FormValue("huaweiSupportScript")
 		return s.renderForm(c, err, "admin/pops", v)
 	}
 	return c.Redirect("/admin/pops?flash=saved#platforms", fiber.StatusSeeOther)

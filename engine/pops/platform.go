@@ -28,8 +28,11 @@ type PlatformSettings struct {
 	SobotSecret  []byte   `json:"-"`
 	SobotPage    string   `bun:",notnull" json:"sobotPage"`
 	// OutboundWebhook receives the agents' dial-out requests.
-	OutboundWebhook string    `bun:",notnull" json:"outboundWebhook"`
-	UpdatedAt       time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+	OutboundWebhook string `bun:",notnull" json:"outboundWebhook"`
+	// HuaweiSupportScript is where Huawei AICC serves AICCSupport.js
+	// (seed 002 §4.4.1); internal pages configured as Web API load it.
+	HuaweiSupportScript string    `bun:",notnull" json:"huaweiSupportScript"`
+	UpdatedAt           time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
 
 	// SobotSecretSet says a secret is stored; the secret itself never leaves.
 	SobotSecretSet bool `bun:"-" json:"sobotSecretSet"`
@@ -46,6 +49,9 @@ type SettingsInput struct {
 	// OutboundWebhook is an https URL that receives dial-out requests as
 	// JSON {workNo, calledNum, mediaType}; empty turns forwarding off.
 	OutboundWebhook string `json:"outboundWebhook,omitempty"`
+	// HuaweiSupportScript is the address of the AICC's AICCSupport.js
+	// (https://ip:port/service-cloud/resource.root/page/resource.root/js/AICCSupport.js).
+	HuaweiSupportScript string `json:"huaweiSupportScript,omitempty" doc:"Huawei AICC's AICCSupport.js address, loaded by internal pages used as Web API pages"`
 }
 
 func secretAD(tenantID int64) []byte {
@@ -141,6 +147,21 @@ func NormalizeOrigin(raw string) (string, bool) {
 	return origin, true
 }
 
+// ScriptOrigin is the origin of a script address an admin gives (Huawei's
+// AICCSupport.js), or "" when it is not one a pop may load: https, or http
+// on a loopback host, with a path and no credentials.
+func ScriptOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Path == "" || u.Path == "/" {
+		return ""
+	}
+	origin, ok := NormalizeOrigin(u.Scheme + "://" + u.Host)
+	if !ok {
+		return ""
+	}
+	return origin
+}
+
 // SaveSettings validates and stores the platform settings.
 func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsInput) (*PlatformSettings, error) {
 	var v apperr.Fields
@@ -193,6 +214,10 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 			v.Add("outboundWebhook", "call.webhook")
 		}
 	}
+	ps.HuaweiSupportScript = strings.TrimSpace(in.HuaweiSupportScript)
+	if ps.HuaweiSupportScript != "" && ScriptOrigin(ps.HuaweiSupportScript) == "" {
+		v.Add("huaweiSupportScript", "pop.support_script")
+	}
 	switch in.SobotPage {
 	case string(dialect.SobotPageAuto), string(dialect.SobotPageChat), string(dialect.SobotPageContact), string(dialect.SobotPageWeCom):
 		ps.SobotPage = in.SobotPage
@@ -212,7 +237,8 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 	_, err = s.db.NewInsert().Model(ps).On("CONFLICT (tenant_id) DO UPDATE").
 		Set("frame_origins = EXCLUDED.frame_origins, source_cidrs = EXCLUDED.source_cidrs").
 		Set("sobot_sys_num = EXCLUDED.sobot_sys_num, sobot_secret = EXCLUDED.sobot_secret").
-		Set("sobot_page = EXCLUDED.sobot_page, outbound_webhook = EXCLUDED.outbound_webhook, updated_at = now()").
+		Set("sobot_page = EXCLUDED.sobot_page, outbound_webhook = EXCLUDED.outbound_webhook").
+		Set("huawei_support_script = EXCLUDED.huawei_support_script, updated_at = now()").
 		Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,23 @@
     return;
   }
 
+  // Huawei Web API inside the AICC workbench (seed 002 §4.4): the AICC's
+  // own AICCSupport.js, loaded before this script, calls our handlers with
+  // each event's eventData (表4-6). A new call, an answer or a switch to
+  // another multimedia user brings that customer in without a reload;
+  // Init, Release and lvrReturn leave the page as it is.
+  var aicc = window.AICCSupport;
+  if (aicc && typeof aicc.addHandler === "function") {
+    ["Init", "Ringing", "Talking", "Release", "Switch", "lvrReturn"].forEach(function (name) {
+      aicc.addHandler(name, function (eventData) {
+        if (["Ringing", "Talking", "Switch"].indexOf(name) < 0) { return; }
+        var p = flat(eventData);
+        p.event = name;
+        load(p);
+      });
+    });
+  }
+
   function flat(obj) {
     var out = {};
     Object.keys(obj || {}).forEach(function (k) {

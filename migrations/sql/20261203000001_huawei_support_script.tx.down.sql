@@ -1,0 +1,1 @@
+ALTER TABLE pop_settings DROP COLUMN IF EXISTS huawei_support_script;
