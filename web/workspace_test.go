@@ -47,8 +47,13 @@ func (x *externalSite) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/webapi":
 		// A page written for AICCSupport, unchanged: it reports what it gets.
+		// Its handlers are registered in window.onload, as many pages do:
+		// Init still reaches them.
 		fmt.Fprintf(w, `<!doctype html><script src="%s"></script><script>
 function report(kind, data) { fetch("/report?kind=" + kind, {method: "POST", body: JSON.stringify(data)}); }
+window.onload = function () {
+AICCSupport.addHandler("Init", function (d) { fetch("/init", {method: "POST", body: JSON.stringify(d)}); });
+AICCSupport.addHandler("lvrReturn", function (d) { fetch("/lvr", {method: "POST", body: JSON.stringify(d)}); });
 AICCSupport.addHandler("Ringing", function (d) {
   report("ringing", d);
   AICCSupport.clickToOutbound({mediaType: "audio", calledNum: "02155550123"});
@@ -57,6 +62,7 @@ AICCSupport.addHandler("Ringing", function (d) {
     if (r && r.verifyResult === "1" || ++tries > 200) { clearInterval(t); report("verify", {result: r, bad: AICCSupport.getVerifyResult("bad code!")}); }
   }, 50);
 });
+};
 </script><p>web api page</p>`, x.sdk)
 	default:
 		fmt.Fprint(w, `<!doctype html><p>external page</p>`)
@@ -187,9 +193,15 @@ func TestWorkspaceEndToEnd(t *testing.T) {
 	// The Web API page's handler got Ringing with the call's eventData.
 	_, ringing := site.waitFor(t, "/report")
 	var ed map[string]any
+	// seed 002 表4-6: "calldata string 随路数据"; mediaType "audio".
 	if err := json.Unmarshal([]byte(ringing), &ed); err != nil || ed["callerNum"] != "13912345678" || ed["workNo"] != work ||
-		ed["callType"] != "0" || ed["calldata"].(map[string]any)["orderId"] != "A-77" {
+		ed["callType"] != "0" || ed["calldata"] != `{"orderId":"A-77"}` || ed["mediaType"] != "audio" {
 		t.Fatalf("Ringing eventData %s", ringing)
+	}
+	// 表4-5 "Init 工作台初始化事件"; 表4-6 "初始化事件，只有坐席工号": a handler
+	// registered in window.onload got it.
+	if _, initData := site.waitFor(t, "/init"); initData != `{"workNo":"`+work+`"}` {
+		t.Errorf("Init eventData %s", initData)
 	}
 	// clickToOutbound reached the workspace.
 	if err := chromedp.Do(agent, chromedp.WaitVisible(`[data-testid=ws-outbound]`)); err != nil {
@@ -226,7 +238,8 @@ func TestWorkspaceEndToEnd(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.Contains(verifyReport, `"verifyResult":"1"`) || !strings.Contains(verifyReport, `"bad":""`) {
+	// 表4-11: verifyResult "1" 通过; "空字符串表示身份认证方式编码不合法".
+	if !strings.Contains(verifyReport, `"result":{"verifyResult":"1"}`) || !strings.Contains(verifyReport, `"bad":{"verifyResult":""}`) {
 		t.Fatalf("getVerifyResult report %q", verifyReport)
 	}
 

@@ -238,7 +238,9 @@ func TestCallMessage(t *testing.T) {
 		t.Errorf("call message %+v", m)
 	}
 	b, _ := json.Marshal(m.EventData)
-	if want := `{"callType":"0","calldata":{"orderNo":"A-1"},"calledNum":"4008001234","callerNum":"13912345678","callid":"c-7","mediaType":"5","workNo":"7001"}`; string(b) != want {
+	// seed 002 表4-6: "mediaType string 枚举值：audio, video, wechat, email,
+	// whatsapp, web"; "calldata string 随路数据".
+	if want := `{"callType":"0","calldata":"{\"orderNo\":\"A-1\"}","calledNum":"4008001234","callerNum":"13912345678","callid":"c-7","mediaType":"web","workNo":"7001"}`; string(b) != want {
 		t.Errorf("eventData %s\nwant %s", b, want)
 	}
 }
@@ -366,6 +368,7 @@ func TestDialOut(t *testing.T) {
 	}{
 		{name: "no number", rt: rt, tenant: e.tenant.ID, in: pops.DialOutRequest{CalledNum: "  "}, wantField: true},
 		{name: "too long", rt: rt, tenant: e.tenant.ID, in: pops.DialOutRequest{CalledNum: strings.Repeat("1", 33)}, wantField: true},
+		// seed 002 表4-9: "mediaType string 媒体类型 是 枚举值：audio, video, email, whatsapp".
 		{name: "no webhook configured", rt: rt, tenant: e.tenant.ID, in: pops.DialOutRequest{CalledNum: " 13800000000 "}, wantMedia: "audio"},
 		{name: "forwarded", rt: rt, tenant: withHook, in: pops.DialOutRequest{CalledNum: strings.Repeat("1", 32), MediaType: "video"},
 			forwarded: true, wantMedia: "video", wantPosted: true},
@@ -373,6 +376,9 @@ func TestDialOut(t *testing.T) {
 			wantMedia: "audio", wantPosted: true},
 		{name: "forwarding not wired", rt: unwired, tenant: withHook, in: pops.DialOutRequest{CalledNum: "13800000000"}, wantMedia: "audio"},
 	}
+	// seed 002 表4-9: "mediaType string 媒体类型 是 枚举值：audio, video, email, whatsapp".
+	_, err = rt.DialOut(ctx, e.tenant.ID, "7001", pops.DialOutRequest{CalledNum: "13800000000", MediaType: "fax"})
+	wantFieldErrors(t, err, fieldErr{Field: "mediaType", Key: "call.outbound_media"})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			hook.fail, hook.posts, hook.urls = c.fail, nil, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,14 +149,37 @@ func addQuery(raw string, vals url.Values) string {
 	return raw + sep + vals.Encode()
 }
 
-// eventData is what SDK handlers receive (SPEC §8).
+// eventData is what SDK handlers receive, exactly as seed 002 表4-6 gives
+// AICCSupport's: every value a string, mediaType in the Web API's words
+// (audio, video, wechat, email, whatsapp, web) and calldata (随路数据) one
+// string, the associated data as a JSON object ("" when there is none).
 func eventData(e *calls.Event) map[string]any {
 	d := map[string]any{}
 	for _, k := range []string{"callerNum", "calledNum", "callid", "mediaType", "callType", "workNo"} {
 		d[k] = e.CallData[k]
 	}
-	d["calldata"] = e.AssocData
+	d["mediaType"] = webAPIMediaType(e.CallData["mediaType"])
+	d["calldata"] = ""
+	if len(e.AssocData) > 0 {
+		b, _ := json.Marshal(e.AssocData)
+		d["calldata"] = string(b)
+	}
 	return d
+}
+
+// webAPIMediaType turns the URL methods' media type (表2-1: 1 audio, 5
+// multimedia) into the Web API's (表4-6); a value already in the Web
+// API's words is kept.
+func webAPIMediaType(mt string) string {
+	switch mt {
+	case "1":
+		return "audio"
+	case "2":
+		return "video"
+	case "5":
+		return "web"
+	}
+	return mt
 }
 
 // CallMessage is the stream message of a call event.
@@ -268,6 +292,9 @@ type DialOutResult struct {
 	ForwardError error `json:"-"`
 }
 
+// outboundMedia are clickToOutbound's media types (seed 002 表4-9).
+var outboundMedia = []string{"audio", "video", "email", "whatsapp"}
+
 // maxDialNumber bounds a dialled number.
 const maxDialNumber = 32
 
@@ -280,6 +307,9 @@ func (r *Runtime) DialOut(ctx context.Context, tenantID int64, workNo string, in
 	}
 	if in.MediaType == "" {
 		in.MediaType = MediaAudio
+	}
+	if !slices.Contains(outboundMedia, in.MediaType) {
+		return nil, apperr.Field("mediaType", "call.outbound_media")
 	}
 	e, err := r.calls.Record(ctx, tenantID, calls.EventInput{Event: calls.Outbound, WorkNo: workNo,
 		CallData: map[string]string{"calledNum": in.CalledNum, "mediaType": in.MediaType}}, "workspace")

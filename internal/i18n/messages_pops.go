@@ -79,6 +79,7 @@ var popMessages = []entry{
 	{"pops.help_url", "Page URL", "页面地址"},
 	{"pops.help_params", "Parameters the platform passes", "平台传递的参数"},
 	{"pops.help_key", "Customer is looked up by", "客户查找依据"},
+	{"call.outbound_media", "mediaType is one of audio, video, email, whatsapp.", "mediaType 取值为 audio、video、email、whatsapp 之一。"},
 	{"pop.support_script", "Give the full https address of AICCSupport.js.", "请填写 AICCSupport.js 的完整 https 地址。"},
 	{"pops.support_script", "Huawei AICCSupport.js address (Web API pages)", "华为 AICCSupport.js 地址（Web API 页面）"},
 	{"pops.support_script_help", "As the AICC serves it, e.g. https://ip:port/service-cloud/resource.root/page/resource.root/js/AICCSupport.js; internal pages used as Web API pages load it and follow its Init, Ringing, Talking, Release, Switch and lvrReturn events.", "按 AICC 提供的地址填写，如 https://ip:port/service-cloud/resource.root/page/resource.root/js/AICCSupport.js；作为 Web API 页面的内部页面加载它，并响应 Init、Ringing、Talking、Release、Switch、lvrReturn 事件。"},

@@ -108,15 +108,33 @@
   }
 
   // --- the Web API pages (JS SDK) ---------------------------------------------
+  // The SDK's window may be the pop frame or any frame inside it; it is
+  // the window that said hello.
+  var sdkWindow = {};
   function toSDK(p, message) {
     var f = frames[p.id];
     if (!f || !f.contentWindow || !p.origin) { return; }
-    if (!sdkReady[p.id]) { (pending[p.id] = pending[p.id] || []).push(message); return; }
-    f.contentWindow.postMessage(message, p.origin);
+    if (!sdkReady[p.id]) {
+      // Until the page is ready only the current call matters: a new
+      // event replaces what waited, and a Release is never replayed to a
+      // page that did not see the call (no stale Release of the previous
+      // call). Verification results are kept.
+      var q = (pending[p.id] || []).filter(function (m) { return m.type !== "event"; });
+      if (message.type !== "event" || message.eventName !== "Release") { q.push(message); }
+      pending[p.id] = q;
+      return;
+    }
+    var sdk = sdkWindow[p.id] || { win: f.contentWindow, origin: p.origin };
+    sdk.win.postMessage(message, sdk.origin);
   }
   function popByWindow(win) {
     var found = null;
-    Object.keys(frames).forEach(function (id) { if (frames[id].contentWindow === win) { found = pops[id]; } });
+    Object.keys(frames).forEach(function (id) {
+      for (var w = win; w && !found; w = w.parent === w ? null : w.parent) {
+        if (frames[id].contentWindow === w) { found = pops[id]; }
+        if (w === window) { break; }
+      }
+    });
     return found;
   }
 
@@ -169,15 +187,19 @@
     var p = popByWindow(ev.source);
     if (!p) { return; }
     var sameOrigin = ev.origin === window.location.origin;
-    if (!sameOrigin && ev.origin !== p.origin) { return; }
+    // The SDK may run in a frame nested inside the pop (the workspace is
+    // then a further ancestor): it answers to that frame's own origin.
+    var nested = ev.source !== frames[p.id].contentWindow;
+    if (!sameOrigin && ev.origin !== p.origin && !nested) { return; }
     if (data.source === "screenpop-sdk") {
       if (data.action === "ready") {
         sdkReady[p.id] = true;
-        frames[p.id].contentWindow.postMessage({ source: "screenpop", type: "event", eventName: "Init", eventData: { workNo: window.__wsWorkNo } }, p.origin);
-        (pending[p.id] || []).forEach(function (m) { frames[p.id].contentWindow.postMessage(m, p.origin); });
+        var sdk = sdkWindow[p.id] = { win: ev.source, origin: ev.origin };
+        sdk.win.postMessage({ source: "screenpop", type: "event", eventName: "Init", eventData: { workNo: window.__wsWorkNo } }, sdk.origin);
+        (pending[p.id] || []).forEach(function (m) { sdk.win.postMessage(m, sdk.origin); });
         pending[p.id] = [];
         var rs = Object.keys(verify).map(function (k) { return verify[k]; });
-        if (rs.length) { frames[p.id].contentWindow.postMessage({ source: "screenpop", type: "verify", results: rs }, p.origin); }
+        if (rs.length) { sdk.win.postMessage({ source: "screenpop", type: "verify", results: rs }, sdk.origin); }
       } else if (data.action === "clickToOutbound" && data.data) {
         outbound(data.data.calledNum, data.data.mediaType);
       }

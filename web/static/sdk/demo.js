@@ -3,7 +3,7 @@
   "use strict";
   var out = document.getElementById("log");
   function show(label, value) { out.textContent += label + " " + JSON.stringify(value) + "\n"; }
-  ["Init", "Ringing", "Talking", "Release", "Switch"].forEach(function (name) {
+  ["Init", "Ringing", "Talking", "Release", "Switch", "lvrReturn"].forEach(function (name) {
     AICCSupport.addHandler(name, function (eventData) { show(name, eventData); });
   });
   document.getElementById("dial").addEventListener("click", function () {
