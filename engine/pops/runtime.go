@@ -249,8 +249,24 @@ func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name d
 		if token != "" {
 			u, err := r.accounts.SessionUser(ctx, token)
 			if err == nil && u.TenantID != nil && *u.TenantID == pt.Tenant.ID {
+				if name == dialect.CTI && params.Get("sid") != "" {
+					// The CTI client's homepage (seed 003 §三): remember
+					// the sid for this agent.
+					if _, err := r.bindCTISession(ctx, pt.Tenant.ID, u, params); err != nil {
+						return err
+					}
+				}
 				return nil
 			}
+		}
+	}
+	if name == dialect.CTI && params.Get("sid") != "" {
+		ok, err := r.ctiSessionValid(ctx, pt.Tenant.ID, params)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
 		}
 	}
 	if pt.Settings.TrustsAddress(req.ClientIP) {

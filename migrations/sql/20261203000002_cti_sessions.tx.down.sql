@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS cti_sessions;
