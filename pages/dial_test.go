@@ -54,13 +54,16 @@ func TestDialButtonsOnlyOnPhones(t *testing.T) {
 	if f := field(m, "标记", "座机"); f == nil || !f.Phone || f.DialDesc != "座机 **" {
 		t.Errorf("masked: %+v", f)
 	}
-	// A dialDesc that is not CEL is refused when saving.
+	// A dialDesc that is not CEL is not published (a draft may keep it).
 	bad := def(pages.Object{Name: "客户", TableID: c.tb.ID, Fields: []pages.ObjectField{{FieldID: c.id("座机"), Phone: &yes, DialDesc: `record.(`}}})
 	pg, err := c.pages.CreatePage(ctx, c.tenant, uniq("坏"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.pages.SaveDraft(ctx, c.tenant, pg.ID, bad, pg.DraftRevision); err == nil {
-		t.Error("a bad dialDesc rule was saved")
+	if _, err := c.pages.SaveDraft(ctx, c.tenant, pg.ID, bad, pg.DraftRevision); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.pages.Publish(ctx, c.tenant, pg.ID, nil, ""); err == nil {
+		t.Error("a bad dialDesc rule was published")
 	}
 }
