@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/i18n"
 	"github.com/screenpop/screenpop/tables"
@@ -85,4 +87,33 @@ func TestDuplicateLineNotGrouped(t *testing.T) {
 func newJobEnvSchema() *tables.Schema {
 	return tables.NewSchema(&tables.Table{ID: 1, TenantID: 1, Name: "t", Status: tables.Published,
 		Fields: []*tables.Field{{ID: 1, Name: "手机", IsIndex: true, Type: tables.TypeString}}})
+}
+
+// An 18-digit ID that Excel stored as a number has lost its last digits:
+// the row is rejected with a reason that says so, never stored rounded.
+func TestImportXLSXRoundedID(t *testing.T) {
+	e := newJobEnvWith(t, roundTripFields[:3])
+	e.start(Options{})
+	is := func(ref, s string) string { return `<c r="` + ref + `" t="inlineStr"><is><t>` + s + `</t></is></c>` }
+	sheet := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+		`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+		`<row r="1">` + is("A1", "手机") + is("B1", "备注") + is("C1", "证件号") + `</row>` +
+		`<row r="2">` + is("A2", "13800138000") + `<c r="C2"><v>1.10101199003071E+17</v></c></row>` +
+		`<row r="3">` + is("A3", "13900139000") + is("C3", "110101199003071421") + `</row>` +
+		`</sheetData></worksheet>`
+	file := replacePart(t, func(f *excelize.File) { must(t, f.SetCellStr("Sheet1", "A1", "x")) },
+		"xl/worksheets/sheet1.xml", []byte(sheet), nil, nil, 0)
+	job := e.importFile("名单.xlsx", file, ModeSkip)
+	wantDone(t, job, 1, 0, 1)
+	issues := e.issues(job.ID)
+	if len(issues) != 1 || issues[0].Line != 2 || issues[0].Column != "证件号" || issues[0].Message.Key != "import.row.lost_digits" ||
+		!strings.Contains(issues[0].Message.In(i18n.English), "15 digits") {
+		t.Fatalf("issues %+v", issues)
+	}
+	if got := e.record("13900139000"); got["证件号"] != "110101199003071421" {
+		t.Errorf("text ID stored as %q", got["证件号"])
+	}
+	if got := e.record("13800138000"); got != nil {
+		t.Errorf("rounded row stored: %v", got)
+	}
 }

@@ -377,15 +377,28 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		return err
 	}
 
-	// Reading and validating run ahead of writing by one batch, so the
-	// file is parsed while the previous batch commits.
+	// A pipeline of three, each a batch ahead of the next: reading and
+	// validating, sealing and keying, writing. Parsing, encryption and the
+	// database's work overlap (two cores and a server), and batches still
+	// commit in file order, so a resumed job knows where it stopped.
+	raw := make(chan *batch, 1)
 	batches := make(chan *batch, 1)
-	readErr := make(chan error, 1)
+	readErr, encodeErr := make(chan error, 1), make(chan error, 1)
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
+		defer close(raw)
+		readErr <- s.readBatches(rctx, rr, chk, sv, job.RowsDone, o.BatchSize, raw)
+	}()
+	go func() {
 		defer close(batches)
-		readErr <- s.readBatches(rctx, rr, chk, sv, job.RowsDone, o.BatchSize, batches)
+		err := s.encodeBatches(rctx, sc, raw, batches)
+		if err != nil {
+			stop() // the reader stops too
+			for range raw {
+			}
+		}
+		encodeErr <- err
 	}()
 	errorCount := job.ErrorCount
 	for b := range batches {
@@ -406,8 +419,14 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 			}
 		}
 	}
-	if err := <-readErr; err != nil {
-		return err
+	eerr, rerr := <-encodeErr, <-readErr
+	switch {
+	case eerr != nil && !errors.Is(eerr, context.Canceled):
+		return eerr
+	case rerr != nil:
+		return rerr
+	case eerr != nil:
+		return eerr
 	}
 	res, err := s.db.NewUpdate().Model((*Job)(nil)).
 		Set("status = ?", StatusDone).Set("file = NULL").Set("finished_at = now()").Set("updated_at = now()").
@@ -453,9 +472,6 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 		}
 		b.n++
 		if b.n == size {
-			if err := s.encodeBatch(ctx, chk.sc, b); err != nil {
-				return err
-			}
 			select {
 			case out <- b:
 			case <-ctx.Done():
@@ -465,7 +481,19 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 		}
 	}
 	if b.n > 0 {
-		if err := s.encodeBatch(ctx, chk.sc, b); err != nil {
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// encodeBatches encodes the batches read, in order, for the writer.
+func (s *Service) encodeBatches(ctx context.Context, sc *tables.Schema, in <-chan *batch, out chan<- *batch) error {
+	for b := range in {
+		if err := s.encodeBatch(ctx, sc, b); err != nil {
 			return err
 		}
 		select {
