@@ -25,8 +25,9 @@ import (
 //
 // SSE events on the stream:
 //   - (message) a call, verification or outbound message, id = event id;
-//   - state: the agent's current call when a stream starts without a cursor
-//     (its id is the agent's latest event id, the cursor from then on);
+//   - state: the agent's current call when a stream starts without a cursor,
+//     or {"type":"state"} when there is none (its id is the agent's latest
+//     event id, the cursor from then on);
 //   - resync: the server could not deliver (the database failed): the
 //     client reloads its state; after a database failure the stream ends
 //     and the client reconnects with its cursor.
@@ -139,8 +140,10 @@ func (st *eventStream) run(shutdown <-chan struct{}) {
 	}
 	if !st.resumed {
 		// The current call, and the cursor from now on, even when the agent
-		// has had no call yet: the browser then resumes from here.
-		var data []byte
+		// has had no call yet: the browser then resumes from here. Always
+		// with data: an event without data is not dispatched, and the page
+		// keeps the id only from events it sees.
+		data := []byte(`{"type":"state"}`)
 		if st.state != nil {
 			m, err := st.s.eng.PopRuntime.CallMessage(ctx, st.tenantID, st.state)
 			if err != nil {

@@ -67,13 +67,22 @@ func TestTwoInstancesDeliverCallEvents(t *testing.T) {
 	go func() {
 		defer close(messages)
 		sc := bufio.NewScanner(resp.Body)
+		event := ""
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.HasPrefix(line, ": connected") {
 				close(connected)
 			}
-			if data, ok := strings.CutPrefix(line, "data: "); ok {
+			if name, ok := strings.CutPrefix(line, "event: "); ok {
+				event = name
+			}
+			// The stream opens with the agent's current state (SSE event
+			// "state"); the messages are what comes after it.
+			if data, ok := strings.CutPrefix(line, "data: "); ok && event != "state" {
 				messages <- data
+			}
+			if line == "" {
+				event = ""
 			}
 		}
 	}()

@@ -95,9 +95,9 @@ func TestHubReconnectDelayResets(t *testing.T) {
 		t.Logf("blip %d: listening again after %v", i, took.Round(time.Millisecond))
 	}
 	// The first pause is 100 ms; doubling without a reset would be 3.2 s
-	// by the sixth blip.
-	if worst > time.Second {
-		t.Fatalf("slowest reconnect %v, want under 1 s after every blip", worst)
+	// by the sixth blip. The bound leaves room for a loaded machine.
+	if worst > 2500*time.Millisecond {
+		t.Fatalf("slowest reconnect %v, want under 2.5 s after every blip", worst)
 	}
 }
 

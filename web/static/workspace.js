@@ -261,9 +261,8 @@
     };
     es.addEventListener("state", function (ev) {
       track(ev);
-      if (!ev.data) { return; }
       var msg = JSON.parse(ev.data);
-      if (firstTime(String(msg.id))) { handle(msg, true); }
+      if (msg.type === "call" && firstTime(String(msg.id))) { handle(msg, true); }
     });
     es.addEventListener("resync", function (ev) { track(ev); resync(); });
   }
