@@ -306,7 +306,9 @@ func renderField(of ObjectField, r *lookupResult, vars map[string]any) (fm Field
 		fm.Highlight = true
 		fm.Badge = of.Badge
 	}
-	fm.Phone = !fm.Masked && !fm.Computed && looksLikePhone(fm.Value)
+	// Only text can be a phone number: a date (2019-06-18) has the digits
+	// and dashes of one, but no agent dials it.
+	fm.Phone = fm.Type == tables.TypeString && !fm.Masked && !fm.Computed && looksLikePhone(fm.Value)
 	return fm, true
 }
 
