@@ -73,6 +73,9 @@ func TestSeedDemoPopsACustomer(t *testing.T) {
 	for _, f := range m.Objects[0].Fields {
 		values[f.Label] = f
 	}
+	if values["开户日期"].Phone {
+		t.Error("the opening date gets a dial button")
+	}
 	if values["姓名"].Value != "张伟" || !strings.HasSuffix(values["手机号"].Value, "*8000") || !values["客户等级"].Highlight {
 		t.Fatalf("demo caller's pop: %+v", values)
 	}

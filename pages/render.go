@@ -325,7 +325,9 @@ func renderField(of ObjectField, r *lookupResult, vars map[string]any) (fm Field
 			marked = true
 		}
 	}
-	fm.Phone = marked && !fm.Masked && looksLikePhone(fm.Value)
+	// Only text can be a phone number: a date (2019-06-18) has the digits
+	// and dashes of one, but no agent dials it.
+	fm.Phone = marked && fm.Type == tables.TypeString && !fm.Masked && looksLikePhone(fm.Value)
 	if fm.Phone && view != nil {
 		fm.DialDesc = customerName(view)
 		if of.DialDesc != "" {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -343,6 +344,15 @@ func TestImportPageInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Screenshot(t, ctx, "import-done")
+	// One time format, while polling and after a reload (checked below).
+	created := func() string {
+		s, _ := chromedp.Run(ctx, chromedp.Text(`tr[data-status=done] [data-field=created]`))
+		return strings.TrimSpace(s)
+	}
+	timeFormat := regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$`)
+	if c := created(); !timeFormat.MatchString(c) {
+		t.Errorf("created while polling shows %q", c)
+	}
 	for field, want := range map[string]string{"inserted": "47", "rejected": "3", "rows": "50 / 50 行", "status": "已完成"} {
 		got, err := chromedp.Run(ctx, chromedp.Text(`tr[data-status=done] [data-field=`+field+`]`))
 		if err != nil || strings.TrimSpace(got) != want {
@@ -369,6 +379,9 @@ func TestImportPageInBrowser(t *testing.T) {
 	got, _ := chromedp.Run(ctx, chromedp.Text(`tr[data-status=done] [data-field=inserted]`))
 	if got != "47" {
 		t.Errorf("after reload inserted shows %q", got)
+	}
+	if c := created(); !timeFormat.MatchString(c) {
+		t.Errorf("created after reload shows %q", c)
 	}
 
 	// A masked export dropped on the page is flagged before it is imported.

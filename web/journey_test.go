@@ -308,6 +308,9 @@ func TestAdminJourneys(t *testing.T) {
 		testkit.Screenshot(t, ag.ctx, "demo-pop-fail")
 		t.Fatalf("the demo caller did not pop: %q", text)
 	}
+	if bar, _ := chromedp.Run(ag.ctx, chromedp.Text(`[data-testid=ws-call]`)); !strings.Contains(bar, "振铃") {
+		t.Errorf("the call bar names the event in English: %q", bar)
+	}
 	testkit.Screenshot(t, ag.ctx, "demo-pop")
 	t.Logf("axe-core violations over the pages (all impacts): operator %v, admin %v, agent %v; journey took %s",
 		op.counts, ad.counts, ag.counts, time.Since(start).Round(time.Second))

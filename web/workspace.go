@@ -49,7 +49,8 @@ func (s *Server) workspace(c *fiber.Ctx) error {
 	v := s.view(c, "workspace", i18n.T(langOf(c), "workspace.title"), nil)
 	texts := map[string]string{}
 	for _, k := range []string{"workspace.idle", "workspace.connected", "workspace.reconnecting", "workspace.outbound",
-		"workspace.no_pops", "workspace.call", "pops.media.audio", "pops.media.multimedia"} {
+		"workspace.no_pops", "workspace.call", "pops.media.audio", "pops.media.multimedia",
+		"event.Ringing", "event.Talking", "event.Release", "event.Switch"} {
 		texts[k] = i18n.T(v.Lang, k)
 	}
 	b, _ := json.Marshal(texts)

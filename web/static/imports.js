@@ -53,6 +53,20 @@
     return form.getAttribute("data-status-" + status) || status;
   }
 
+  // localTime writes a time the way the server writes the history's rows
+  // (2006-01-02 15:04), in the browser's time zone, so rows added while
+  // polling read like the others.
+  function localTime(iso) {
+    var d = new Date(iso);
+    if (isNaN(d)) { return ""; }
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+  document.querySelectorAll("time[data-local]").forEach(function (t) {
+    var s = localTime(t.getAttribute("datetime"));
+    if (s) { t.textContent = s; }
+  });
+
   // jobRow finds or makes the history row of a job.
   function jobRow(form, job) {
     var body = document.querySelector("[data-jobs]");
@@ -76,7 +90,7 @@
     var rows = document.createElement("span");
     rows.className = "muted"; rows.setAttribute("data-field", "rows");
     prog.appendChild(bar); prog.appendChild(document.createTextNode(" ")); prog.appendChild(rows);
-    text(row.querySelector('[data-field="created"]'), new Date(job.createdAt).toLocaleString());
+    text(row.querySelector('[data-field="created"]'), localTime(job.createdAt));
     body.insertBefore(row, body.firstChild);
     return row;
   }

@@ -144,7 +144,7 @@
       lastEvent = msg;
       verify = {};
       var d = msg.eventData || {};
-      callEl.textContent = T["workspace.call"] + " · " + msg.event + " · " + maskNumber(d.callerNum) + " → " + maskNumber(d.calledNum);
+      callEl.textContent = T["workspace.call"] + " · " + (T["event." + msg.event] || msg.event) + " · " + maskNumber(d.callerNum) + " → " + maskNumber(d.calledNum);
       callEl.setAttribute("data-event", msg.event);
       var opened = false;
       (msg.pops || []).forEach(function (p) {
