@@ -278,10 +278,9 @@ func TestAdminJourneys(t *testing.T) {
 
 	ag := newJourney(t, base, axe)
 	ag.login(engine.DemoAgent, password[engine.DemoAgent])
-	// Signing in opened the workspace; a second load within the same
-	// second gets the same signed homepage link, refused as a replay (401).
-	// A known issue of the pop links (no nonce), reported; waited out here.
-	time.Sleep(1100 * time.Millisecond)
+	// Signing in opened the workspace; this second load within the same
+	// second signs its homepage link again, and each link carries its own
+	// nonce: it must not be refused as a replay (it was, before the nonce).
 	ag.visit("agent", journeyPage{"workspace", "/workspace", `[data-testid=workspace] .ws-status[data-state=connected]`, true})
 	if err := chromedp.Do(ag.ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/workspace"),
 		chromedp.WaitVisible(`[data-testid=workspace] .ws-status[data-state=connected]`)); err != nil {

@@ -92,7 +92,7 @@ func (r *Runtime) MakePopLink(ctx context.Context, tenantID int64, in PopLinkInp
 	call := url.Values{}
 	for k, val := range in.Params {
 		switch {
-		case !paramNamePattern.MatchString(k) || k == dialect.SigParam || k == dialect.TSParam || k == dialect.OverrideParam:
+		case !paramNamePattern.MatchString(k) || k == dialect.SigParam || k == dialect.TSParam || k == dialect.NonceParam || k == dialect.OverrideParam:
 			v.Add("params."+k, "pop.param_name")
 		case len(val) > maxLinkValue:
 			v.Add("params."+k, "field.too_long", maxLinkValue)

@@ -163,7 +163,7 @@ func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, e
 	flat := dialect.FromValues(req.Params)
 	callParams := map[string]string{}
 	for k, v := range flat {
-		if k != dialect.OverrideParam && k != dialect.SigParam && k != dialect.TSParam && k != "lang" {
+		if k != dialect.OverrideParam && k != dialect.SigParam && k != dialect.TSParam && k != dialect.NonceParam && k != "lang" {
 			callParams[k] = v
 		}
 	}

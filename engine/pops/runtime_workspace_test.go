@@ -68,11 +68,12 @@ func internalQuery(t *testing.T, raw string) url.Values {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	if q.Get(dialect.SigParam) == "" || q.Get(dialect.TSParam) == "" {
+	if q.Get(dialect.SigParam) == "" || q.Get(dialect.TSParam) == "" || q.Get(dialect.NonceParam) == "" {
 		t.Errorf("internal pop URL %q is not signed", raw)
 	}
 	q.Del(dialect.SigParam)
 	q.Del(dialect.TSParam)
+	q.Del(dialect.NonceParam)
 	return q
 }
 

@@ -43,7 +43,7 @@ const OverrideParam = "dialect"
 
 // Parameters that screenpop itself adds to pop URLs; they are never
 // platform data.
-var ownParams = map[string]bool{OverrideParam: true, SigParam: true, TSParam: true}
+var ownParams = map[string]bool{OverrideParam: true, SigParam: true, TSParam: true, NonceParam: true}
 
 var (
 	// ErrUnknownDialect: an override names no dialect.

@@ -3,6 +3,7 @@ package dialect
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -22,8 +23,9 @@ import (
 // ts, and VerifyOnce with a NonceStore makes it single-use.
 
 const (
-	SigParam = "sig" // the signature: base64url, no padding, of HMAC-SHA256
-	TSParam  = "ts"  // the signing time, Unix seconds
+	SigParam   = "sig"   // the signature: base64url, no padding, of HMAC-SHA256
+	TSParam    = "ts"    // the signing time, Unix seconds
+	NonceParam = "nonce" // random per link, so two links for the same call in the same second differ
 
 	// DefaultMaxSkew is how far from ts a link is accepted when the caller
 	// passes no window: short, because a pop URL is used at once.
@@ -77,23 +79,34 @@ var (
 // (an empty HMAC key makes every signature forgeable).
 var ErrNoKey = errors.New("dialect: empty signing key")
 
-// Sign returns a copy of params with ts set to now and sig computed over the
-// path and every other parameter; any ts or sig already in params is
-// replaced. path is the pop route as the server will see it
+// Sign returns a copy of params with ts set to now, a fresh random nonce, and
+// sig computed over the path and every other parameter; any ts, nonce or sig
+// already in params is replaced. Without the nonce, two links for the same
+// call signed in the same second (a workspace reloaded at once, two media
+// pops of one page) would be one link, and the second use a "replay". path is the pop route as the server will see it
 // (/pop/{tenant}/{page}), so a link for one tenant or page does not open
 // another. The key should be 32 random bytes; Sign panics on an empty key,
 // which is a programming error that would otherwise make forgeable links.
 func Sign(key []byte, path string, params url.Values, now time.Time) url.Values {
+	return signWith(key, path, params, now, newNonce())
+}
+
+// signWith is Sign with the nonce given ("" adds none: the known vectors of
+// the tests, computed outside Go, predate it).
+func signWith(key []byte, path string, params url.Values, now time.Time, nonce string) url.Values {
 	if len(key) == 0 {
 		panic(ErrNoKey)
 	}
-	out := make(url.Values, len(params)+2)
+	out := make(url.Values, len(params)+3)
 	for k, vs := range params {
-		if k != SigParam && k != TSParam {
+		if k != SigParam && k != TSParam && k != NonceParam {
 			out[k] = slices.Clone(vs)
 		}
 	}
 	out.Set(TSParam, strconv.FormatInt(now.Unix(), 10))
+	if nonce != "" {
+		out.Set(NonceParam, nonce)
+	}
 	out.Set(SigParam, base64.RawURLEncoding.EncodeToString(linkMAC(key, path, out)))
 	return out
 }
@@ -270,4 +283,13 @@ func (m *MemoryNonceStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.seen)
+}
+
+// newNonce is 96 random bits, base64url.
+func newNonce() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }

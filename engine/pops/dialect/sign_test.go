@@ -28,12 +28,37 @@ func TestSignKnownVector(t *testing.T) {
 	//   %2Fpop%2Facme%2Fcustomer
 	//   callType=0&callerNum=13800138000&name=%E5%BC%A0%E4%B8%89+%E5%85%88%E7%94%9F&ts=1718000000' |
 	//   openssl dgst -sha256 -hmac kkkk…(32) -binary | basenc --base64url | tr -d =
-	got := Sign(testKey, testPath, testParams(), signedAt)
+	got := signWith(testKey, testPath, testParams(), signedAt, "")
 	if got.Get(SigParam) != "O7hKOtkPUkh18y2WFfA71OwtEzy9Qw8PhBxtoRJZ3Ow" || got.Get(TSParam) != "1718000000" {
 		t.Fatalf("Sign = %v", got)
 	}
 	if got.Get("name") != "张三 先生" {
 		t.Error("Sign changed a parameter")
+	}
+}
+
+// TestSameCallTwiceInOneSecond: two links for the same call signed in the
+// same second are two links, each usable once (a workspace reloaded at once
+// was refused as a replay when they were one).
+func TestSameCallTwiceInOneSecond(t *testing.T) {
+	store := NewMemoryNonceStore(func() time.Time { return signedAt })
+	a := Sign(testKey, testPath, testParams(), signedAt)
+	b := Sign(testKey, testPath, testParams(), signedAt)
+	if a.Get(NonceParam) == "" || a.Get(NonceParam) == b.Get(NonceParam) || a.Get(SigParam) == b.Get(SigParam) {
+		t.Fatalf("links not distinct: %v %v", a, b)
+	}
+	for i, link := range []url.Values{a, b} {
+		if err := VerifyOnce(context.Background(), store, testKey, testPath, link, signedAt, DefaultMaxSkew); err != nil {
+			t.Fatalf("link %d: %v", i, err)
+		}
+	}
+	if err := VerifyOnce(context.Background(), store, testKey, testPath, a, signedAt, DefaultMaxSkew); !errors.Is(err, ErrSigReplayed) {
+		t.Fatalf("first link again: %v, want replayed", err)
+	}
+	tampered := Sign(testKey, testPath, testParams(), signedAt)
+	tampered.Set(NonceParam, "other")
+	if err := Verify(testKey, testPath, tampered, signedAt, DefaultMaxSkew); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("changed nonce: %v, want bad signature", err)
 	}
 }
 
