@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -229,10 +230,30 @@ func (s *Server) requireUser(roles ...accounts.Role) fiber.Handler {
 	}
 }
 
-// safeNext keeps redirects on our own site: only absolute paths, never
-// "//host" or a scheme.
+// safeNext keeps redirects on our own site. The value goes into a Location
+// header, so it must be a plain same-site path: printable ASCII only (a CR
+// or LF would inject headers, a tab or space is dropped by browsers and
+// turns "/\t/host" into "//host"), no backslash (browsers read it as a
+// slash), not "//" (another host) and no scheme or host. Anything else is "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b <= ' ' || b >= 0x7f || b == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	// Encoded forms of the same ("/%2F/host", "%0d%0a") are harmless to
+	// browsers, but nothing of ours needs one and a later decoder might.
+	decoded, err := url.PathUnescape(next)
+	if err != nil || strings.HasPrefix(u.Path, "//") || strings.ContainsFunc(decoded, func(r rune) bool {
+		return r < ' ' || r == 0x7f || r == '\\'
+	}) {
 		return "/"
 	}
 	return next

@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// hostileNext are "next" values that must never leave the site or reach a
+// response header as they are: header injection (CR/LF), hosts hidden
+// behind characters browsers drop or rewrite (tab, backslash), other
+// schemes, and encoded separators.
+var hostileNext = []string{
+	"/\r\nSet-Cookie: sp_session=attacker",
+	"/%0d%0aSet-Cookie:%20x=1", // already decoded once by the query: stays literal, but harmless only if refused
+	"/\nLocation: https://evil.example",
+	"/\t/evil.example",
+	"/ /evil.example",
+	"//evil.example",
+	"///evil.example",
+	"/\\evil.example",
+	"\\\\evil.example",
+	"/x\\..\\..\\evil",
+	"https://evil.example",
+	"javascript:alert(1)",
+	"evil.example",
+	"/%2F/evil.example",
+	"/%5Cevil.example",
+	"/\x00/evil",
+	"/\x7f/evil",
+	"/é",
+}
+
+// Every redirect that takes "next" (GET /lang, POST /login, POST
+// /pop/{t}/login) sends hostile values to "/" (or the role's home), never
+// into Location as given, and sets no cookie of the attacker's.
+func TestAttackRedirectNext(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tally := newAttackTally(t, "injection/redirect")
+
+	check := func(t *testing.T, resp *http.Response, next string, allowed ...string) {
+		t.Helper()
+		loc := resp.Header.Get("Location")
+		ok := resp.StatusCode == http.StatusSeeOther
+		for _, c := range resp.Header.Values("Set-Cookie") {
+			if strings.Contains(c, "attacker") || strings.HasPrefix(c, "x=") {
+				ok = false
+			}
+		}
+		for _, h := range []string{"Set-Cookie", "Location"} {
+			for _, v := range resp.Header.Values(h) {
+				if strings.ContainsAny(v, "\r\n\t\\") || strings.Contains(v, "evil") {
+					ok = false
+				}
+			}
+		}
+		matched := false
+		for _, a := range allowed {
+			matched = matched || loc == a
+		}
+		if !tally.record(ok && matched) {
+			t.Errorf("next=%q: status %d, Location %q, cookies %q; want one of %q", next, resp.StatusCode, loc, resp.Header.Values("Set-Cookie"), allowed)
+		}
+	}
+
+	for _, next := range hostileNext {
+		t.Run("lang "+url.QueryEscape(next), func(t *testing.T) {
+			resp, _ := e.browser().get("/lang?to=en&next=" + url.QueryEscape(next))
+			check(t, resp, next, "/")
+		})
+		t.Run("login "+url.QueryEscape(next), func(t *testing.T) {
+			b := e.browser()
+			b.get("/login")
+			resp, _ := b.post("/login", url.Values{"username": {f.Admin.Username}, "password": {f.Password}, "next": {next}})
+			check(t, resp, next, "/admin/tables")
+		})
+		t.Run("pop login "+url.QueryEscape(next), func(t *testing.T) {
+			b := e.browser()
+			loginPath := "/pop/" + f.Tenant.Slug + "/login"
+			b.get(loginPath)
+			resp, _ := b.post(loginPath, url.Values{"username": {f.Agent.Username}, "password": {f.Password}, "next": {next}})
+			check(t, resp, next, loginPath+"?signed_in=1")
+		})
+	}
+
+	// Ordinary same-site paths still work.
+	for _, next := range []string{"/admin/data/1?q=a%20b", "/workspace"} {
+		resp, _ := e.browser().get("/lang?to=en&next=" + url.QueryEscape(next))
+		if loc := resp.Header.Get("Location"); loc != next {
+			t.Errorf("same-site next %q became %q", next, loc)
+		}
+	}
+}
