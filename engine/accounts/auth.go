@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,21 +41,16 @@ type loginFailure struct {
 // Login checks a username and password. Every failure gets the same error
 // (auth.bad_credentials); too many recent failures for the name or the
 // address get apperr.RateLimited before the password is even looked at.
+//
+// The attempt is counted before the password is checked, and counting is
+// serialised per name and per address, so parallel guesses cannot all pass
+// the check before any of them is recorded: at most MaxFailuresPerUser
+// attempts per name (MaxFailuresPerIP per address) reach bcrypt in a window.
 func (s *Service) Login(ctx context.Context, username, password, ip string) (*User, error) {
 	username = strings.TrimSpace(username)
-	since := s.now().Add(-LoginWindow)
-	var byUser, byIP int
-	err := s.db.NewSelect().Model((*loginFailure)(nil)).
-		ColumnExpr("count(*) FILTER (WHERE lower(username) = lower(?))", username).
-		ColumnExpr("count(*) FILTER (WHERE ip = ?)", ip).
-		Where("at > ?", since).
-		Where("lower(username) = lower(?) OR ip = ?", username, ip).
-		Scan(ctx, &byUser, &byIP)
+	attemptID, err := s.countAttempt(ctx, username, ip)
 	if err != nil {
-		return nil, fmt.Errorf("count login failures: %w", err)
-	}
-	if byUser >= MaxFailuresPerUser || byIP >= MaxFailuresPerIP {
-		return nil, apperr.New(apperr.RateLimited, "error.rate_limited")
+		return nil, err
 	}
 
 	u := new(User)
@@ -74,15 +71,59 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*Us
 		ok = !t.Disabled
 	}
 	if !ok {
-		if _, err := s.db.NewInsert().Model(&loginFailure{Username: username, IP: ip}).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("record login failure: %w", err)
-		}
+		// The attempt recorded above stays: it is this failure.
 		return nil, apperr.New(apperr.Unauthorized, "auth.bad_credentials")
 	}
-	// A success forgets this name's failures; the address keeps its count so
-	// one valid account cannot be used to reset guessing at others.
-	_, err = s.db.NewDelete().Model((*loginFailure)(nil)).Where("lower(username) = lower(?)", username).Exec(ctx)
+	// A success forgets this name's failures (and this attempt); the address
+	// keeps its count so one valid account cannot be used to reset guessing
+	// at others.
+	_, err = s.db.NewDelete().Model((*loginFailure)(nil)).
+		Where("lower(username) = lower(?) OR id = ?", username, attemptID).Exec(ctx)
 	return u, err
+}
+
+// countAttempt records a sign-in attempt as a failure unless the name or
+// the address is over its limit, in which case it answers RateLimited.
+// Advisory locks on the name and on the address (taken in a fixed order, so
+// two attempts cannot deadlock) make the count and the insert one step.
+func (s *Service) countAttempt(ctx context.Context, username, ip string) (int64, error) {
+	var id int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		keys := []int64{lockKey("login-user:" + strings.ToLower(username)), lockKey("login-ip:" + ip)}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", k); err != nil {
+				return fmt.Errorf("lock login attempts: %w", err)
+			}
+		}
+		var byUser, byIP int
+		err := tx.NewSelect().Model((*loginFailure)(nil)).
+			ColumnExpr("count(*) FILTER (WHERE lower(username) = lower(?))", username).
+			ColumnExpr("count(*) FILTER (WHERE ip = ?)", ip).
+			Where("at > ?", s.now().Add(-LoginWindow)).
+			Where("lower(username) = lower(?) OR ip = ?", username, ip).
+			Scan(ctx, &byUser, &byIP)
+		if err != nil {
+			return fmt.Errorf("count login failures: %w", err)
+		}
+		if byUser >= MaxFailuresPerUser || byIP >= MaxFailuresPerIP {
+			return apperr.New(apperr.RateLimited, "error.rate_limited")
+		}
+		f := &loginFailure{Username: username, IP: ip}
+		if _, err := tx.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+			return fmt.Errorf("record login attempt: %w", err)
+		}
+		id = f.ID
+		return nil
+	})
+	return id, err
+}
+
+// lockKey maps a name to a PostgreSQL advisory lock key.
+func lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64())
 }
 
 type session struct {
