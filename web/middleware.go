@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -69,25 +70,35 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// isUploadRoute lists the routes that accept large bodies (imports).
+// uploadRoutes are the routes that accept large bodies (imports), as
+// requested: anything spelled otherwise gets the ordinary limit.
+var uploadRoutes = regexp.MustCompile(`^/(admin/data|api/v1/tables)/[0-9]+/imports$`)
+
+// isUploadRoute tells the routes that accept large bodies (imports).
 func isUploadRoute(path string) bool {
-	return strings.HasSuffix(path, "/imports")
+	return uploadRoutes.MatchString(path)
 }
 
 func (s *Server) resolveLanguage(c *fiber.Ctx) error {
+	c.Locals(keyLang, requestLanguage(c))
+	return c.Next()
+}
+
+func requestLanguage(c *fiber.Ctx) string {
 	lang := i18n.Normalize(c.Cookies(cookieLang))
 	if lang == "" {
 		lang = i18n.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
 	}
-	c.Locals(keyLang, lang)
-	return c.Next()
+	return lang
 }
 
+// langOf is the caller's language; a request the server refused before any
+// middleware ran (too large, bad headers) is asked directly.
 func langOf(c *fiber.Ctx) string {
 	if l, ok := c.Locals(keyLang).(string); ok {
 		return l
 	}
-	return i18n.Chinese
+	return requestLanguage(c)
 }
 
 func langFromContext(ctx context.Context) string {

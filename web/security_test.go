@@ -139,10 +139,11 @@ func TestRequestBodyLimits(t *testing.T) {
 			if tt.encoding != "" {
 				req.Header.Set("Content-Encoding", tt.encoding)
 			}
-			resp, err := e.app.Test(req, -1)
+			resp, err := e.overSocket(req)
 			if err != nil {
 				t.Fatal(err)
 			}
+			resp.Body.Close()
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
 			}

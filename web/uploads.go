@@ -33,9 +33,9 @@ import (
 // more than this is never buffered.
 const uploadOverhead = 64 << 10
 
-// limitUploads bounds what the server reads of an upload before any
-// handler runs. fasthttp reads a request's body whole before calling the
-// handler, up to the server's limit (sized for the largest import the
+// limitUploads bounds what the server reads of every request before any
+// handler runs: DefaultBodyLimit except on upload routes. fasthttp reads a
+// request's body whole before calling the handler, up to the server's limit (sized for the largest import the
 // parameters allow); for upload routes the limit becomes the operator's
 // current import size plus uploadOverhead, so a body announced larger is
 // refused from its headers and a chunked one as soon as it passes the
@@ -63,12 +63,11 @@ func (s *Server) limitUploads(app *fiber.App) {
 	}
 	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		uploads.Delete(h)
-		if !h.IsPost() {
-			return fasthttp.RequestConfig{}
-		}
+		// Every route but uploads: DefaultBodyLimit, from the headers, so a
+		// body announced larger is refused before a byte of it is read.
 		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
-		if !isUploadRoute(path) {
-			return fasthttp.RequestConfig{}
+		if !h.IsPost() || !isUploadRoute(path) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: DefaultBodyLimit}
 		}
 		accept := string(h.Peek(fiber.HeaderAccept))
 		uploads.Store(h, uploadRequest{
