@@ -26,6 +26,9 @@ type Actor struct {
 	APIKey    string // the API key's prefix, when a key asks
 	Via       string // "cli" from the command line; empty from the web
 	CanReveal bool   // the actor holds the reveal permission or scope
+	// Detail names the actor in the audit entry (user name, or the key's
+	// prefix and name: a key has no user).
+	Detail map[string]any
 }
 
 // PreparedExport is an export that passed its checks and, when revealed,
@@ -68,6 +71,9 @@ func (s *Service) PrepareExport(ctx context.Context, req ExportRequest) (*Prepar
 
 func (s *Service) auditRevealedExport(ctx context.Context, req ExportRequest, table string) error {
 	detail := map[string]any{"table": table, "format": string(req.Format)}
+	for k, v := range req.Actor.Detail {
+		detail[k] = v
+	}
 	if req.Actor.APIKey != "" {
 		detail["apiKey"] = req.Actor.APIKey
 	}

@@ -672,6 +672,9 @@ type RevealRequest struct {
 	RecordID  int64
 	FieldID   int64
 	CallID    string // the call during which the value was revealed, if any
+	// Actor names the caller in the audit entry (user, or an API key's
+	// prefix and name): an API key has no UserID.
+	Actor map[string]any
 }
 
 // Reveal returns one masked value in clear and writes an audit entry (who,
@@ -693,10 +696,14 @@ func (s *Service) Reveal(ctx context.Context, req RevealRequest) (string, error)
 		return "", apperr.New(apperr.Invalid, "record.not_masked")
 	}
 	tid := req.TenantID
+	detail := map[string]any{"table": sc.Name, "field": f.Name}
+	for k, v := range req.Actor {
+		detail[k] = v
+	}
 	err = audit.Record(ctx, s.db, audit.Entry{
 		TenantID: &tid, UserID: req.UserID, Action: "record.reveal",
 		Target: fmt.Sprintf("table:%d/record:%d/field:%d", req.TableID, req.RecordID, req.FieldID),
-		Detail: map[string]any{"table": sc.Name, "field": f.Name}, CallID: req.CallID,
+		Detail: detail, CallID: req.CallID,
 	})
 	if err != nil {
 		return "", fmt.Errorf("audit a reveal: %w", err)

@@ -296,9 +296,7 @@ func revealRequest(p *accounts.Principal, tableID, recordID, fieldID int64, call
 	req := tables.RevealRequest{
 		TenantID: p.TenantID(), CanReveal: p.Can(accounts.PermReveal),
 		TableID: tableID, RecordID: recordID, FieldID: fieldID, CallID: callID,
-	}
-	if p.User != nil {
-		req.UserID = &p.User.ID
+		UserID: p.AuditUserID(), Actor: p.AuditDetail(),
 	}
 	return req
 }

@@ -188,14 +188,14 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if err != nil {
 			return err // a wrong key is an error, not an anonymous request
 		}
-		c.Locals(keyPrincipal, &accounts.Principal{APIKey: k})
+		s.setPrincipal(c, &accounts.Principal{APIKey: k})
 		return c.Next()
 	}
 	if token := c.Cookies(cookieSession); token != "" {
 		u, err := s.eng.Accounts.SessionUser(ctx, token)
 		switch {
 		case err == nil:
-			c.Locals(keyPrincipal, &accounts.Principal{User: u})
+			s.setPrincipal(c, &accounts.Principal{User: u})
 		case apperr.Is(err, apperr.Unauthorized):
 			c.ClearCookie(cookieSession)
 		default:
@@ -205,13 +205,20 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		// The workspace embedded in a platform's desk: the agent signed in
 		// through the pop sign-in, whose cookie works in iframes.
 		if u, err := s.eng.Accounts.SessionUser(ctx, token); err == nil {
-			c.Locals(keyPrincipal, &accounts.Principal{User: u})
+			s.setPrincipal(c, &accounts.Principal{User: u})
 			if pop := c.Cookies(cookiePopCSRF); pop != "" {
 				c.Locals(keyCSRF, s.csrfToken(pop))
 			}
 		}
 	}
 	return c.Next()
+}
+
+// setPrincipal makes p the caller, for handlers (Locals) and for the
+// services' rules and audit entries (the request context's actor).
+func (s *Server) setPrincipal(c *fiber.Ctx, p *accounts.Principal) {
+	c.Locals(keyPrincipal, p)
+	c.SetUserContext(accounts.WithActor(c.UserContext(), p))
 }
 
 func principalOf(c *fiber.Ctx) *accounts.Principal {

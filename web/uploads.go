@@ -210,7 +210,7 @@ func (u *upload) dryRun() bool {
 // still get their status; the export service audits a revealed one in the
 // caller's name.
 func (s *Server) prepareExport(ctx context.Context, p *accounts.Principal, tableID int64, format string, reveal bool) (*importer.PreparedExport, error) {
-	actor := importer.Actor{UserID: userIDOf(p), CanReveal: p.Can(accounts.PermReveal)}
+	actor := importer.Actor{UserID: userIDOf(p), CanReveal: p.Can(accounts.PermReveal), Detail: p.AuditDetail()}
 	if p.APIKey != nil {
 		actor.APIKey = p.APIKey.Prefix
 	}

@@ -67,6 +67,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (string, *APIK
 	if err := v.Err(); err != nil {
 		return "", nil, err
 	}
+	if err := checkGrant(ctx, 0, nil, in.Scopes); err != nil {
+		return "", nil, err
+	}
 	if _, err := s.TenantByID(ctx, in.TenantID); err != nil {
 		return "", nil, err
 	}
@@ -87,6 +90,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (string, *APIK
 	if _, err := s.db.NewInsert().Model(k).Returning("*").Exec(ctx); err != nil {
 		return "", nil, fmt.Errorf("create api key: %w", err)
 	}
+	if err := s.recordAction(ctx, &k.TenantID, "apikey.create", fmt.Sprintf("apikey:%d", k.ID),
+		map[string]any{"key": k.Prefix, "name": k.Name, "scopes": k.Scopes, "pageId": k.PageID}); err != nil {
+		return "", nil, err
+	}
 	return secret, k, nil
 }
 
@@ -99,28 +106,31 @@ func (s *Service) ListAPIKeys(ctx context.Context, tenantID int64) ([]APIKey, er
 
 // RevokeAPIKey stops a key of the tenant from working.
 func (s *Service) RevokeAPIKey(ctx context.Context, tenantID, id int64) error {
-	res, err := s.db.NewUpdate().Model((*APIKey)(nil)).
-		Set("revoked_at = coalesce(revoked_at, ?)", s.now()).
-		Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.NotFoundf("apikey.not_found")
-	}
-	return nil
+	return s.revoke(ctx, tenantID, "id = ?", id)
 }
 
 // RevokeAPIKeyByPrefix revokes by the prefix shown in lists (for the CLI).
 func (s *Service) RevokeAPIKeyByPrefix(ctx context.Context, tenantID int64, prefix string) error {
-	res, err := s.db.NewUpdate().Model((*APIKey)(nil)).
+	return s.revoke(ctx, tenantID, "prefix = ?", prefix)
+}
+
+// revoke ends the keys of the tenant matching where, and audits it.
+func (s *Service) revoke(ctx context.Context, tenantID int64, where string, arg any) error {
+	var ks []APIKey
+	err := s.db.NewUpdate().Model((*APIKey)(nil)).
 		Set("revoked_at = coalesce(revoked_at, ?)", s.now()).
-		Where("prefix = ? AND tenant_id = ?", prefix, tenantID).Exec(ctx)
-	if err != nil {
+		Where(where+" AND tenant_id = ?", arg, tenantID).Returning("id, prefix, name").Scan(ctx, &ks)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if len(ks) == 0 {
 		return apperr.NotFoundf("apikey.not_found")
+	}
+	for _, k := range ks {
+		if err := s.recordAction(ctx, &tenantID, "apikey.revoke", fmt.Sprintf("apikey:%d", k.ID),
+			map[string]any{"key": k.Prefix, "name": k.Name}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

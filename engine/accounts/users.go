@@ -117,6 +117,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if perms == nil {
 		perms = []string{}
 	}
+	if err := checkGrant(ctx, 0, nil, perms); err != nil {
+		return nil, err
+	}
 	u := &User{
 		TenantID: in.TenantID, Username: in.Username, DisplayName: in.DisplayName,
 		Role: in.Role, Permissions: perms, PasswordHash: string(hash), WorkNo: workNoPtr(in.WorkNo),
@@ -126,6 +129,10 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 			return nil, uniqueUserError(err)
 		}
 		return nil, fmt.Errorf("create user: %w", err)
+	}
+	if err := s.recordAction(ctx, u.TenantID, "user.create", fmt.Sprintf("user:%d", u.ID),
+		map[string]any{"user": u.Username, "role": string(u.Role), "permissions": u.Permissions}); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
@@ -175,11 +182,15 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id int64, up UserUpd
 			v.Add("displayName", "field.too_long", 128)
 		}
 	}
+	before := u.Permissions
 	if up.Permissions != nil {
 		for _, p := range up.Permissions {
 			if !slices.Contains(KnownPermissions, Permission(p)) {
 				v.Add("permissions", "field.permission", p)
 			}
+		}
+		if err := checkGrant(ctx, u.ID, before, up.Permissions); err != nil {
+			return nil, err
 		}
 		u.Permissions = up.Permissions
 	}
@@ -203,6 +214,12 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id int64, up UserUpd
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !sameSet(before, u.Permissions) {
+		if err := s.recordAction(ctx, &tenantID, "user.permissions", fmt.Sprintf("user:%d", u.ID),
+			map[string]any{"user": u.Username, "before": before, "after": u.Permissions}); err != nil {
+			return nil, err
+		}
 	}
 	if u.Disabled {
 		// Signing a user out everywhere is part of disabling them.

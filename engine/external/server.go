@@ -72,7 +72,7 @@ func (s *Server) Answer(ctx context.Context, key *accounts.APIKey, param string)
 		tid := key.TenantID
 		err := audit.Record(ctx, s.db, audit.Entry{
 			TenantID: &tid, Action: "querycustomer.reveal", Target: "page:" + strconv.FormatInt(*key.PageID, 10),
-			Detail: map[string]any{"apiKey": key.Prefix, "param": pages.MaskKey(param), "values": revealed},
+			Detail: map[string]any{"apiKey": key.Prefix, "keyName": key.Name, "param": pages.MaskKey(param), "values": revealed},
 		})
 		if err != nil {
 			return nil, err

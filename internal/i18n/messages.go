@@ -88,6 +88,8 @@ var messages = []entry{
 	{"field.work_no", "Use 1–32 letters, digits, _ or -.", "请使用 1–32 位字母、数字、_ 或 -。"},
 	{"users.work_no", "Work number", "工号"},
 	{"user.operator_tenant", "Operators belong to no tenant; admins and agents need one.", "运营管理员不属于任何租户；租户管理员和座席必须属于一个租户。"},
+	{"user.own_permissions", "Nobody can change their own permissions; ask another administrator.", "不能修改自己的权限，请联系其他管理员。"},
+	{"user.grant_denied", "Only a holder of the %s permission can grant or withdraw it.", "只有拥有 %s 权限的人才能授予或收回该权限。"},
 	{"auth.bad_credentials", "Wrong username or password.", "用户名或密码错误。"},
 	{"apikey.not_found", "API key not found.", "API 密钥不存在。"},
 	{"apikey.invalid", "Invalid or revoked API key.", "API 密钥无效或已吊销。"},
