@@ -40,7 +40,8 @@ var uniq atomic.Int64
 // name returns a name unique in this test binary, for slugs and usernames.
 func name(prefix string) string { return prefix + "-" + strconv.FormatInt(uniq.Add(1), 10) }
 
-func newEnv(t *testing.T) *env {
+// newEnv builds the app; opts change its configuration first.
+func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
 	t.Helper()
 	db := testkit.DB(t)
 	key, err := masterkey.FromBytes(make([]byte, masterkey.Size))
@@ -53,6 +54,9 @@ func newEnv(t *testing.T) *env {
 	}
 	eng.Accounts.BcryptCost = 4 // the minimum: tests sign in often
 	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), LogLevel: "error"}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -107,11 +107,12 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		WriteTimeout:          0, // the workspace streams events for hours; idle peers are cut by IdleTimeout
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
-		// Behind a proxy the operator sets X-Forwarded-For; we do not trust it
-		// by default so a client cannot pick its own address for rate limits.
+		// Forwarded addresses are believed only from the operator's proxies
+		// (realClient); fiber itself never reads them.
 		EnableTrustedProxyCheck: true,
 	})
 	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
+	app.Use(s.realClient)
 	app.Use(s.logRequests)
 	s.limitUploads(app)
 	s.routes(app)

@@ -40,6 +40,15 @@ type Config struct {
 	// profiler (/debug/pprof/) listen (SCREENPOP_METRICS_ADDR): loopback by
 	// default, "off" for none.
 	MetricsAddr string
+	// TrustedProxies are the reverse proxies (CIDRs, comma separated in
+	// SCREENPOP_TRUSTED_PROXIES) whose X-Forwarded-For / Forwarded headers
+	// name the client. From any other address those headers are ignored, so
+	// a client cannot choose its own address for rate limits and trusted
+	// address ranges.
+	TrustedProxies []*net.IPNet
+	// CallRetentionDays is how long call events and verification results
+	// are kept (SCREENPOP_CALL_RETENTION_DAYS, default 30).
+	CallRetentionDays int
 }
 
 // Env names, in one place for messages and docs.
@@ -53,10 +62,16 @@ const (
 	EnvPGListen      = "SCREENPOP_PG_LISTEN"
 	EnvLogLevel      = "SCREENPOP_LOG_LEVEL"
 	EnvMetricsAddr   = "SCREENPOP_METRICS_ADDR"
+	EnvTrustedProxy  = "SCREENPOP_TRUSTED_PROXIES"
+	EnvCallRetention = "SCREENPOP_CALL_RETENTION_DAYS"
 )
 
 // DefaultMetricsAddr is loopback: metrics and profiles are for operators.
 const DefaultMetricsAddr = "127.0.0.1:9464"
+
+// DefaultCallRetentionDays is how long call data is kept unless the
+// operator says otherwise.
+const DefaultCallRetentionDays = 30
 
 // FromEnv reads the environment; call Validate after applying flags.
 func FromEnv() (Config, error) {
@@ -78,7 +93,46 @@ func FromEnv() (Config, error) {
 		}
 		c.Demo = b
 	}
-	return c, nil
+	var errs []error
+	for _, part := range strings.Split(os.Getenv(EnvTrustedProxy), ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		n, err := ParseProxyCIDR(part)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvTrustedProxy, err))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	if v := os.Getenv(EnvCallRetention); v != "" {
+		d, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want a number of days", EnvCallRetention, v))
+		}
+		c.CallRetentionDays = d
+	}
+	return c, errors.Join(errs...)
+}
+
+// ParseProxyCIDR reads one trusted proxy: a CIDR, or a single address.
+func ParseProxyCIDR(s string) (*net.IPNet, error) {
+	if !strings.Contains(s, "/") {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return nil, fmt.Errorf("%q: want a CIDR such as 10.0.0.0/8 or an address", s)
+		}
+		bits := 128
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 32
+		}
+		return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
+	}
+	_, n, err := net.ParseCIDR(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q: want a CIDR such as 10.0.0.0/8 or an address", s)
+	}
+	return n, nil
 }
 
 func getenv(name, def string) string {
@@ -131,6 +185,11 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: want host:port such as %s, or off", EnvMetricsAddr, c.MetricsAddr, DefaultMetricsAddr))
 		}
+	}
+	if c.CallRetentionDays == 0 {
+		c.CallRetentionDays = DefaultCallRetentionDays
+	} else if c.CallRetentionDays < 1 || c.CallRetentionDays > 3650 {
+		errs = append(errs, fmt.Errorf("%s=%d: want 1 to 3650 days", EnvCallRetention, c.CallRetentionDays))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

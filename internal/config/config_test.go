@@ -51,3 +51,46 @@ func TestFromEnvDemoFlag(t *testing.T) {
 		t.Fatalf("bad SCREENPOP_DEMO: err=%v", err)
 	}
 }
+
+func TestFromEnvTrustedProxiesAndRetention(t *testing.T) {
+	tests := []struct {
+		name, proxies, retention string
+		wantNets                 []string
+		wantDays                 int
+		wantErr                  string
+	}{
+		{"unset", "", "", nil, DefaultCallRetentionDays, ""},
+		{"cidrs and an address", "10.0.0.0/8, 192.168.1.7,fd00::/8", "7", []string{"10.0.0.0/8", "192.168.1.7/32", "fd00::/8"}, 7, ""},
+		{"bad cidr", "10.0.0.0/33", "", nil, 0, EnvTrustedProxy},
+		{"bad address", "proxy.local", "", nil, 0, EnvTrustedProxy},
+		{"bad retention", "", "a month", nil, 0, EnvCallRetention},
+		{"retention out of range", "", "-1", nil, 0, EnvCallRetention},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(EnvTrustedProxy, tt.proxies)
+			t.Setenv(EnvCallRetention, tt.retention)
+			c, err := FromEnv()
+			if err == nil {
+				c.Addr, c.DataDir = "127.0.0.1:8080", t.TempDir()
+				err = c.Validate()
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want it to mention %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range c.TrustedProxies {
+				got = append(got, n.String())
+			}
+			if strings.Join(got, " ") != strings.Join(tt.wantNets, " ") || c.CallRetentionDays != tt.wantDays {
+				t.Fatalf("proxies %v days %d, want %v %d", got, c.CallRetentionDays, tt.wantNets, tt.wantDays)
+			}
+		})
+	}
+}
