@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
@@ -219,4 +220,75 @@ func parseSobotTime(s string) (time.Time, error) {
 		return time.UnixMilli(n), nil
 	}
 	return time.Unix(n, 0), nil
+}
+
+// sobotSigned lists, per scheme, the request parameters its sign covers.
+var sobotSigned = map[SobotScheme][]string{
+	SobotBasic:         {"email"},
+	SobotSecretChat:    {"timestamp", "partnerId"},
+	SobotSecretContact: {"timestamp", "uphone", "uemail"},
+	SobotWeCom:         sobotWeComFields,
+	SobotWeComSecret:   sobotWeComFields,
+}
+
+// sobotCustomerParams are the parameters normalizeSobot takes the customer
+// from.
+var sobotCustomerParams = []string{"uphone", "tel", "partnerId"}
+
+// SobotUnsignedCustomer returns the customer parameters of params that the
+// scheme's sign does not cover (in any letter case). The customer must come
+// only from signed parameters: a captured URL with "&tel=…" added must not
+// show another customer, so the caller drops these before reading the call.
+func SobotUnsignedCustomer(scheme SobotScheme, params map[string]string) []string {
+	var out []string
+	for k := range params {
+		for _, c := range sobotCustomerParams {
+			if !strings.EqualFold(k, c) {
+				continue
+			}
+			// Letter case as the sign reads it: the sign and normalizeSobot
+			// pick the same key (getFold prefers the exact spelling).
+			signed := false
+			for _, s := range sobotSigned[scheme] {
+				signed = signed || strings.EqualFold(k, s)
+			}
+			if !signed {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// VerifySobotOnce is VerifySobot plus replay protection, like VerifyOnce for
+// our own links: a secret sign is accepted once within its time window,
+// and again it is ErrSigReplayed. The unkeyed basic sign has no time, so it
+// cannot be made single use: it is returned as verified (scheme Weak) and
+// the caller must not take it as authorisation.
+func VerifySobotOnce(ctx context.Context, store NonceStore, cfg SobotConfig, params map[string]string, now time.Time) (SobotScheme, error) {
+	if store == nil {
+		return "", errors.New("dialect: VerifySobotOnce without a NonceStore")
+	}
+	scheme, err := VerifySobot(cfg, params, now)
+	if err != nil || scheme.Weak() {
+		return scheme, err
+	}
+	key := "timestamp"
+	if scheme == SobotWeComSecret {
+		key = "timeStamp"
+	}
+	_, ts, _ := getFold(params, key)
+	at, _ := parseSobotTime(ts) // verified above
+	skew := cfg.MaxSkew
+	if skew <= 0 {
+		skew = DefaultMaxSkew
+	}
+	seen, err := store.Seen(ctx, "sobot:"+strings.ToLower(params["sign"]), at.Add(skew+nonceMargin))
+	if err != nil {
+		return scheme, fmt.Errorf("dialect: nonce store: %w", err)
+	}
+	if seen {
+		return scheme, ErrSigReplayed
+	}
+	return scheme, nil
 }

@@ -3,6 +3,7 @@ package dialect
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,56 @@ func TestSobotSignsWhatNormalizeReads(t *testing.T) {
 	}
 	if _, ok := c.AssociatedData["sign"]; ok {
 		t.Error("sign leaked into AssociatedData")
+	}
+}
+
+// A secret sign is single use within its window; an expired one says
+// expired; the basic sign verifies but is never single use (it has no
+// time), and the customer parameters a scheme does not sign are named so
+// the caller can drop them.
+func TestVerifySobotOnce(t *testing.T) {
+	store := NewMemoryNonceStore(func() time.Time { return sobotNow })
+	cfg := SobotConfig{SysNum: sobotSysNum, Secret: sobotSecret, Page: SobotPageChat}
+	signed := func(ts string) map[string]string {
+		p := map[string]string{"timestamp": ts, "partnerId": "CRM-10086", "email": "a@b.c"}
+		p["sign"] = SobotSign(SobotSecretChat, sobotSysNum, sobotSecret, p)
+		return p
+	}
+	fresh := signed(sobotTS)
+	if _, err := VerifySobotOnce(t.Context(), store, cfg, fresh, sobotNow); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	if _, err := VerifySobotOnce(t.Context(), store, cfg, fresh, sobotNow.Add(time.Second)); !errors.Is(err, ErrSigReplayed) {
+		t.Fatalf("second use: %v, want replayed", err)
+	}
+	old := signed("1717990000000") // 10 000 s earlier
+	if _, err := VerifySobotOnce(t.Context(), store, cfg, old, sobotNow); !errors.Is(err, ErrSigExpired) {
+		t.Fatalf("expired sign: %v, want expired", err)
+	}
+	basic := map[string]string{"email": "a@b.c"}
+	basic["sign"] = SobotSign(SobotBasic, sobotSysNum, "", basic)
+	for range 2 {
+		if scheme, err := VerifySobotOnce(t.Context(), store, SobotConfig{SysNum: sobotSysNum}, basic, sobotNow); err != nil || !scheme.Weak() {
+			t.Fatalf("basic: %v %v, want a weak scheme", scheme, err)
+		}
+	}
+
+	tests := []struct {
+		scheme SobotScheme
+		params map[string]string
+		want   string
+	}{
+		{SobotSecretChat, map[string]string{"partnerId": "p", "tel": "1", "uphone": "2"}, "tel uphone"},
+		{SobotSecretChat, map[string]string{"partnerid": "p"}, ""},
+		{SobotSecretContact, map[string]string{"uphone": "2", "tel": "1", "partnerId": "p"}, "partnerId tel"},
+		{SobotWeComSecret, map[string]string{"tel": "1", "partnerId": "p", "uphone": "2"}, "uphone"},
+		{SobotBasic, map[string]string{"email": "e", "uphone": "2"}, "uphone"},
+	}
+	for _, tt := range tests {
+		got := SobotUnsignedCustomer(tt.scheme, tt.params)
+		slices.Sort(got)
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%s %v: unsigned %v, want %q", tt.scheme, tt.params, got, tt.want)
+		}
 	}
 }
