@@ -495,6 +495,11 @@ func (s *Server) start(ctx context.Context, binDir string, owner *runAs, ephemer
 		// Our stderr is the log file; the collector would only add a process.
 		"-c", "logging_collector=off",
 		"-c", "cluster_name=screenpop",
+		// A failed query must not put its statement (with bound values:
+		// a bcrypt hash, a customer number) or the conflicting key
+		// (DETAIL) into the log: errors are logged as their message only.
+		"-c", "log_min_error_statement=panic",
+		"-c", "log_error_verbosity=terse",
 	}
 	if ephemeral {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")

@@ -418,3 +418,39 @@ func TestInterruptedInitdbIsRedone(t *testing.T) {
 		t.Errorf("marker left after a successful initdb: %v", err)
 	}
 }
+
+// A failing statement's text, parameters and conflicting key stay out of
+// the server log (a duplicate-username insert used to log a bcrypt hash).
+func TestFailedStatementsAreNotLogged(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{DataDir: filepath.Join(t.TempDir(), "pg")})
+	conn := connect(t, s.DSN("postgres"))
+	const canary = "canary-$2a$11$secrethashvalue"
+	if _, err := conn.Exec(t.Context(), "CREATE TABLE u (name text PRIMARY KEY, hash text)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO u VALUES ('bob', '" + canary + "')",
+		"INSERT INTO u VALUES ('bob', '" + canary + "')", // duplicate key
+		"SELECT 1/0 WHERE '" + canary + "' <> ''",
+	} {
+		_, _ = conn.Exec(t.Context(), q)
+	}
+	if _, err := conn.Exec(t.Context(), "INSERT INTO u VALUES ($1, $2)", "bob", canary); err == nil {
+		t.Fatal("duplicate insert succeeded")
+	}
+	conn.Close(t.Context())
+	if err := s.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(s.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(log), "secrethashvalue") || strings.Contains(string(log), "(name)=(bob)") {
+		t.Fatalf("the server log holds a failed statement's values:\n%s", log)
+	}
+	if !strings.Contains(string(log), "duplicate key") {
+		t.Fatalf("the error itself should still be logged:\n%s", log)
+	}
+}
