@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -58,7 +59,14 @@ type Engine struct {
 	// Metrics are this engine's Prometheus collectors (served by the
 	// metrics listener, updated by every layer).
 	Metrics *metrics.Metrics
+	// CallRetention is how long call events and verification results are
+	// kept; Start purges older ones every hour (the operator's
+	// SCREENPOP_CALL_RETENTION_DAYS, 30 days by default).
+	CallRetention time.Duration
 }
+
+// DefaultCallRetention is the call data retention unless configured.
+const DefaultCallRetention = 30 * 24 * time.Hour
 
 // WebhookPoster posts a JSON body to a tenant-configured https endpoint.
 type WebhookPoster interface {
@@ -90,7 +98,8 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.Pops = pops.New(db, e.Settings, e.Pages, keyring)
 	e.Nonces = pops.NewNonces(db)
 	e.Metrics = metrics.New()
-	e.Calls = calls.New(db)
+	e.Calls = calls.New(db, keyring)
+	e.CallRetention = DefaultCallRetention
 	e.PopRuntime = pops.NewRuntime(e.Pops, e.Accounts, e.Pages, e.Calls, e.Nonces, key, e.Webhooks)
 	e.Calls.OnRecord = func() { e.Metrics.CallEvents.WithLabelValues(metrics.StageAccepted).Inc() }
 	e.Hub = calls.NewHub(db.DB, slog.Default())
@@ -106,9 +115,31 @@ func (e *Engine) SetLogger(log *slog.Logger) {
 	e.Imports.SetLogger(log)
 }
 
-// Start runs the engine's background work (the call-notice listener) until
-// ctx ends.
-func (e *Engine) Start(ctx context.Context) { go e.Hub.Run(ctx) }
+// Start runs the engine's background work (the call-notice listener and
+// the call data purge) until ctx ends.
+func (e *Engine) Start(ctx context.Context) {
+	go e.Hub.Run(ctx)
+	go e.purgeCalls(ctx, time.Hour)
+}
+
+// purgeCalls deletes call data past its retention now and then every
+// interval. Every instance may run it: a delete by age is idempotent.
+func (e *Engine) purgeCalls(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := e.Calls.Purge(ctx, e.CallRetention); err != nil && ctx.Err() == nil {
+			slog.Warn("purge call data", "err", err)
+		} else if n > 0 {
+			slog.Info("purged call data past retention", "rows", n, "retention", e.CallRetention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // Ready checks that the database answers, for /readyz.
 func (e *Engine) Ready(ctx context.Context) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/screenpop/screenpop/internal/config"
 	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/internal/masterkey"
+	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/testkit/pgproxy"
 	"github.com/screenpop/screenpop/web"
@@ -137,7 +138,7 @@ func (e *streamEnv) record(workNo string, n int) []int64 {
 	var ids []int64
 	err := e.direct.RunInTx(context.Background(), nil, func(ctx context.Context, tx bun.Tx) error {
 		for i := range n {
-			ev, err := calls.New(tx).Record(ctx, e.tenantID, calls.EventInput{Event: calls.Ringing, WorkNo: workNo,
+			ev, err := directCalls(e.t, tx).Record(ctx, e.tenantID, calls.EventInput{Event: calls.Ringing, WorkNo: workNo,
 				CallData: map[string]string{"callid": fmt.Sprintf("%s-%d", workNo, i), "callerNum": "13800138000"}}, "api")
 			if err != nil {
 				return err
@@ -266,4 +267,15 @@ func (s *sseStream) calls(t *testing.T, n int) (ids []int64, resyncs int) {
 
 func sameIDs(got, want []int64) bool {
 	return fmt.Sprint(got) == fmt.Sprint(want)
+}
+
+// directCalls is a calls service on db, as another instance has it: the
+// tenant keyring under the tests' master key (zero bytes).
+func directCalls(t *testing.T, db bun.IDB) *calls.Service {
+	t.Helper()
+	kr, err := tables.NewKeyring(db, make([]byte, masterkey.Size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return calls.New(db, kr)
 }

@@ -289,7 +289,7 @@ func TestStreamWriteDeadlineCutsStalledClient(t *testing.T) {
 		big[fmt.Sprintf("k%d", i)] = strings.Repeat("x", 1000)
 	}
 	for i := range 200 {
-		if _, err := calls.New(e.direct).Record(context.Background(), e.tenantID, calls.EventInput{Event: calls.Ringing,
+		if _, err := directCalls(t, e.direct).Record(context.Background(), e.tenantID, calls.EventInput{Event: calls.Ringing,
 			WorkNo: "4701", CallData: map[string]string{"callid": fmt.Sprint("big-", i)}, AssocData: big}, "api"); err != nil {
 			t.Fatal(err)
 		}

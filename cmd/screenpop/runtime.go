@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -85,6 +86,9 @@ func (c *cli) open(ctx context.Context, migrate bool) (*runtime, error) {
 	if rt.eng, err = engine.New(db, key); err != nil {
 		rt.close(ctx)
 		return nil, err
+	}
+	if days := c.cfg.CallRetentionDays; days > 0 {
+		rt.eng.CallRetention = time.Duration(days) * 24 * time.Hour
 	}
 	return rt, nil
 }

@@ -47,10 +47,55 @@ type Event struct {
 	Event     string            `bun:",notnull" json:"event"`
 	CallID    string            `bun:",notnull" json:"callId"`
 	MediaType string            `bun:",notnull" json:"mediaType"`
-	CallData  map[string]string `bun:"type:jsonb,notnull" json:"callData"`
-	AssocData map[string]string `bun:"type:jsonb,notnull" json:"assocData"`
+	CallData  map[string]string `bun:"-" json:"callData"`
+	AssocData map[string]string `bun:"-" json:"assocData"`
 	Source    string            `bun:",notnull" json:"source"`
 	At        time.Time         `bun:",nullzero,notnull,default:current_timestamp" json:"at"`
+	// Sealed holds CallData and AssocData sealed with the tenant's key:
+	// customer numbers and associated data are never stored in clear.
+	Sealed []byte `bun:",notnull" json:"-"`
+}
+
+// eventContent is what an event's Sealed holds.
+type eventContent struct {
+	CallData  map[string]string `json:"c"`
+	AssocData map[string]string `json:"a"`
+}
+
+// Sealer seals values with the tenant's data key (the tables keyring).
+type Sealer interface {
+	Seal(ctx context.Context, tenantID int64, plaintext, ad []byte) ([]byte, error)
+	Open(ctx context.Context, tenantID int64, ciphertext, ad []byte) ([]byte, error)
+}
+
+// eventAD binds a sealed event to its tenant, agent and call, so sealed
+// content cannot be moved to another tenant's or agent's row.
+func eventAD(tenantID int64, workNo, callID string) []byte {
+	return []byte(fmt.Sprintf("screenpop:call-event:%d:%s:%s", tenantID, workNo, callID))
+}
+
+func verifyAD(tenantID int64, callID, code string) []byte {
+	return []byte(fmt.Sprintf("screenpop:verify:%d:%s:%s", tenantID, callID, code))
+}
+
+// open fills CallData and AssocData from Sealed.
+func (s *Service) open(ctx context.Context, e *Event) error {
+	pt, err := s.sealer.Open(ctx, e.TenantID, e.Sealed, eventAD(e.TenantID, e.WorkNo, e.CallID))
+	if err != nil {
+		return fmt.Errorf("open call event %d: %w", e.ID, err)
+	}
+	var c eventContent
+	if err := json.Unmarshal(pt, &c); err != nil {
+		return fmt.Errorf("open call event %d: %w", e.ID, err)
+	}
+	e.CallData, e.AssocData = c.CallData, c.AssocData
+	if e.CallData == nil {
+		e.CallData = map[string]string{}
+	}
+	if e.AssocData == nil {
+		e.AssocData = map[string]string{}
+	}
+	return nil
 }
 
 // Tab is the workspace tab an event belongs to: multimedia for chats,
@@ -95,13 +140,15 @@ type Notice struct {
 
 // Service stores call events and verification results.
 type Service struct {
-	db bun.IDB
+	db     bun.IDB
+	sealer Sealer
+	now    func() time.Time
 	// OnRecord, when set, is called for every event stored (metrics).
 	OnRecord func()
 }
 
-// New returns the calls service.
-func New(db bun.IDB) *Service { return &Service{db: db} }
+// New returns the calls service; sealer is the tenant keyring.
+func New(db bun.IDB, sealer Sealer) *Service { return &Service{db: db, sealer: sealer, now: time.Now} }
 
 func (in *EventInput) validate(allowOutbound bool) error {
 	var v apperr.Fields
@@ -156,20 +203,24 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 	}
 	e := &Event{TenantID: tenantID, WorkNo: in.WorkNo, Event: in.Event, CallID: in.CallData["callid"],
 		MediaType: in.CallData["mediaType"], CallData: in.CallData, AssocData: in.AssocData, Source: source}
-	callData, _ := json.Marshal(e.CallData)
-	assocData, _ := json.Marshal(e.AssocData)
+	content, _ := json.Marshal(eventContent{CallData: e.CallData, AssocData: e.AssocData})
+	sealed, err := s.sealer.Seal(ctx, tenantID, content, eventAD(tenantID, e.WorkNo, e.CallID))
+	if err != nil {
+		return nil, fmt.Errorf("seal call event: %w", err)
+	}
+	e.Sealed = sealed
 	// One statement, so one round trip and still atomic: the notice is sent
 	// when the insert commits, and only then. The payload is the Notice
 	// shape (t, w, k, id, c).
-	err := s.db.NewRaw(`
+	err = s.db.NewRaw(`
 		WITH ins AS (
-			INSERT INTO call_events (tenant_id, work_no, event, call_id, media_type, call_data, assoc_data, source)
-			VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)
+			INSERT INTO call_events (tenant_id, work_no, event, call_id, media_type, sealed, source)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			RETURNING id, at)
 		SELECT ins.id, ins.at FROM ins
 		CROSS JOIN LATERAL (SELECT pg_notify(?, json_build_object('t', ?::bigint, 'w', ?::text, 'k', 'event',
 			'id', ins.id, 'c', ?::text)::text)) AS n`,
-		tenantID, e.WorkNo, e.Event, e.CallID, e.MediaType, string(callData), string(assocData), source,
+		tenantID, e.WorkNo, e.Event, e.CallID, e.MediaType, sealed, source,
 		notifyChannel, tenantID, e.WorkNo, e.CallID,
 	).Scan(ctx, &e.ID, &e.At)
 	if err != nil {
@@ -194,7 +245,10 @@ func (s *Service) Event(ctx context.Context, tenantID, id int64) (*Event, error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("call.not_found")
 	}
-	return e, err
+	if err != nil {
+		return nil, err
+	}
+	return e, s.open(ctx, e)
 }
 
 // LastCall returns the agent's latest call event (not an outbound request),
@@ -206,7 +260,10 @@ func (s *Service) LastCall(ctx context.Context, tenantID int64, workNo string) (
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	return e, err
+	if err != nil {
+		return nil, err
+	}
+	return e, s.open(ctx, e)
 }
 
 // VerifyResult is an identity-verification result (H4.4.5).
@@ -217,10 +274,13 @@ type VerifyResult struct {
 	CallID         string    `bun:",pk" json:"callId"`
 	VerifyTypeCode string    `bun:",pk" json:"verifyTypeCode"`
 	VerifyResult   int       `bun:",notnull" json:"verifyResult" minimum:"0" maximum:"3" doc:"0 none, 1 passed, 2 failed, 3 error"`
-	VerifyReturn1  string    `bun:"verify_return1,notnull" json:"verifyReturn1"`
-	VerifyReturn2  string    `bun:"verify_return2,notnull" json:"verifyReturn2"`
-	VerifyReturn3  string    `bun:"verify_return3,notnull" json:"verifyReturn3"`
+	VerifyReturn1  string    `bun:"-" json:"verifyReturn1"`
+	VerifyReturn2  string    `bun:"-" json:"verifyReturn2"`
+	VerifyReturn3  string    `bun:"-" json:"verifyReturn3"`
 	At             time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"at"`
+	// Sealed holds the three returns (verification codes), sealed with the
+	// tenant's key.
+	Sealed []byte `bun:",notnull" json:"-"`
 }
 
 // VerifyInput is a result as the API takes it.
@@ -254,10 +314,15 @@ func (s *Service) Verify(ctx context.Context, tenantID int64, callID string, in 
 	}
 	r := &VerifyResult{TenantID: tenantID, CallID: callID, VerifyTypeCode: in.VerifyTypeCode, VerifyResult: in.VerifyResult,
 		VerifyReturn1: in.VerifyReturn1, VerifyReturn2: in.VerifyReturn2, VerifyReturn3: in.VerifyReturn3}
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	returns, _ := json.Marshal([3]string{r.VerifyReturn1, r.VerifyReturn2, r.VerifyReturn3})
+	sealed, err := s.sealer.Seal(ctx, tenantID, returns, verifyAD(tenantID, callID, in.VerifyTypeCode))
+	if err != nil {
+		return nil, fmt.Errorf("seal verification: %w", err)
+	}
+	r.Sealed = sealed
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, call_id, verify_type_code) DO UPDATE").
-			Set("verify_result = EXCLUDED.verify_result, verify_return1 = EXCLUDED.verify_return1").
-			Set("verify_return2 = EXCLUDED.verify_return2, verify_return3 = EXCLUDED.verify_return3, at = now()").
+			Set("verify_result = EXCLUDED.verify_result, sealed = EXCLUDED.sealed, at = now()").
 			Exec(ctx); err != nil {
 			return err
 		}
@@ -282,7 +347,22 @@ func (s *Service) Verify(ctx context.Context, tenantID int64, callID string, in 
 func (s *Service) VerifyResults(ctx context.Context, tenantID int64, callID string) ([]VerifyResult, error) {
 	var rs []VerifyResult
 	err := s.db.NewSelect().Model(&rs).Where("tenant_id = ? AND call_id = ?", tenantID, callID).Order("verify_type_code").Scan(ctx)
-	return rs, err
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		r := &rs[i]
+		pt, err := s.sealer.Open(ctx, tenantID, r.Sealed, verifyAD(tenantID, r.CallID, r.VerifyTypeCode))
+		if err != nil {
+			return nil, fmt.Errorf("open verification: %w", err)
+		}
+		var returns [3]string
+		if err := json.Unmarshal(pt, &returns); err != nil {
+			return nil, fmt.Errorf("open verification: %w", err)
+		}
+		r.VerifyReturn1, r.VerifyReturn2, r.VerifyReturn3 = returns[0], returns[1], returns[2]
+	}
+	return rs, nil
 }
 
 // EventsAfter returns an agent's events after id, oldest first (the ones a
@@ -291,7 +371,33 @@ func (s *Service) EventsAfter(ctx context.Context, tenantID int64, workNo string
 	var es []Event
 	err := s.db.NewSelect().Model(&es).Where("tenant_id = ? AND work_no = ? AND id > ?", tenantID, workNo, afterID).
 		Order("id").Limit(limit).Scan(ctx)
-	return es, err
+	if err != nil {
+		return nil, err
+	}
+	for i := range es {
+		if err := s.open(ctx, &es[i]); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
+}
+
+// Purge deletes the call events and verification results older than
+// retention, for every tenant: call data is kept only as long as the
+// operator says (SCREENPOP_CALL_RETENTION_DAYS). It returns how many rows
+// went.
+func (s *Service) Purge(ctx context.Context, retention time.Duration) (int64, error) {
+	before := s.now().Add(-retention)
+	var total int64
+	for _, table := range []string{"call_events", "verify_results"} {
+		res, err := s.db.NewDelete().TableExpr(table).Where("at < ?", before).Exec(ctx)
+		if err != nil {
+			return total, fmt.Errorf("purge %s: %w", table, err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
 }
 
 // LatestID is the id of the agent's latest event of any kind, 0 when there

@@ -13,7 +13,9 @@ import (
 	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/i18n"
+	"github.com/screenpop/screenpop/tables"
 	"github.com/screenpop/screenpop/testkit"
+	"github.com/uptrace/bun"
 )
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
@@ -31,6 +33,16 @@ func tenant(t *testing.T) int64 {
 	return tn.ID
 }
 
+// newService is the calls service with a real tenant keyring.
+func newService(t *testing.T, db bun.IDB) *calls.Service {
+	t.Helper()
+	kr, err := tables.NewKeyring(db, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return calls.New(db, kr)
+}
+
 func messages(err error) string {
 	e, ok := apperr.As(err)
 	if !ok {
@@ -45,7 +57,7 @@ func messages(err error) string {
 
 // What each bad event gets.
 func TestEventValidation(t *testing.T) {
-	svc := calls.New(testkit.DB(t))
+	svc := newService(t, testkit.DB(t))
 	tid := tenant(t)
 	long := strings.Repeat("9", 257)
 	tests := []struct {
@@ -83,7 +95,7 @@ func TestEventValidation(t *testing.T) {
 }
 
 func TestVerifyValidation(t *testing.T) {
-	svc := calls.New(testkit.DB(t))
+	svc := newService(t, testkit.DB(t))
 	tid := tenant(t)
 	tests := []struct {
 		callID string
@@ -127,7 +139,7 @@ func TestHubDeliversToTheAgent(t *testing.T) {
 	otherSub := hub.Subscribe(tid, "2002")
 	defer otherSub.Close()
 	mine, other := mineSub.C, otherSub.C
-	e, err := calls.New(db).Record(ctx, tid, calls.EventInput{Event: "Talking", WorkNo: "2001", CallData: map[string]string{"callid": "c9"}}, "api")
+	e, err := newService(t, db).Record(ctx, tid, calls.EventInput{Event: "Talking", WorkNo: "2001", CallData: map[string]string{"callid": "c9"}}, "api")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func TestHubOverflowIsSignalled(t *testing.T) {
 	hub := startHub(t, db)
 	sub := hub.Subscribe(tid, "3002")
 	defer sub.Close()
-	svc := calls.New(db)
+	svc := newService(t, db)
 	const n = 80
 	var last int64
 	for i := range n {
