@@ -205,6 +205,13 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 			}
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 		}
+		// A trusted range lets anyone in it see customers without signing
+		// in: 0.0.0.0/0 or ::/0 would make every pop public. Ranges wider
+		// than a large organisation's (/8, /32 for IPv6) are refused.
+		if minBits := minTrustedBits(p.Addr()); p.Bits() < minBits {
+			v.Add("sourceCidrs", "pop.cidr_too_wide", c, minBits)
+			continue
+		}
 		ps.SourceCIDRs = append(ps.SourceCIDRs, p.Masked().String())
 	}
 	ps.SobotSysNum = strings.TrimSpace(in.SobotSysNum)
@@ -303,4 +310,13 @@ func (n *Nonces) Seen(ctx context.Context, sig string, until time.Time) (bool, e
 		_, _ = n.db.NewRaw("DELETE FROM pop_nonces WHERE expires_at < now()").Exec(ctx)
 	}
 	return inserted == 0, nil
+}
+
+// minTrustedBits is the widest trusted address range accepted: /8 for IPv4,
+// /32 for IPv6.
+func minTrustedBits(a netip.Addr) int {
+	if a.Is4() {
+		return 8
+	}
+	return 32
 }

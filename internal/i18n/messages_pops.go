@@ -27,6 +27,7 @@ var popMessages = []entry{
 	{"pop.move", "Move up or down.", "请选择上移或下移。"},
 	{"pop.param_line", "Line %d: write name=call:key or name=assoc:key.", "第 %d 行：请写成 参数名=call:键 或 参数名=assoc:键。"},
 	{"pop.origin", "%s is not an origin such as https://cec.example.com.", "%s 不是有效的来源，例如 https://cec.example.com。"},
+	{"pop.cidr_too_wide", "%s is too wide: a trusted range lets everyone in it see customers without signing in, so it may be at most /%d.", "%s 范围过大：可信网段内的任何人无需登录即可查看客户信息，因此最大只能是 /%d。"},
 	{"pop.cidr", "%s is not an address or range such as 203.0.113.0/24.", "%s 不是有效的地址或网段，例如 203.0.113.0/24。"},
 	{"pop.sobot_page", "Choose the Sobot pages: auto, chat, contact or wecom.", "请选择智齿页面：自动、工作台、联络中心或企业微信。"},
 
