@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -92,4 +93,47 @@ func TestAttackRedirectNext(t *testing.T) {
 			t.Errorf("same-site next %q became %q", next, loc)
 		}
 	}
+}
+
+// A NUL in JSON is a 400 with a reason, not a 500 from the database; a
+// request header over 4 KB is a 431; both with the security headers.
+func TestAttackMalformedRequests(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tally := newAttackTally(t, "injection/redirect")
+	addr := e.listen(t)
+	for _, tt := range []struct{ name, method, path, body string }{
+		{"tables", "POST", "/api/v1/tables", `{"name":"a\u0000b"}`},
+		{"users", "POST", "/api/v1/users", `{"username":"nul-user","role":"agent","password":"long-enough-1","displayName":"x\u0000"}`},
+		{"call events", "POST", "/api/v1/calls/events", `{"event":"Ringing","workNo":"1001","callData":{"callerNum":"1\u00003"}}`},
+		{"raw NUL byte", "POST", "/api/v1/tables", "{\"name\":\"a\x00b\"}"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, out := e.api(tt.method, tt.path, f.APIKey, json.RawMessage(tt.body))
+			ok := resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity
+			ok = ok && resp.Header.Get("X-Content-Type-Options") == "nosniff"
+			if !tally.record(ok) {
+				t.Fatalf("status %d, want 400/422 with security headers: %s", resp.StatusCode, out["_body"])
+			}
+		})
+	}
+	// An escaped backslash before "u0000" is text, not a NUL.
+	if resp, out := e.api("POST", "/api/v1/tables", f.APIKey, json.RawMessage(`{"name":"back\\u0000slash"}`)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("escaped backslash: %d %s", resp.StatusCode, out["_body"])
+	}
+
+	t.Run("header over 4 KB", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/login", nil)
+		req.Header.Set("X-Big", strings.Repeat("a", 5000))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ok := resp.StatusCode == http.StatusRequestHeaderFieldsTooLarge && resp.Header.Get("X-Content-Type-Options") == "nosniff" &&
+			strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+		if !tally.record(ok) {
+			t.Fatalf("status %d headers %v, want 431 with security headers", resp.StatusCode, resp.Header)
+		}
+	})
 }

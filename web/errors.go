@@ -63,6 +63,10 @@ func (s *Server) classifyCtx(ctx context.Context, err error, method, path string
 				return fe.Code, e
 			}
 			return fe.Code, apperr.New(apperr.TooLarge, "error.too_large")
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			return fe.Code, apperr.New(apperr.TooLarge, "error.headers_too_large")
+		case fiber.StatusRequestTimeout:
+			return fe.Code, apperr.New(apperr.Invalid, "error.invalid")
 		case fiber.StatusBadRequest, fiber.StatusUnprocessableEntity:
 			return fe.Code, apperr.New(apperr.Invalid, "error.invalid")
 		}
@@ -88,6 +92,11 @@ type problemDetail struct {
 // handleError is Fiber's error handler: problem JSON for the API, an error
 // page for people.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if len(c.Response().Header.Peek("Content-Security-Policy")) == 0 {
+		// Refused by the server before any middleware ran (headers or
+		// body too large): the response still gets the security headers.
+		s.setSecurityHeaders(c)
+	}
 	status, e := s.classifyCtx(c.UserContext(), err, c.Method(), c.Path())
 	lang := langOf(c)
 	if status == http.StatusServiceUnavailable {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -42,6 +43,11 @@ const adminCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; sc
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", adminCSP)
 	h.Set("X-Frame-Options", "DENY")
@@ -52,7 +58,6 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.cfg.SecureCookies() {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	return c.Next()
 }
 
 // bodyLimit holds ordinary requests to DefaultBodyLimit; the server-wide
@@ -67,7 +72,30 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	if len(c.Request().Body()) > DefaultBodyLimit && !isUploadRoute(c.Path()) {
 		return apperr.New(apperr.TooLarge, "error.too_large")
 	}
+	// PostgreSQL text cannot hold NUL; refused here, a NUL would reach the
+	// database and come back as a 500.
+	if strings.Contains(c.Get(fiber.HeaderContentType), "json") && jsonHasNUL(c.Request().Body()) {
+		return apperr.New(apperr.Invalid, "error.nul")
+	}
 	return c.Next()
+}
+
+// jsonHasNUL reports a NUL in a JSON text: raw, or escaped as \u0000 (an
+// escaped backslash before "u0000" is text, not a NUL).
+func jsonHasNUL(body []byte) bool {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return true
+	}
+	for i := 0; i+6 <= len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		if body[i+1] == 'u' && string(body[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character, so an escaped backslash and "u0000" is text
+	}
+	return false
 }
 
 // uploadRoutes are the routes that accept large bodies (imports), as

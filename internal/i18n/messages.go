@@ -11,6 +11,8 @@ var messages = []entry{
 	{"error.forbidden", "You do not have permission to do this.", "您没有执行此操作的权限。"},
 	{"error.csrf", "This form has expired. Please reload the page and try again.", "表单已过期，请刷新页面后重试。"},
 	{"error.too_large", "The request is too large.", "请求内容过大。"},
+	{"error.headers_too_large", "The request headers are too large.", "请求头过大。"},
+	{"error.nul", "Text must not contain NUL characters (\\u0000).", "文本不能包含 NUL 字符（\\u0000）。"},
 	{"error.rate_limited", "Too many attempts. Please wait a few minutes and try again.", "尝试次数过多，请几分钟后再试。"},
 	{"error.unavailable", "The service is temporarily unavailable.", "服务暂时不可用。"},
 
