@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/screenpop/screenpop/engine/pops"
 )
 
 // hostileNext are "next" values that must never leave the site or reach a
@@ -136,4 +138,37 @@ func TestAttackMalformedRequests(t *testing.T) {
 			t.Fatalf("status %d headers %v, want 431 with security headers", resp.StatusCode, resp.Header)
 		}
 	})
+}
+
+// The SDK's public, cached files set no cookie; the demo may be framed by
+// our own pages and, when it names a tenant, that tenant's platform
+// origins, never by any https site.
+func TestAttackSDKFilesNoCookiesNoFraming(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tally := newAttackTally(t, "injection/redirect")
+	if _, err := e.eng.Pops.SaveSettings(t.Context(), f.Tenant.ID, pops.SettingsInput{FrameOrigins: []string{"https://cc.example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/sdk/screenpop.js", "/sdk/demo.html", "/sdk/demo.js", "/sdk/demo.html?tenant=" + f.Tenant.Slug} {
+		t.Run(path, func(t *testing.T) {
+			resp, _ := e.browser().get(path)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if !tally.record(len(resp.Header.Values("Set-Cookie")) == 0) {
+				t.Errorf("public file sets cookies: %v", resp.Header.Values("Set-Cookie"))
+			}
+			if strings.HasPrefix(path, "/sdk/demo.html") {
+				csp := resp.Header.Get("Content-Security-Policy")
+				want := "frame-ancestors 'self'"
+				if strings.Contains(path, "tenant=") {
+					want += " https://cc.example.com"
+				}
+				if !tally.record(strings.HasSuffix(csp, want)) {
+					t.Errorf("demo CSP %q, want it to end with %q", csp, want)
+				}
+			}
+		})
+	}
 }

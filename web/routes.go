@@ -19,6 +19,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 	app.Use("/static", s.static())
 
+	// The JS SDK and its demo: public static files, cached, so they set no
+	// cookie (they are served before the CSRF middleware).
+	app.Get("/sdk/screenpop.js", s.sdkFile("sdk/screenpop.js", "application/javascript; charset=utf-8"))
+	app.Get("/sdk/demo.html", s.sdkFile("sdk/demo.html", "text/html; charset=utf-8"))
+	app.Get("/sdk/demo.js", s.sdkFile("sdk/demo.js", "application/javascript; charset=utf-8"))
+
 	// Everything else gets a body limit, a language, CSRF checks and the caller.
 	app.Use(s.bodyLimit, s.resolveLanguage, s.csrf, s.authenticate)
 
@@ -115,13 +121,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/pop/:tenant/:page", s.popEntry)
 	app.Post("/pop/:tenant/:page", s.popEntry)
 
-	// The agent workspace and the JS SDK for pages inside it.
+	// The agent workspace (the JS SDK for pages inside it is above).
 	agent := s.requireUser(accounts.RoleAgent, accounts.RoleAdmin)
 	app.Get("/workspace", agent, s.workspace)
 	app.Get("/workspace/state", agent, s.workspaceState)
 	app.Get("/workspace/stream", agent, s.workspaceStream)
 	app.Post("/workspace/outbound", agent, s.workspaceOutbound)
-	app.Get("/sdk/screenpop.js", s.sdkFile("sdk/screenpop.js", "application/javascript; charset=utf-8"))
-	app.Get("/sdk/demo.html", s.sdkFile("sdk/demo.html", "text/html; charset=utf-8"))
-	app.Get("/sdk/demo.js", s.sdkFile("sdk/demo.js", "application/javascript; charset=utf-8"))
 }

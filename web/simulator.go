@@ -101,7 +101,19 @@ func (s *Server) sdkFile(name, contentType string) fiber.Handler {
 		c.Set(fiber.HeaderContentType, contentType)
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 		if strings.HasSuffix(name, ".html") {
-			c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self' https:")
+			// The demo runs inside the workspace (our origin); a tenant's
+			// own pages may frame it when they name the tenant
+			// (?tenant=slug), from the tenant's platform origins only.
+			ancestors := "'self'"
+			if slug := c.Query("tenant"); slug != "" {
+				if t, err := s.eng.Accounts.TenantBySlug(c.UserContext(), slug); err == nil {
+					if ps, err := s.eng.Pops.Settings(c.UserContext(), t.ID); err == nil && len(ps.FrameOrigins) > 0 {
+						ancestors += " " + strings.Join(ps.FrameOrigins, " ")
+					}
+				}
+				c.Set(fiber.HeaderCacheControl, "no-store") // differs per tenant
+			}
+			c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors "+ancestors)
 			c.Response().Header.Del("X-Frame-Options")
 		}
 		return c.Send(data)
