@@ -20,6 +20,7 @@ import (
 // statusByCode is the one mapping from domain error codes to HTTP statuses.
 var statusByCode = map[apperr.Code]int{
 	apperr.Invalid:      http.StatusUnprocessableEntity,
+	apperr.BadRequest:   http.StatusBadRequest,
 	apperr.NotFound:     http.StatusNotFound,
 	apperr.Conflict:     http.StatusConflict,
 	apperr.Unauthorized: http.StatusUnauthorized,

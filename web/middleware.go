@@ -75,7 +75,7 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	// PostgreSQL text cannot hold NUL; refused here, a NUL would reach the
 	// database and come back as a 500.
 	if strings.Contains(c.Get(fiber.HeaderContentType), "json") && jsonHasNUL(c.Request().Body()) {
-		return apperr.New(apperr.Invalid, "error.nul")
+		return apperr.New(apperr.BadRequest, "error.nul")
 	}
 	return c.Next()
 }

@@ -152,6 +152,11 @@ func (r *Runtime) tenantBySlug(ctx context.Context, slug string) (*accounts.Tena
 // Open authorises a pop request for a resolved target and returns what it
 // shows: the page for the call, or the page waiting for one.
 func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, error) {
+	// A page echoes its parameters: an unbounded one would come back
+	// several times its size.
+	if k, limit := dialect.TooLong(req.Params); k != "" {
+		return nil, apperr.New(apperr.BadRequest, "pop.param_too_long", k, limit)
+	}
 	opts, err := r.pops.ParamOptions(ctx, pt.Tenant.ID, pt.PageID)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ type Code string
 
 const (
 	Invalid      Code = "invalid"      // the input breaks a rule; see Fields
+	BadRequest   Code = "bad_request"  // the request itself is malformed (NUL in JSON, an oversized parameter)
 	NotFound     Code = "not_found"    // absent, or not visible to this caller
 	Conflict     Code = "conflict"     // clashes with existing state (a duplicate name…)
 	Unauthorized Code = "unauthorized" // no valid credentials

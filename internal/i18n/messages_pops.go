@@ -36,6 +36,7 @@ var popMessages = []entry{
 	{"pop.bad_signature", "This link is not valid: its signature does not match.", "链接无效：签名不匹配。"},
 	{"pop.expired", "This link has expired. Open the pop again from the agent desk.", "链接已过期，请从座席工作台重新打开。"},
 	{"pop.replayed", "This link was already used.", "该链接已被使用。"},
+	{"pop.param_too_long", "The call parameter %s is longer than %d characters.", "来电参数 %s 超过 %d 个字符。"},
 	{"pop.dialect", "The call parameters are not from a platform screenpop knows.", "无法识别来电参数所属的平台。"},
 	{"pop.sign_in", "Sign in", "登录"},
 	{"pop.waiting", "Waiting for a call…", "等待来电…"},

@@ -3,6 +3,7 @@ package dialect
 import (
 	"maps"
 	"strings"
+	"unicode/utf8"
 )
 
 // Direction is the direction of a call from the contact center's point of
@@ -148,4 +149,37 @@ func (c Call) RedactedRaw() map[string]string {
 		}
 	}
 	return out
+}
+
+// MaxParamLength bounds a call parameter's value, as the platforms' own
+// fields are bounded (seed documents: 256 characters); associated data
+// (Huawei calldata, Sobot params, a JSON object of fields) may be longer.
+// A pop page echoes parameters, so an unbounded one would come back
+// several times its size.
+const (
+	MaxParamLength      = 256
+	MaxAssocParamLength = 4096
+)
+
+// assocParams are the parameters carrying associated data.
+var assocParams = map[string]bool{"calldata": true, "params": true, "callData": true}
+
+// TooLong returns the first parameter over its length limit and the limit,
+// or "" when all fit. Lengths are in characters.
+func TooLong(params map[string][]string) (string, int) {
+	for k, vs := range params {
+		limit := MaxParamLength
+		if assocParams[k] {
+			limit = MaxAssocParamLength
+		}
+		if utf8.RuneCountInString(k) > MaxParamLength {
+			return k[:32] + "…", MaxParamLength
+		}
+		for _, v := range vs {
+			if len(v) > limit && utf8.RuneCountInString(v) > limit {
+				return k, limit
+			}
+		}
+	}
+	return "", 0
 }
