@@ -126,7 +126,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	}
 	if _, err := s.db.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {
 		if database.IsUniqueViolation(err) {
-			return nil, uniqueUserError(err)
+			return nil, s.usernameConflict(ctx, in, uniqueUserError(err))
 		}
 		return nil, fmt.Errorf("create user: %w", err)
 	}
@@ -261,4 +261,26 @@ func (s *Service) UserByWorkNo(ctx context.Context, tenantID int64, workNo strin
 		return nil, apperr.NotFoundf("user.not_found")
 	}
 	return u, err
+}
+
+// usernameConflict keeps other tenants private: user names are unique
+// across the server (one sign-in form), but "taken" is said only when the
+// name belongs to the caller's own tenant, whose users the admin sees
+// anyway. A name of another tenant (or an operator) gets the answer of a
+// name that cannot be used, which says nothing about who has it.
+func (s *Service) usernameConflict(ctx context.Context, in NewUser, err error) error {
+	e, ok := apperr.As(err)
+	if !ok || len(e.Fields) == 0 || e.Fields[0].Field != "username" {
+		return err
+	}
+	q := s.db.NewSelect().Model((*User)(nil)).Where("username = ?", in.Username)
+	if in.TenantID != nil {
+		q = q.Where("tenant_id = ?", *in.TenantID)
+	} else {
+		q = q.Where("tenant_id IS NULL")
+	}
+	if own, qerr := q.Exists(ctx); qerr != nil || own {
+		return err
+	}
+	return apperr.Field("username", "user.username_unavailable")
 }

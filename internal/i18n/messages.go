@@ -85,6 +85,7 @@ var messages = []entry{
 	{"tenant.slug_taken", "A tenant with this code already exists.", "该租户编码已存在。"},
 	{"tenant.disabled", "This tenant is disabled.", "该租户已停用。"},
 	{"user.not_found", "User not found.", "用户不存在。"},
+	{"user.username_unavailable", "This username cannot be used; choose another.", "该用户名无法使用，请换一个。"},
 	{"user.username_taken", "This username is already taken.", "该用户名已被使用。"},
 	{"user.work_no_taken", "Another user of this tenant has this work number.", "本租户已有用户使用该工号。"},
 	{"field.work_no", "Use 1–32 letters, digits, _ or -.", "请使用 1–32 位字母、数字、_ 或 -。"},
