@@ -3,6 +3,7 @@ package settings
 import (
 	"context"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -74,10 +75,31 @@ func (e WhitelistEntry) Matches(rawURL string) bool {
 	if upath == "" {
 		upath = "/"
 	}
+	upath, ok := normalPath(upath)
+	if !ok {
+		return false
+	}
 	if !strings.HasPrefix(upath, ppath) {
 		return false
 	}
 	return strings.HasSuffix(ppath, "/") || len(upath) == len(ppath) || upath[len(ppath)] == '/'
+}
+
+// normalPath is an escaped URL path as a browser will request it: dot
+// segments resolved ("/app/../admin" is "/admin"). Encoded separators and
+// dots (%2f, %5c, %2e) and backslashes are refused outright: servers and
+// proxies decode them differently, so "/app/..%2fadmin" may be /admin to
+// the server behind the address.
+func normalPath(escaped string) (string, bool) {
+	lower := strings.ToLower(escaped)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%2e") || strings.Contains(escaped, "\\") {
+		return "", false
+	}
+	clean := path.Clean(escaped)
+	if strings.HasSuffix(escaped, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean, true
 }
 
 // Whitelist returns every entry.

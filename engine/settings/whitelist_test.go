@@ -44,6 +44,18 @@ func TestWhitelistMatches(t *testing.T) {
 		{"https://*.example.com/", "https://a.b.example.com/", true},
 		{"https://*.example.com/", "https://example.com/", false},
 		{"https://*.example.com/", "https://badexample.com/", false},
+		// Dot segments are matched as the browser will load them, and
+		// encoded separators (which servers decode differently) refused.
+		{"https://crm.example.com/app", "https://crm.example.com/app/../admin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app/./pop/../x", true},
+		{"https://crm.example.com/app", "https://crm.example.com/app/%2e%2e/admin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app/%2E%2E/admin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app/..%2fadmin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app/..%2Fadmin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app/..%5cadmin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app\\..\\admin", false},
+		{"https://crm.example.com/app", "https://crm.example.com/app/.%2e/admin", false},
+		{"https://crm.example.com/app/", "https://crm.example.com/app/sub/", true},
 	}
 	for _, tt := range tests {
 		e := WhitelistEntry{Pattern: tt.pattern}
