@@ -246,7 +246,12 @@ func blankRow(rec []string) bool {
 // cleanHeaderCell trims a header cell, including a byte order mark that a
 // file saved twice with one may carry inside its first cell.
 func cleanHeaderCell(s string) string {
-	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "\uFEFF"))
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "\uFEFF"))
+	// A name our templates and exports neutralised ("'=x" for "=x").
+	if rest, ok := strings.CutPrefix(s, "'"); ok && rest != "" && NeutralizeFormula(rest) == s {
+		return rest
+	}
+	return s
 }
 
 // trimTrailingBlank drops empty cells at the end of a header: the columns

@@ -58,8 +58,9 @@ const (
 
 // WriteCSVTemplate writes an empty CSV template: a UTF-8 byte order mark and
 // the header row, with CRLF line endings as Excel on Windows writes them.
-// Header cells are written as they are, not neutralised: they are field
-// names, and they must come back unchanged on import.
+// Header cells are neutralised like data cells (a field may be named
+// "=HYPERLINK(…)"); the import takes the quote off again (cleanHeaderCell),
+// so the names come back unchanged.
 func WriteCSVTemplate(w io.Writer, cols []Column) error {
 	if len(cols) == 0 {
 		return errors.New("importer: a template needs at least one column")
@@ -69,11 +70,20 @@ func WriteCSVTemplate(w io.Writer, cols []Column) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write(columnNames(cols)); err != nil {
+	if err := cw.Write(neutralizeAll(columnNames(cols))); err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// neutralizeAll returns the cells passed through NeutralizeFormula.
+func neutralizeAll(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = NeutralizeFormula(c)
+	}
+	return out
 }
 
 // WriteXLSXTemplate writes an empty XLSX template: a bold header row that
@@ -158,6 +168,10 @@ func WriteXLSXTemplate(w io.Writer, cols []Column) (err error) {
 func addDropDown(f *excelize.File, col string, choices []string, hidden *int) error {
 	dv := excelize.NewDataValidation(true)
 	dv.SetSqref(fmt.Sprintf("%s2:%s%d", col, col, excelize.TotalRows))
+	// Excel enters a choice as if it were typed: a label "=HYPERLINK(…)"
+	// would become a formula. Quoted, it is entered as text, the label
+	// itself, which is what the import expects.
+	choices = neutralizeAll(choices)
 	// No error message: a dictionary column also accepts the item's key on
 	// import, so typing something off the list must stay possible.
 	joined := strings.Join(choices, ",")
@@ -206,8 +220,8 @@ type RowWriter interface {
 	Close() error
 }
 
-// NewCSVExport starts a CSV export: a UTF-8 byte order mark, the header (as
-// is; see WriteCSVTemplate), then rows with every cell passed through
+// NewCSVExport starts a CSV export: a UTF-8 byte order mark, the header
+// (neutralised as in WriteCSVTemplate), then rows with every cell passed through
 // NeutralizeFormula. Lines end in CRLF, as Excel writes them; a line break
 // inside a cell stays the LF it is (encoding/csv's UseCRLF would turn it
 // into CRLF, and an export imported again would change the value).
@@ -220,7 +234,7 @@ func NewCSVExport(w io.Writer, header []string) (RowWriter, error) {
 	}
 	e := &csvExport{w: w, width: len(header), buf: make([]string, len(header))}
 	e.cw = csv.NewWriter(&e.line)
-	if err := e.writeLine(header); err != nil {
+	if err := e.writeLine(neutralizeAll(header)); err != nil {
 		return nil, err
 	}
 	return e, nil

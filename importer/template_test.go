@@ -123,7 +123,9 @@ func TestCSVTemplate(t *testing.T) {
 	var buf bytes.Buffer
 	cols := append(slices.Clone(templateCols), Column{Name: "a,\"b\""}, Column{Name: "=x"})
 	must(t, WriteCSVTemplate(&buf, cols))
-	if want := "\uFEFF手机,姓名,级别,城市,标签,备注,\"a,\"\"b\"\"\",=x\r\n"; buf.String() != want {
+	// "=x" is neutralised (issue 13: a field name is data too); the
+	// header still re-imports as the names (below).
+	if want := "\uFEFF手机,姓名,级别,城市,标签,备注,\"a,\"\"b\"\"\",'=x\r\n"; buf.String() != want {
 		t.Fatalf("template %q, want %q", buf.String(), want)
 	}
 	rr, err := OpenCSV(&buf)
