@@ -15,11 +15,12 @@ TEST_FLAGS ?= -race -count=1 -timeout 20m
 # minimising one byte by byte takes far longer than the 10 s budget).
 FUZZ_MIN := -fuzzminimizetime 50x
 
-.PHONY: run build test lint bench deps-postgres deps-chromium web-assets clean help
+.PHONY: run build test attack lint bench deps-postgres deps-chromium web-assets clean help
 
 help:
 	@echo "make run    build and start screenpop (embedded PostgreSQL under ./var unless DATABASE_URL is set)"
 	@echo "make test   run every test against real PostgreSQL and a real browser"
+	@echo "make attack run only the attack suite (web/attack_*_test.go) and print its counts"
 	@echo "make build  build $(BIN)"
 	@echo "make lint   gofmt, go vet, staticcheck and the import-direction test (make test runs it first)"
 	@echo "make bench  run the benchmarks and print their figures"
@@ -53,6 +54,11 @@ test: lint deps-postgres deps-chromium web-assets
 	$(GO) run ./testkit/testpg -- $(GO) test $(TEST_FLAGS) $(PKGS)
 	$(GO) test -run '^$$' -fuzz '^FuzzCSVReader$$' -fuzztime 10s $(FUZZ_MIN) ./importer/
 	$(GO) test -run '^$$' -fuzz '^FuzzXLSXReader$$' -fuzztime 10s $(FUZZ_MIN) ./importer/
+
+# The attack suite (one file per attack class, web/attack_*_test.go) runs in
+# `make test`; this prints its "attack class → attempts → refused" lines.
+attack: deps-postgres web-assets
+	$(GO) run ./testkit/testpg -- $(GO) test -count=1 -run '^TestAttack' -v ./web/ | grep -E 'attack summary|^(ok|FAIL|--- FAIL)'
 
 # staticcheck is a pinned tool, built once into bin/tools from the Go module
 # proxy like any module.
