@@ -40,12 +40,11 @@ func TestAttackUsernameProbe(t *testing.T) {
 // victim is a tenant filled through every feature that has ids, with the
 // ids by kind and canary values that must never reach another tenant.
 type victim struct {
-	f       tenantFixture
-	ids     map[string]int64 // kind → id
-	callID  string
-	canary  []string
-	allIDs  []int64
-	keyName string
+	f      tenantFixture
+	ids    map[string]int64 // kind → id
+	callID string
+	canary []string
+	allIDs []int64
 }
 
 func (e *env) fillVictim(t *testing.T) *victim {

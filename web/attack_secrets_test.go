@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -95,5 +94,5 @@ func TestAttackSecretsAtRest(t *testing.T) {
 			t.Errorf("%s (%s) is in the dump in clear", what, c)
 		}
 	}
-	t.Log(fmt.Sprintf("pg_dump: %d bytes searched for %d canaries", len(dump), len(canary)))
+	t.Logf("pg_dump: %d bytes searched for %d canaries", len(dump), len(canary))
 }
