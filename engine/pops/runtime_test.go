@@ -165,7 +165,10 @@ func TestAuthorisation(t *testing.T) {
 		{name: "signed link from the future", params: linkParams(t, e.rt.SignLinkAt(tid, slug, pid, testCall, time.Now().Add(10*time.Minute))), wantKey: "pop.expired"},
 		{name: "signed with another tenant's key", params: linkParams(t, e.rt.SignLink(other, slug, pid, testCall)), wantKey: "pop.bad_signature"},
 		{name: "bad signature despite a session and a trusted address", params: tampered, tokens: []string{agent}, ip: "203.0.113.7", wantKey: "pop.bad_signature"},
-		{name: "sobot sign", params: values(sobot)},
+		// The basic sign has no secret: anyone who knows the company id and an
+		// agent's e-mail computes it, so alone it authorises nothing (issue 13).
+		{name: "sobot basic sign alone", params: values(sobot), wantKey: "pop.unauthorized"},
+		{name: "sobot basic sign with an agent session", params: values(sobot), tokens: []string{agent}},
 		{name: "sobot wrong sign", params: values(badSobot), wantKey: "pop.bad_signature"},
 		{name: "sobot wrong sign despite a session", params: values(badSobot), tokens: []string{agent}, wantKey: "pop.bad_signature"},
 		{name: "agent session", params: testCall, tokens: []string{agent}},
