@@ -50,7 +50,8 @@ func (p *Principal) AuditDetail() map[string]any {
 
 // checkGrant enforces who may hand out permissions: only a holder of a
 // permission may grant or withdraw it (an admin role is not enough), and
-// nobody changes their own permissions. The server itself (no actor) may.
+// nobody changes their own permissions. The server itself (no actor) and
+// operators may.
 func checkGrant(ctx context.Context, targetUserID int64, before, after []string) error {
 	actor := ActorFrom(ctx)
 	if actor == nil {
@@ -58,6 +59,11 @@ func checkGrant(ctx context.Context, targetUserID int64, before, after []string)
 	}
 	if targetUserID != 0 && actor.User != nil && actor.User.ID == targetUserID && !sameSet(before, after) {
 		return apperr.New(apperr.Forbidden, "user.own_permissions")
+	}
+	if actor.User != nil && actor.User.Role == RoleOperator {
+		// Operators run the server and set up each tenant's first holders
+		// (an operator never holds a tenant permission himself).
+		return nil
 	}
 	for _, p := range KnownPermissions {
 		if slices.Contains(before, string(p)) != slices.Contains(after, string(p)) && !actor.Can(p) {
