@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -31,11 +32,27 @@ func (e *env) listen(t *testing.T) string {
 
 // overSocket sends a request to the app over a real socket: a body over
 // its route's limit is refused by the server before any handler, which
-// app.Test reports as an error instead of the response.
+// app.Test reports as an error instead of the response. The request is
+// written while the answer is read, since the server may answer (and
+// close) before the body is all sent.
 func (e *env) overSocket(req *http.Request) (*http.Response, error) {
 	e.t.Helper()
-	req.URL.Scheme, req.URL.Host, req.RequestURI = "http", e.listen(e.t), ""
-	return http.DefaultClient.Do(req)
+	conn, err := net.Dial("tcp", e.listen(e.t))
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	req.RequestURI = ""
+	go func() { _ = req.Write(conn) }()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, err
 }
 
 // sendUnfinished writes a request's head and the first part of its body
