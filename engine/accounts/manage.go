@@ -11,8 +11,9 @@ import (
 
 // User management by a person (the admin settings page, the operator's
 // tenant page), with the rules that keep permissions from spreading:
-//   - only a holder of a permission may grant it (reveal shows customers'
-//     masked data in clear);
+//   - only a holder of a permission may grant or withdraw it (reveal shows
+//     customers' masked data in clear): the rule of actor.go, checkGrant,
+//     stated once for the API and the pages;
 //   - nobody changes their own role or permissions, or disables or deletes
 //     themselves (so an admin cannot lock the tenant out, either);
 //   - an admin manages only users of their own tenant (an operator, the
@@ -41,28 +42,22 @@ func (s *Service) actOn(ctx context.Context, actor *User, tenantID, targetID int
 	return s.GetUser(ctx, tenantID, targetID)
 }
 
-// CheckGrant refuses permissions the actor does not hold, when they are
-// added to what the user had (before; nil for a new user). Removing a
-// permission needs no such right.
-func CheckGrant(actor *User, before, after []string) error {
+// grantAs applies the one grant rule (checkGrant) with actor as the
+// request's actor: the settings pages pass the signed-in user explicitly,
+// the API's context carries it, and both meet the same rule.
+func grantAs(ctx context.Context, actor *User, targetID int64, before, after []string) error {
 	for _, p := range after {
-		if slices.Contains(before, p) {
-			continue
-		}
 		if !slices.Contains(KnownPermissions, Permission(p)) {
 			return apperr.Field("permissions", "field.permission", p)
 		}
-		if actor == nil || actor.Role != RoleOperator && !actor.Can(Permission(p)) {
-			return apperr.New(apperr.Forbidden, "user.grant_unheld", p)
-		}
 	}
-	return nil
+	return checkGrant(WithActor(ctx, &Principal{User: actor}), targetID, before, after)
 }
 
 // CreateUserAs creates a user on behalf of actor: the permissions granted
 // must be the actor's own.
 func (s *Service) CreateUserAs(ctx context.Context, actor *User, in NewUser) (*User, error) {
-	if err := CheckGrant(actor, nil, in.Permissions); err != nil {
+	if err := grantAs(ctx, actor, 0, nil, in.Permissions); err != nil {
 		return nil, err
 	}
 	return s.CreateUser(ctx, in)
@@ -77,7 +72,7 @@ func (s *Service) SetPermissions(ctx context.Context, actor *User, tenantID, tar
 	if perms == nil {
 		perms = []string{}
 	}
-	if err := CheckGrant(actor, u.Permissions, perms); err != nil {
+	if err := grantAs(ctx, actor, targetID, u.Permissions, perms); err != nil {
 		return nil, err
 	}
 	return s.UpdateUser(ctx, tenantID, targetID, UserUpdate{Permissions: perms})

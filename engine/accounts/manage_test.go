@@ -43,6 +43,7 @@ func TestManageUserRules(t *testing.T) {
 		code apperr.Code
 	}{
 		{"grant unheld reveal", func() error { _, err := s.SetPermissions(ctx, plain, tid, agent.ID, []string{"reveal"}); return err }, apperr.Forbidden},
+		{"withdraw unheld reveal", func() error { _, err := s.SetPermissions(ctx, plain, tid, agent2.ID, nil); return err }, apperr.Forbidden},
 		{"own permissions", func() error { _, err := s.SetPermissions(ctx, revealer, tid, revealer.ID, nil); return err }, apperr.Forbidden},
 		{"own role", func() error { _, err := s.SetRole(ctx, plain, tid, plain.ID, accounts.RoleAgent); return err }, apperr.Forbidden},
 		{"disable self", func() error { _, err := s.SetUserDisabled(ctx, plain, tid, plain.ID, true); return err }, apperr.Forbidden},
@@ -70,8 +71,8 @@ func TestManageUserRules(t *testing.T) {
 	if u, err := s.SetPermissions(ctx, revealer, tid, agent.ID, []string{"reveal"}); err != nil || !u.Can(accounts.PermReveal) {
 		t.Fatalf("holder grants reveal: %v", err)
 	}
-	if u, err := s.SetPermissions(ctx, plain, tid, agent2.ID, nil); err != nil || len(u.Permissions) != 0 {
-		t.Fatalf("any admin removes reveal: %v %v", u, err)
+	if u, err := s.SetPermissions(ctx, revealer, tid, agent2.ID, nil); err != nil || len(u.Permissions) != 0 {
+		t.Fatalf("holder withdraws reveal: %v %v", u, err)
 	}
 	if u, err := s.SetPermissions(ctx, operator, tid, agent2.ID, []string{"reveal"}); err != nil || !u.Can(accounts.PermReveal) {
 		t.Fatalf("operator grants reveal: %v", err)

@@ -31,7 +31,6 @@ var uiMessages = []entry{
 	{"tenants.no_users", "No user yet: add the tenant's first admin below, so someone can sign in.", "还没有用户：请在下方添加该租户的首个管理员，以便有人能够登录。"},
 	{"tenants.back", "Back to the tenants", "返回租户列表"},
 	{"user.not_self", "You cannot change your own role, permissions or status; ask another admin.", "不能修改本人的角色、权限或状态，请联系其他管理员。"},
-	{"user.grant_unheld", "Only a user who holds the %q permission can grant it.", "只有拥有 %q 权限的用户才能授予该权限。"},
 	{"rule.bare_name", "Line %d, column %d: %[3]s is not known. Write record.%[3]s for a field of the record, or call.%[3]s for a call parameter.", "第 %d 行第 %d 列：无法识别 %[3]s。字段请写 record.%[3]s，呼叫参数请写 call.%[3]s。"},
 	{"page.draft_rule_problems", "Draft saved. Rules with an error are marked; fix them before publishing.", "草稿已保存。有错误的规则已标出，请在发布前修正。"},
 	{"pages.current", "Published now", "当前发布版本"},
