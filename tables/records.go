@@ -369,15 +369,24 @@ func (s *Service) ListRecords(ctx context.Context, tenantID, tableID int64, offs
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	out, err := s.decodeRows(ctx, tenantID, rows)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return sc, out, total, nil
+}
+
+// decodeRows decodes a page of stored rows, for the record lists.
+func (s *Service) decodeRows(ctx context.Context, tenantID int64, rows []recordRow) ([]*Record, error) {
 	out := make([]*Record, 0, len(rows))
 	for i := range rows {
 		r, err := s.decode(ctx, tenantID, &rows[i])
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, err
 		}
 		out = append(out, r)
 	}
-	return sc, out, total, nil
+	return out, nil
 }
 
 // countRowsBeforeCompacting is how many delta rows a table's count may

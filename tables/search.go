@@ -66,13 +66,9 @@ func (s *Service) SearchRecords(ctx context.Context, tenantID, tableID int64, q 
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	out := make([]*Record, 0, len(rows))
-	for i := range rows {
-		r, err := s.decode(ctx, tenantID, &rows[i])
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		out = append(out, r)
+	out, err := s.decodeRows(ctx, tenantID, rows)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	return sc, out, total, nil
 }
