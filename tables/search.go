@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -61,8 +62,7 @@ func (s *Service) SearchRecords(ctx context.Context, tenantID, tableID int64, q 
 		}
 	}
 	sel = sel.Order("id")
-	n, err := sel.ScanAndCount(ctx)
-	total := int(n)
+	total, err := s.searchPage(ctx, sel, tableID, q.Text == "")
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -71,6 +71,24 @@ func (s *Service) SearchRecords(ctx context.Context, tenantID, tableID int64, q 
 		return nil, nil, 0, err
 	}
 	return sc, out, total, nil
+}
+
+// searchPage reads one page of sel and the number of matching records.
+// Without search text every record matches, so the count is the maintained
+// one (RecordCount), as for plain browsing: sorting a large table must not
+// cost a count(*) over it on every page.
+func (s *Service) searchPage(ctx context.Context, sel *bun.SelectQuery, tableID int64, all bool) (int, error) {
+	if !all {
+		n, err := sel.ScanAndCount(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("search the records of table %d: %w", tableID, err)
+		}
+		return int(n), nil
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return 0, fmt.Errorf("list the sorted records of table %d: %w", tableID, err)
+	}
+	return s.RecordCount(ctx, tableID)
 }
 
 // searchWhere builds the condition for text: the full index value, its
