@@ -120,6 +120,19 @@ func (e *Engine) SetLogger(log *slog.Logger) {
 func (e *Engine) Start(ctx context.Context) {
 	go e.Hub.Run(ctx)
 	go e.purgeCalls(ctx, time.Hour)
+	go e.backfillIndexSuffixes(ctx)
+}
+
+// backfillIndexSuffixes gives the records written before the suffix blind
+// index theirs, once per start, in the background: the server answers
+// meanwhile, and an interrupted run resumes at the next start.
+func (e *Engine) backfillIndexSuffixes(ctx context.Context) {
+	n, err := e.Tables.BackfillIndexSuffixes(ctx, 500)
+	if err != nil && ctx.Err() == nil {
+		slog.Warn("backfill index suffixes", "filled", n, "err", err)
+	} else if n > 0 {
+		slog.Info("backfilled index suffixes of older records", "records", n)
+	}
 }
 
 // purgeCalls deletes call data past its retention now and then every
