@@ -509,6 +509,41 @@ func (s *Service) Cancel(ctx context.Context, tenantID, jobID int64) (*Job, erro
 	return job, nil
 }
 
+// issue is a stored line of the report as an Issue.
+func (r *issueRow) issue() Issue {
+	args := jsonArgs(r.Args)
+	if r.Key == "import.duplicate" {
+		// Stored as a number before line numbers became text.
+		for i, a := range args {
+			if n, ok := a.(int); ok {
+				args[i] = strconv.Itoa(n)
+			}
+		}
+	}
+	return Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: args}}
+}
+
+// IssuePage returns the job and limit lines of its error report from
+// offset, in file order, for reading the report on the import's page;
+// the job's ErrorCount is how many lines there are in all.
+func (s *Service) IssuePage(ctx context.Context, tenantID, jobID int64, offset, limit int) (*Job, []Issue, error) {
+	job, err := s.Get(ctx, tenantID, jobID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []issueRow
+	err = s.db.NewSelect().Model(&rows).Where("job_id = ?", jobID).
+		Order("seq").Offset(int64(max(offset, 0))).Limit(int64(max(limit, 1))).Scan(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the issues of import %d: %w", jobID, err)
+	}
+	out := make([]Issue, len(rows))
+	for i := range rows {
+		out[i] = rows[i].issue()
+	}
+	return job, out, nil
+}
+
 // Issues calls fn for each line of a job's error report, in file order.
 func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Issue) error) error {
 	if _, err := s.Get(ctx, tenantID, jobID); err != nil {
@@ -524,16 +559,7 @@ func (s *Service) Issues(ctx context.Context, tenantID, jobID int64, fn func(Iss
 			return fmt.Errorf("read the issues of import %d: %w", jobID, err)
 		}
 		for _, r := range rows {
-			args := jsonArgs(r.Args)
-			if r.Key == "import.duplicate" {
-				// Stored as a number before line numbers became text.
-				for i, a := range args {
-					if n, ok := a.(int); ok {
-						args[i] = strconv.Itoa(n)
-					}
-				}
-			}
-			if err := fn(Issue{Line: r.Line, Column: r.ColumnName, Message: apperr.Message{Key: r.Key, Args: args}}); err != nil {
+			if err := fn(r.issue()); err != nil {
 				return err
 			}
 		}

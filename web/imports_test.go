@@ -373,6 +373,28 @@ func TestImportPageInBrowser(t *testing.T) {
 	if err != nil || !strings.Contains(report, "12,姓名,此项为必填。") || strings.Count(report, "\n") != 4 {
 		t.Fatalf("report (%v):\n%s", err, report)
 	}
+	// The report is read on the job's page too, from the link the polling
+	// script put in the row.
+	err = chromedp.Do(ctx,
+		chromedp.Click(`tr[data-status=done] [data-testid=view-errors]`),
+		chromedp.WaitVisible(`[data-testid=issues]`),
+	)
+	if err != nil {
+		testkit.Screenshot(t, ctx, "import-errors-failed")
+		t.Fatal(err)
+	}
+	testkit.Screenshot(t, ctx, "import-errors-page")
+	heads, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=issues] th')].map(th => th.textContent.trim())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=issues] tbody tr')].map(tr => [...tr.cells].map(td => td.textContent.trim()).join('|'))`))
+	if err != nil || strings.Join(heads, ",") != "行号,列,原因" || len(cells) != 3 || cells[0] != "12|姓名|此项为必填。" {
+		t.Fatalf("errors table: headers %q rows %q (%v)", heads, cells, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.NavigateBack(), chromedp.WaitVisible(`tr[data-status=done]`)); err != nil {
+		t.Fatal(err)
+	}
 	n, err := e.eng.DB.NewSelect().Table("base_records").Where("table_id = ?", tb.ID).Count(t.Context())
 	if err != nil || n != 47 {
 		t.Fatalf("%d records (%v)", n, err)

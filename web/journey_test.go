@@ -223,7 +223,7 @@ func TestAdminJourneys(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("import: %d %s", resp.StatusCode, out["_body"])
 	}
-	e.waitImport(key, tableID, out["job"].(map[string]any)["id"])
+	importID := e.waitImport(key, tableID, out["job"].(map[string]any)["id"])["id"]
 	admin, _ := e.eng.Accounts.UserByWorkNo(ctx, tid, "1000")
 	agent, _ := e.eng.Accounts.UserByWorkNo(ctx, tid, "1001")
 
@@ -254,6 +254,7 @@ func TestAdminJourneys(t *testing.T) {
 		{"data-search", fmt.Sprintf("/admin/data/%d?q=8000", tableID), `[data-testid=clear-search]`, true},
 		{"record", fmt.Sprintf("/admin/data/%d/records/%d", tableID, recs[0].ID), `[data-testid=record-form]`, true},
 		{"imports", fmt.Sprintf("/admin/data/%d/imports", tableID), `main form`, true},
+		{"import-errors", fmt.Sprintf("/admin/data/%d/imports/%v", tableID, importID), `[data-testid=issues] tbody tr`, true},
 		{"pages", "/admin/pages", `main table`, true},
 		{"builder", fmt.Sprintf("/admin/pages/%d", pageID), `[data-testid=save-status]`, true},
 		{"preview", fmt.Sprintf("/admin/pages/%d/preview?draft=1&sample=%s", pageID, engine.DemoCaller), `[data-testid=grid]`, true},

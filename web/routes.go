@@ -63,6 +63,7 @@ func (s *Server) routes(app *fiber.App) {
 	admin.Post("/data/:id/imports", s.uploadImport)
 	admin.Post("/data/:id/imports/:jid/cancel", s.cancelImport)
 	admin.Get("/data/:id/imports/:jid/report", s.importReport)
+	admin.Get("/data/:id/imports/:jid", s.importJobPage)
 	admin.Get("/data/:id/template", s.importTemplate)
 	admin.Get("/data/:id/export", s.exportData)
 	admin.Get("/audit", s.auditPage)

@@ -158,6 +158,48 @@ func (s *Server) importReport(c *fiber.Ctx) error {
 	return s.eng.Imports.WriteReport(c.UserContext(), c.Response().BodyWriter(), principalOf(c).TenantID(), j.ID, langOf(c))
 }
 
+// importJobData is one import's page: its result and its error report,
+// issuesPerPage lines at a time, with a link to download all of it.
+type importJobData struct {
+	Table  *tables.Schema
+	Job    *ImportJob
+	Issues []ImportIssue
+	Page   int
+	Pages  int
+	From   int // the number of the first error shown, 1-based
+	To     int
+}
+
+// issuesPerPage is how many lines of an error report one page shows.
+const issuesPerPage = 100
+
+func (s *Server) importJobPage(c *fiber.Ctx) error {
+	id, j, err := s.importJobParams(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	tenantID := principalOf(c).TenantID()
+	sc, err := s.eng.Tables.Schema(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	lang := langOf(c)
+	d := &importJobData{Table: sc, Pages: max(1, (j.ErrorCount+issuesPerPage-1)/issuesPerPage)}
+	d.Page = min(max(1, c.QueryInt("page", 1)), d.Pages)
+	j, issues, err := s.eng.Imports.IssuePage(ctx, tenantID, j.ID, (d.Page-1)*issuesPerPage, issuesPerPage)
+	if err != nil {
+		return err
+	}
+	d.Job = importJobView(j, lang, uiReportURL(j))
+	for _, is := range issues {
+		d.Issues = append(d.Issues, ImportIssue{Line: is.Line, Column: is.Column, Message: is.Message.In(lang)})
+	}
+	d.From = (d.Page-1)*issuesPerPage + 1
+	d.To = d.From + len(d.Issues) - 1
+	return c.Render("admin/import_job", s.view(c, "data", sc.Name+" · "+j.FileName, d), "layouts/shell")
+}
+
 func (s *Server) importTemplate(c *fiber.Ctx) error {
 	id, err := tableIDParam(c, "id")
 	if err != nil {

@@ -97,4 +97,10 @@ var importMessages = []entry{
 	{"imports.no_errors", "No errors.", "没有错误。"},
 	{"imports.truncated", "Only the first 100,000 errors are listed.", "仅列出前 100,000 条错误。"},
 	{"imports.too_large_client", "The file is larger than the import limit.", "文件超过导入大小上限。"},
+	{"imports.view_errors", "View errors", "查看错误"},
+	{"imports.back_to_imports", "Back to the imports", "返回导入"},
+	{"imports.job_summary", "Result of %s", "%s 的导入结果"},
+	{"imports.errors_shown", "Errors %d–%d of %d, in file order.", "第 %d–%d 条错误，共 %d 条，按文件顺序。"},
+	{"imports.download_report", "Download every error (CSV)", "下载全部错误（CSV）"},
+	{"imports.issues_caption", "Rejected rows: the row number in the file, the column and the reason", "被拒绝的行：文件中的行号、列和原因"},
 }

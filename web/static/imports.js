@@ -119,6 +119,12 @@
     if (job.status === "done" || job.status === "failed" || job.status === "cancelled") {
       actions.textContent = "";
       if (job.reportUrl) {
+        var view = document.createElement("a");
+        view.href = "/admin/data/" + job.tableId + "/imports/" + job.id;
+        view.setAttribute("data-testid", "view-errors");
+        view.textContent = form.getAttribute("data-label-view-errors");
+        actions.appendChild(view);
+        actions.appendChild(document.createTextNode(" · "));
         var a = document.createElement("a");
         a.href = "/admin/data/" + job.tableId + "/imports/" + job.id + "/report";
         a.setAttribute("data-testid", "report");
