@@ -66,36 +66,39 @@ const (
 type Job struct {
 	bun.BaseModel `bun:"table:import_jobs,alias:ij"`
 
-	ID         int64      `bun:",pk,autoincrement" json:"id"`
-	TenantID   int64      `bun:",notnull" json:"-"`
-	TableID    int64      `bun:",notnull" json:"tableId"`
-	UserID     *int64     `json:"userId,omitempty"`
-	Source     string     `bun:",notnull" json:"source"`
-	FileName   string     `bun:",notnull" json:"fileName"`
-	Format     Format     `bun:",notnull" json:"format"`
-	FileSize   int64      `bun:",notnull" json:"fileSize"`
-	File       []byte     `bun:",scanonly" json:"-"` // sealed; read only by the worker
-	Mode       Mode       `bun:",notnull" json:"mode"`
-	Status     Status     `bun:",notnull" json:"status"`
-	Encoding   string     `bun:",notnull" json:"encoding,omitempty"`
-	Sheet      string     `bun:",notnull" json:"sheet,omitempty"` // the XLSX sheet read
-	TotalRows  int        `bun:",notnull" json:"totalRows"`
-	RowsDone   int        `bun:",notnull" json:"rowsDone"`
-	Inserted   int        `bun:",notnull" json:"inserted"`
-	Updated    int        `bun:",notnull" json:"updated"`
-	Unchanged  int        `bun:",notnull" json:"unchanged"`
-	Rejected   int        `bun:",notnull" json:"rejected"`
-	Duplicates int        `bun:",notnull" json:"duplicates"`
-	Masked     int        `bun:",notnull" json:"masked"` // rows written with masked cells kept as stored
-	ErrorCount int        `bun:",notnull" json:"errorCount"`
-	ErrorKey   string     `bun:",notnull" json:"-"`
-	ErrorArgs  []any      `bun:",type:jsonb,notnull" json:"-"`
-	Attempts   int        `bun:",notnull" json:"attempts"`
-	RiverJobID *int64     `json:"-"`
-	CreatedAt  time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
-	StartedAt  *time.Time `json:"startedAt,omitempty"`
-	FinishedAt *time.Time `json:"finishedAt,omitempty"`
-	UpdatedAt  time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+	ID         int64  `bun:",pk,autoincrement" json:"id"`
+	TenantID   int64  `bun:",notnull" json:"-"`
+	TableID    int64  `bun:",notnull" json:"tableId"`
+	UserID     *int64 `json:"userId,omitempty"`
+	Source     string `bun:",notnull" json:"source"`
+	FileName   string `bun:",notnull" json:"fileName"`
+	Format     Format `bun:",notnull" json:"format"`
+	FileSize   int64  `bun:",notnull" json:"fileSize"`
+	File       []byte `bun:",scanonly" json:"-"` // sealed; read only by the worker
+	Mode       Mode   `bun:",notnull" json:"mode"`
+	Status     Status `bun:",notnull" json:"status"`
+	Encoding   string `bun:",notnull" json:"encoding,omitempty"`
+	Sheet      string `bun:",notnull" json:"sheet,omitempty"` // the XLSX sheet read
+	TotalRows  int    `bun:",notnull" json:"totalRows"`
+	RowsDone   int    `bun:",notnull" json:"rowsDone"`
+	Inserted   int    `bun:",notnull" json:"inserted"`
+	Updated    int    `bun:",notnull" json:"updated"`
+	Unchanged  int    `bun:",notnull" json:"unchanged"`
+	Rejected   int    `bun:",notnull" json:"rejected"`
+	Duplicates int    `bun:",notnull" json:"duplicates"`
+	Masked     int    `bun:",notnull" json:"masked"` // rows written with masked cells kept as stored
+	// ExampleSkipped: the file's first data row was the template's example
+	// row, unchanged, and was skipped (not counted in TotalRows).
+	ExampleSkipped bool       `bun:",notnull" json:"exampleSkipped"`
+	ErrorCount     int        `bun:",notnull" json:"errorCount"`
+	ErrorKey       string     `bun:",notnull" json:"-"`
+	ErrorArgs      []any      `bun:",type:jsonb,notnull" json:"-"`
+	Attempts       int        `bun:",notnull" json:"attempts"`
+	RiverJobID     *int64     `json:"-"`
+	CreatedAt      time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"createdAt"`
+	StartedAt      *time.Time `json:"startedAt,omitempty"`
+	FinishedAt     *time.Time `json:"finishedAt,omitempty"`
+	UpdatedAt      time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
 }
 
 // Failure returns why a failed (or cancelled) job stopped, or nil.

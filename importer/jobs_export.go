@@ -13,7 +13,8 @@ import (
 // TemplateColumns describes a table's template: its field names in order;
 // the index and string fields (phone numbers, ID numbers, codes) and long
 // numbers as text, so Excel keeps leading zeros and every digit; mandatory
-// fields (and the index) marked; dictionary labels offered in a drop-down.
+// fields (and the index) marked; dictionary labels offered in a drop-down;
+// an example value and a description in both languages for each column.
 func TemplateColumns(sc *tables.Schema) []Column {
 	cols := make([]Column, len(sc.Fields))
 	for i, f := range sc.Fields {
@@ -35,6 +36,10 @@ func TemplateColumns(sc *tables.Schema) []Column {
 			for _, it := range f.DictItems {
 				c.Choices = append(c.Choices, it.Value)
 			}
+		}
+		c.Example = ExampleValue(f)
+		for _, lang := range templateLanguages {
+			c.Help = append(c.Help, describeField(f, lang))
 		}
 		cols[i] = c
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -23,19 +24,46 @@ type rowChecker struct {
 	sc    *tables.Schema
 	enc   map[string]bool // encrypted field names
 	order []int           // the file column of each field; nil when the same
+	// example is the template's example row, a value per field.
+	example []string
 }
 
 func newRowChecker(sc *tables.Schema, header []string) *rowChecker {
-	c := &rowChecker{sc: sc, enc: map[string]bool{}}
-	for _, f := range sc.Fields {
+	c := &rowChecker{sc: sc, enc: map[string]bool{}, example: make([]string, len(sc.Fields))}
+	for i, f := range sc.Fields {
 		if f.Encrypted {
 			c.enc[f.Name] = true
 		}
+		c.example[i] = ExampleValue(f)
 	}
 	if cols := Columns(sc); !slices.Equal(cols, header) {
 		c.order = ColumnOrder(cols, header)
 	}
 	return c
+}
+
+// isExample reports whether the first data row of a file is the
+// template's example row, unchanged: it is skipped (not counted, not
+// stored), so that importing a template as downloaded never creates the
+// example customer. One edited cell makes it an ordinary row.
+func (c *rowChecker) isExample(cells []string, rerr error) bool {
+	if rerr != nil {
+		return false
+	}
+	for i, want := range c.example {
+		col := i
+		if c.order != nil {
+			col = c.order[i]
+		}
+		got := ""
+		if col < len(cells) {
+			got = strings.TrimSpace(cells[col])
+		}
+		if got != want {
+			return false
+		}
+	}
+	return len(c.example) > 0
 }
 
 // check validates one row as read (rerr is the reader's row error, if
@@ -72,11 +100,12 @@ func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []
 
 // survey is what a first pass over a file learns.
 type survey struct {
-	total  int            // data rows
-	bad    int            // rows rejected
-	last   map[string]int // index value → line of the last good row with it
-	issues []Issue        // the rejected rows' issues, when collected
-	more   bool           // issues beyond maxStoredIssues were dropped
+	example bool           // the first data row was the template's example, skipped
+	total   int            // data rows (the example not counted)
+	bad     int            // rows rejected
+	last    map[string]int // index value → line of the last good row with it
+	issues  []Issue        // the rejected rows' issues, when collected
+	more    bool           // issues beyond maxStoredIssues were dropped
 }
 
 // surveyFile reads every row: it counts them and finds, for each index
@@ -84,6 +113,7 @@ type survey struct {
 // it keeps the issues of rejected rows.
 func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool) (*survey, error) {
 	sv := &survey{last: map[string]int{}}
+	first := true
 	for {
 		line, cells, err := rr.Next()
 		if err == io.EOF {
@@ -91,6 +121,13 @@ func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool)
 		}
 		if err != nil && !IsRowError(err) {
 			return nil, err
+		}
+		if first {
+			first = false
+			if c.isExample(cells, err) {
+				sv.example = true
+				continue
+			}
 		}
 		sv.total++
 		if sv.total%4096 == 0 && ctx.Err() != nil {
@@ -119,15 +156,18 @@ func duplicateIssue(sc *tables.Schema, line, winner int) Issue {
 
 // DryRunResult is what an import would do, with nothing committed.
 type DryRunResult struct {
-	Format     Format
-	Encoding   Encoding
-	Sheet      string   // the XLSX sheet read
-	Sheets     []string // the XLSX's visible sheets, to choose another
-	TotalRows  int
-	Good       int // rows that would be stored
-	Rejected   int
-	Duplicates int
-	Masked     int // rows whose masked cells would keep the stored values
+	Format    Format
+	Encoding  Encoding
+	Sheet     string   // the XLSX sheet read
+	Sheets    []string // the XLSX's visible sheets, to choose another
+	TotalRows int
+	// ExampleSkipped says the first data row was the template's example
+	// row, unchanged: skipped, and not counted in TotalRows.
+	ExampleSkipped bool
+	Good           int // rows that would be stored
+	Rejected       int
+	Duplicates     int
+	Masked         int // rows whose masked cells would keep the stored values
 	// Preview is the first rows as they would be stored, masked.
 	Preview []tables.RecordView
 	// Issues is every error, in file order (up to 100,000).
@@ -153,7 +193,8 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 	if err != nil {
 		return nil, UserError(err)
 	}
-	res := &DryRunResult{Format: c.format, Encoding: enc, Sheet: c.sheet, Sheets: c.sheets, TotalRows: sv.total, Rejected: sv.bad, Preview: []tables.RecordView{}, Issues: []Issue{}}
+	res := &DryRunResult{Format: c.format, Encoding: enc, Sheet: c.sheet, Sheets: c.sheets, TotalRows: sv.total, Rejected: sv.bad,
+		ExampleSkipped: sv.example, Preview: []tables.RecordView{}, Issues: []Issue{}}
 	if err := rewind(rr); err != nil {
 		return nil, UserError(err)
 	}
@@ -164,6 +205,7 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 		}
 		res.Issues = append(res.Issues, is...)
 	}
+	first := true
 	for {
 		line, cells, err := rr.Next()
 		if err == io.EOF {
@@ -172,6 +214,11 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 		if err != nil && !IsRowError(err) {
 			return nil, UserError(err)
 		}
+		if first && sv.example {
+			first = false
+			continue
+		}
+		first = false
 		row, issues := chk.check(line, cells, err)
 		switch {
 		case len(issues) > 0:
@@ -361,8 +408,9 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		return err
 	}
 	s.log.Debug("import: file read", "import", job.ID, "rows", sv.total, "bad", sv.bad, "ms", time.Since(surveyStart).Milliseconds())
-	if job.TotalRows != sv.total {
-		if _, err := s.db.NewUpdate().Model((*Job)(nil)).Set("total_rows = ?", sv.total).Set("updated_at = now()").
+	if job.TotalRows != sv.total || job.ExampleSkipped != sv.example {
+		if _, err := s.db.NewUpdate().Model((*Job)(nil)).Set("total_rows = ?", sv.total).
+			Set("example_skipped = ?", sv.example).Set("updated_at = now()").
 			Where("id = ?", job.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("count the rows of import %d: %w", job.ID, err)
 		}
@@ -446,6 +494,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker, sv *survey, skip, size int, out chan<- *batch) error {
 	b := &batch{}
 	seen := 0
+	first := true
 	for {
 		line, cells, err := rr.Next()
 		if err == io.EOF {
@@ -454,6 +503,11 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 		if err != nil && !IsRowError(err) {
 			return err
 		}
+		if first && sv.example {
+			first = false
+			continue // the template's example row: neither counted nor stored
+		}
+		first = false
 		seen++
 		if seen <= skip {
 			continue

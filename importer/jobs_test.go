@@ -534,7 +534,8 @@ func TestExportAndTemplates(t *testing.T) {
 
 	buf.Reset()
 	must(t, e.s.Template(ctx, &buf, e.tenant, e.table.ID, FormatCSV))
-	if buf.String() != "\uFEFF手机,姓名,备用电话,等级,积分,生日\r\n" {
+	// The header, then the example row: each column's format (issue 14).
+	if buf.String() != "\uFEFF手机,姓名,备用电话,等级,积分,生日\r\n13800138000,张三,13800138000,普通,100,2024-03-05\r\n" {
 		t.Errorf("CSV template %q", buf.String())
 	}
 	buf.Reset()

@@ -26,6 +26,13 @@ type Column struct {
 	// numbers, dates or times, so Excel sums and sorts them; "" (and any
 	// value that would not survive it) is written as text.
 	Kind string
+	// Example is the column's value in a template's example row (its
+	// second row), in the form the import reads; a template has that row
+	// when any column has an example, and the import skips it unchanged.
+	Example string
+	// Help describes the column in each template language: an XLSX
+	// template's header note and its instructions sheet.
+	Help []ColumnHelp
 }
 
 // Column kinds of XLSX exports.
@@ -56,8 +63,9 @@ const (
 	mandatoryColor = "FFE699" // a soft amber: visible, still readable in print
 )
 
-// WriteCSVTemplate writes an empty CSV template: a UTF-8 byte order mark and
-// the header row, with CRLF line endings as Excel on Windows writes them.
+// WriteCSVTemplate writes a CSV template: a UTF-8 byte order mark, the
+// header row and the example row (when the columns have examples), with
+// CRLF line endings as Excel on Windows writes them.
 // Header cells are neutralised like data cells (a field may be named
 // "=HYPERLINK(…)"); the import takes the quote off again (cleanHeaderCell),
 // so the names come back unchanged.
@@ -73,8 +81,24 @@ func WriteCSVTemplate(w io.Writer, cols []Column) error {
 	if err := cw.Write(neutralizeAll(columnNames(cols))); err != nil {
 		return err
 	}
+	if ex, ok := exampleRow(cols); ok {
+		if err := cw.Write(neutralizeAll(ex)); err != nil {
+			return err
+		}
+	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// exampleRow is the template's example row, if any column has an example.
+func exampleRow(cols []Column) ([]string, bool) {
+	row := make([]string, len(cols))
+	has := false
+	for i, c := range cols {
+		row[i] = c.Example
+		has = has || c.Example != ""
+	}
+	return row, has
 }
 
 // neutralizeAll returns the cells passed through NeutralizeFormula.
@@ -86,12 +110,14 @@ func neutralizeAll(cells []string) []string {
 	return out
 }
 
-// WriteXLSXTemplate writes an empty XLSX template: a bold header row that
-// holds exactly the column names (so the filled-in file re-imports; a
-// mandatory column is shown by a fill colour and a "必填 / Required" comment,
-// never by changing its name), the header frozen, text format (@) on Text
-// columns so that typed phone numbers keep their leading zeros, and a
-// drop-down list on columns with Choices.
+// WriteXLSXTemplate writes an XLSX template: a bold header row that holds
+// exactly the column names (so the filled-in file re-imports; a mandatory
+// column is shown by a fill colour and its note, never by changing its
+// name), a note on each header cell saying how to fill the column, the
+// example row, the header frozen, text format (@) on Text columns so that
+// typed phone numbers keep their leading zeros, a drop-down list on
+// columns with Choices, and an instructions sheet after the data sheet
+// (the import reads the first visible sheet: the data).
 //
 // Formats and drop-downs are set on whole columns below the header (a column
 // style and one validation range), not cell by cell, so the file stays a few
@@ -141,10 +167,17 @@ func WriteXLSXTemplate(w io.Writer, cols []Column) (err error) {
 		style := header
 		if c.Mandatory {
 			style = mandatory
+		}
+		if note := c.note(); note != "" {
 			if err := f.AddComment(sheetName, excelize.Comment{
-				Cell: cell, Author: "screenpop",
-				Paragraph: []excelize.RichTextRun{{Text: "必填 / Required"}},
+				Cell: cell, Author: "screenpop", Width: 360, Height: uint(min(60+len(c.Help)*50, 240)),
+				Paragraph: []excelize.RichTextRun{{Text: note}},
 			}); err != nil {
+				return err
+			}
+		}
+		if c.Example != "" {
+			if err := f.SetCellStr(sheetName, col+"2", c.Example); err != nil {
 				return err
 			}
 		}
@@ -158,6 +191,9 @@ func WriteXLSXTemplate(w io.Writer, cols []Column) (err error) {
 		}
 	}
 	if err := f.SetPanes(sheetName, headerPanes()); err != nil {
+		return err
+	}
+	if err := addInstructions(f, cols); err != nil {
 		return err
 	}
 	return f.Write(w)
