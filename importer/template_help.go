@@ -38,8 +38,8 @@ const (
 
 // ExampleValue is a field's value in the template's example row: a value
 // in the form the import reads (a date as 2024-03-05, a dictionary's first
-// label, a mobile number for the index or a phone-like field), within the
-// field's length.
+// label, a mobile number for the index or a phone-like field, an ID
+// number for an ID field), within the field's length.
 func ExampleValue(f *tables.Field) string {
 	switch f.Type {
 	case tables.TypeDict:
@@ -57,6 +57,8 @@ func ExampleValue(f *tables.Field) string {
 	switch {
 	case f.IsIndex || phoneLike(f.Name):
 		return cut(examplePhone, f.Length)
+	case idLike(f.Name):
+		return cut("110101199003071234", f.Length)
 	case nameLike(f.Name):
 		return cut("张三", f.Length)
 	}
@@ -73,6 +75,10 @@ func cut(s string, n int) string {
 
 func phoneLike(name string) bool {
 	return containsAny(strings.ToLower(name), "手机", "电话", "号码", "phone", "mobile", "tel")
+}
+
+func idLike(name string) bool {
+	return containsAny(strings.ToLower(name), "证件", "身份证", "id card", "id number")
 }
 
 func nameLike(name string) bool {

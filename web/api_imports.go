@@ -32,18 +32,21 @@ type ImportIssue struct {
 
 // DryRunView is what an import would do; nothing was stored.
 type DryRunView struct {
-	Format     string              `json:"format"`
-	Encoding   string              `json:"encoding,omitempty"`
-	Sheet      string              `json:"sheet,omitempty" doc:"The XLSX sheet read"`
-	Sheets     []string            `json:"sheets,omitempty" doc:"The XLSX's visible sheets; post sheet=NAME to read another"`
-	TotalRows  int                 `json:"totalRows"`
-	Good       int                 `json:"good" doc:"Rows that would be stored"`
-	Rejected   int                 `json:"rejected"`
-	Duplicates int                 `json:"duplicates" doc:"Rows superseded by a later row with the same index value"`
-	Masked     int                 `json:"masked" doc:"Rows whose masked cells (from an export without reveal) keep the stored values"`
-	Preview    []tables.RecordView `json:"preview" doc:"The first rows as they would be stored, masked"`
-	Issues     []ImportIssue       `json:"issues" doc:"Every error, in file order"`
-	Truncated  bool                `json:"truncated,omitempty"`
+	Format    string   `json:"format"`
+	Encoding  string   `json:"encoding,omitempty"`
+	Sheet     string   `json:"sheet,omitempty" doc:"The XLSX sheet read"`
+	Sheets    []string `json:"sheets,omitempty" doc:"The XLSX's visible sheets; post sheet=NAME to read another"`
+	TotalRows int      `json:"totalRows"`
+	// ExampleSkipped: the first data row was the template's example row,
+	// unchanged; it is skipped and not counted.
+	ExampleSkipped bool                `json:"exampleSkipped,omitempty" doc:"The template's example row (row 2, unchanged) is skipped, not counted"`
+	Good           int                 `json:"good" doc:"Rows that would be stored"`
+	Rejected       int                 `json:"rejected"`
+	Duplicates     int                 `json:"duplicates" doc:"Rows superseded by a later row with the same index value"`
+	Masked         int                 `json:"masked" doc:"Rows whose masked cells (from an export without reveal) keep the stored values"`
+	Preview        []tables.RecordView `json:"preview" doc:"The first rows as they would be stored, masked"`
+	Issues         []ImportIssue       `json:"issues" doc:"Every error, in file order"`
+	Truncated      bool                `json:"truncated,omitempty"`
 }
 
 // CreateImportInput uploads a file to import.
@@ -113,7 +116,8 @@ func importJobView(j *importer.Job, lang string, reportURL string) *ImportJob {
 
 func dryRunView(r *importer.DryRunResult, lang string) *DryRunView {
 	v := &DryRunView{Format: string(r.Format), Encoding: string(r.Encoding), Sheet: r.Sheet, Sheets: r.Sheets, Masked: r.Masked, TotalRows: r.TotalRows, Good: r.Good,
-		Rejected: r.Rejected, Duplicates: r.Duplicates, Preview: r.Preview, Issues: make([]ImportIssue, len(r.Issues)), Truncated: r.Truncated}
+		ExampleSkipped: r.ExampleSkipped,
+		Rejected:       r.Rejected, Duplicates: r.Duplicates, Preview: r.Preview, Issues: make([]ImportIssue, len(r.Issues)), Truncated: r.Truncated}
 	for i, is := range r.Issues {
 		v.Issues[i] = ImportIssue{Line: is.Line, Column: is.Column, Message: is.Message.In(lang)}
 	}

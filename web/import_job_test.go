@@ -78,3 +78,52 @@ func TestImportJobPageShowsErrors(t *testing.T) {
 		t.Errorf("another tenant's admin got %d", resp.StatusCode)
 	}
 }
+
+// The import page lists each template column's format next to the
+// template links, and a template imported unchanged stores nothing and
+// says its example row was skipped, on the page and in the API.
+func TestImportPageTemplateColumns(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	tb := e.customerTable(f.Tenant.ID)
+	e.startImports()
+	b := e.browser()
+	b.login(f.Admin.Username, f.Password)
+	b.get("/lang?to=en&next=/")
+	imports := fmt.Sprintf("/admin/data/%d/imports", tb.ID)
+	_, page := b.get(imports)
+	for _, want := range []string{`data-testid="template-columns"`, "What each column takes",
+		"<th scope=\"row\">手机号</th><td>Text</td><td><strong>Required (the index", "Phone numbers as typed",
+		"<span class=\"choices\">普通、VIP</span>", "<code>普通</code>", "<code>110101199003071234</code>",
+		"Stored encrypted, shown masked", "<th scope=\"row\">等级</th><td>Dictionary</td><td>Optional</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("imports page lacks %q", want)
+		}
+	}
+	b.get("/lang?to=zh-CN&next=/")
+	if _, page := b.get(imports); !strings.Contains(page, "各列填写说明") || !strings.Contains(page, "<td>字典</td><td>选填</td>") {
+		t.Errorf("the Chinese imports page lacks the column list")
+	}
+
+	resp, tpl := b.get(fmt.Sprintf("/admin/data/%d/template?format=csv", tb.ID))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(tpl, "\r\n13800138000,张三,110101199003071234,普通\r\n") {
+		t.Fatalf("CSV template %d %q", resp.StatusCode, tpl)
+	}
+	resp, out := e.upload(f.APIKey, tb.ID, "模板.csv", []byte(tpl), nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", resp.StatusCode, out["_body"])
+	}
+	job := e.waitImport(f.APIKey, tb.ID, out["job"].(map[string]any)["id"])
+	if job["status"] != "done" || job["totalRows"] != 0.0 || job["inserted"] != 0.0 || job["exampleSkipped"] != true {
+		t.Fatalf("job %v", job)
+	}
+	if n, _ := e.eng.DB.NewSelect().Table("base_records").Where("table_id = ?", tb.ID).Count(t.Context()); n != 0 {
+		t.Fatalf("%d records from the unchanged template", n)
+	}
+	if _, page := b.get(imports); !strings.Contains(page, `data-testid="example-skipped">已跳过模板中的示例行。`) {
+		t.Errorf("the history does not say the example row was skipped")
+	}
+	if _, page := b.get(fmt.Sprintf("%s/%v", imports, job["id"])); !strings.Contains(page, "已跳过模板中的示例行。") {
+		t.Errorf("the job page does not say the example row was skipped")
+	}
+}

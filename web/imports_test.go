@@ -302,7 +302,9 @@ func TestImportAPI(t *testing.T) {
 		t.Fatalf("template: %d %v", resp.StatusCode, err)
 	}
 	defer x.Close()
-	if head, _ := x.GetRows("Sheet1"); len(head) != 1 || strings.Join(head[0], ",") != "手机号,姓名,证件号,等级" {
+	// The header, then the example row of each column's format (issue 14).
+	if head, _ := x.GetRows("Sheet1"); len(head) != 2 || strings.Join(head[0], ",") != "手机号,姓名,证件号,等级" ||
+		strings.Join(head[1], ",") != "13800138000,张三,110101199003071234,普通" {
 		t.Fatalf("template header %v", head)
 	}
 }

@@ -25,6 +25,9 @@ type importsData struct {
 	CanReveal bool
 	DryRun    *DryRunView // after a dry run posted without JavaScript
 	Issues    []string    // the messages of a refused upload
+	// Columns tell how to fill each column of the template, as the XLSX
+	// template's notes do.
+	Columns []importer.ColumnHelp
 }
 
 func uiReportURL(j *importer.Job) string {
@@ -46,7 +49,7 @@ func (s *Server) importsView(c *fiber.Ctx, tableID int64) (view, *importsData, e
 	if err != nil {
 		return view{}, nil, err
 	}
-	d := &importsData{Table: sc, LimitMB: limit >> 20, CanReveal: p.Can(accounts.PermReveal)}
+	d := &importsData{Table: sc, LimitMB: limit >> 20, CanReveal: p.Can(accounts.PermReveal), Columns: importer.DescribeColumns(sc, langOf(c))}
 	for i := range jobs {
 		d.Jobs = append(d.Jobs, importJobView(&jobs[i], langOf(c), uiReportURL(&jobs[i])))
 	}

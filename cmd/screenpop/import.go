@@ -250,6 +250,9 @@ func printJob(w io.Writer, j *importer.Job) {
 	if j.Masked > 0 {
 		fmt.Fprintf(w, "%d rows held masked values (an export without --reveal): the stored values were kept\n", j.Masked)
 	}
+	if j.ExampleSkipped {
+		fmt.Fprintln(w, "the template's example row (row 2, unchanged) was skipped")
+	}
 }
 
 // printIssues lists the first lines of a job's error report, or writes all
@@ -305,6 +308,9 @@ func printSheet(w io.Writer, sheet string, sheets []string) {
 func printDryRun(w io.Writer, tb *tables.Table, r *importer.DryRunResult) {
 	fmt.Fprintf(w, "dry run (%s, %s): %d rows, %d would be stored, %d rejected, %d duplicates; nothing was stored\n",
 		r.Format, r.Encoding, r.TotalRows, r.Good, r.Rejected, r.Duplicates)
+	if r.ExampleSkipped {
+		fmt.Fprintln(w, "the template's example row (row 2, unchanged) would be skipped")
+	}
 	printSheet(w, r.Sheet, r.Sheets)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	names := make([]string, len(tb.Fields))

@@ -259,3 +259,31 @@ func TestImportCommandRefusals(t *testing.T) {
 		t.Fatalf("%d jobs stored (%v)", jobs, err)
 	}
 }
+
+// A template imported unchanged stores nothing, and the command says its
+// example row was skipped (issue 14).
+func TestImportCommandSkipsTemplateExample(t *testing.T) {
+	e := newImportEnv(t)
+	file := filepath.Join(e.dir, "模板.csv")
+	if err := os.WriteFile(file, []byte("\uFEFF手机,姓名,城市\r\n13800138000,张三,示例\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"dry run", []string{"--dry-run"}, "example row (row 2, unchanged) would be skipped"},
+		{"import", nil, "example row (row 2, unchanged) was skipped"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := e.run(append([]string{"import", file, "--tenant", e.slug, "--table", "客户"}, tt.args...)...)
+			if err != nil || !strings.Contains(out, tt.want) || !strings.Contains(out, ": 0 rows") {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if n := e.records(); n != 0 {
+				t.Fatalf("%d records from the unchanged template", n)
+			}
+		})
+	}
+}

@@ -106,6 +106,13 @@
       e.textContent = job.error;
       st.appendChild(e);
     }
+    if (job.exampleSkipped) {
+      var ex = document.createElement("div");
+      ex.className = "muted";
+      ex.setAttribute("data-testid", "example-skipped");
+      ex.textContent = form.getAttribute("data-msg-example-skipped");
+      st.appendChild(ex);
+    }
     var bar = row.querySelector('[data-field="bar"]');
     if (bar) {
       if (job.status === "running" && !job.totalRows) { bar.removeAttribute("value"); } else { bar.value = job.percent; }
@@ -169,6 +176,13 @@
     h.setAttribute("data-testid", "dry-counts");
     h.textContent = dry.totalRows + " / " + dry.good + " / " + dry.rejected + " / " + dry.duplicates;
     holder.appendChild(h);
+    if (dry.exampleSkipped) {
+      var ex = document.createElement("p");
+      ex.className = "muted";
+      ex.setAttribute("data-testid", "example-skipped");
+      ex.textContent = form.getAttribute("data-msg-example-skipped");
+      holder.appendChild(ex);
+    }
     if (dry.sheets && dry.sheets.length > 1) {
       var sh = document.createElement("p");
       sh.setAttribute("data-testid", "dry-sheet");
