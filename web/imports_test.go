@@ -435,4 +435,27 @@ func TestImportPageInBrowser(t *testing.T) {
 		testkit.Screenshot(t, ctx, "masked-warning-missing")
 		t.Errorf("no warning for a masked export")
 	}
+
+	// The template uploaded as downloaded: its example row is skipped, and
+	// the polled row says so.
+	var tpl bytes.Buffer
+	if err := e.eng.Imports.Template(t.Context(), &tpl, f.Tenant.ID, tb.ID, importer.FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	template := filepath.Join(t.TempDir(), "模板.csv")
+	if err := os.WriteFile(template, tpl.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetUploadFiles(`input[type=file]`, []string{template}),
+		chromedp.Click(`[data-testid=start]`),
+		chromedp.WaitVisible(`tr[data-status=done] [data-testid=example-skipped]`),
+	)
+	if err != nil {
+		testkit.Screenshot(t, ctx, "example-note-missing")
+		t.Fatal(err)
+	}
+	if n, err := e.eng.DB.NewSelect().Table("base_records").Where("table_id = ?", tb.ID).Count(t.Context()); err != nil || n != 47 {
+		t.Fatalf("%d records after the unchanged template (%v)", n, err)
+	}
 }

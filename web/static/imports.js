@@ -106,13 +106,7 @@
       e.textContent = job.error;
       st.appendChild(e);
     }
-    if (job.exampleSkipped) {
-      var ex = document.createElement("div");
-      ex.className = "muted";
-      ex.setAttribute("data-testid", "example-skipped");
-      ex.textContent = form.getAttribute("data-msg-example-skipped");
-      st.appendChild(ex);
-    }
+    if (job.exampleSkipped) { st.appendChild(exampleNote(form, "div")); }
     var bar = row.querySelector('[data-field="bar"]');
     if (bar) {
       if (job.status === "running" && !job.totalRows) { bar.removeAttribute("value"); } else { bar.value = job.percent; }
@@ -170,19 +164,22 @@
     box.hidden = false;
   }
 
+  // exampleNote says the template's example row was skipped.
+  function exampleNote(form, tag) {
+    var ex = document.createElement(tag);
+    ex.className = "muted";
+    ex.setAttribute("data-testid", "example-skipped");
+    ex.textContent = form.getAttribute("data-msg-example-skipped");
+    return ex;
+  }
+
   function showDryRun(form, holder, dry) {
     holder.textContent = "";
     var h = document.createElement("p");
     h.setAttribute("data-testid", "dry-counts");
     h.textContent = dry.totalRows + " / " + dry.good + " / " + dry.rejected + " / " + dry.duplicates;
     holder.appendChild(h);
-    if (dry.exampleSkipped) {
-      var ex = document.createElement("p");
-      ex.className = "muted";
-      ex.setAttribute("data-testid", "example-skipped");
-      ex.textContent = form.getAttribute("data-msg-example-skipped");
-      holder.appendChild(ex);
-    }
+    if (dry.exampleSkipped) { holder.appendChild(exampleNote(form, "p")); }
     if (dry.sheets && dry.sheets.length > 1) {
       var sh = document.createElement("p");
       sh.setAttribute("data-testid", "dry-sheet");
