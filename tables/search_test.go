@@ -143,6 +143,12 @@ func TestBackfillIndexSuffixes(t *testing.T) {
 	if n := found(plainIndex.ID, "9876"); n != 1 {
 		t.Fatalf("plain index: the suffix found %d records, want 1", n)
 	}
+	// Every record has its suffix now but the one too short to have one.
+	var missing []string
+	if err := db.NewSelect().Table("base_records").ColumnExpr("plain::text").
+		Where("table_id IN (?, ?) AND index_suffix IS NULL", tb.ID, plainIndex.ID).Scan(ctx, &missing); err != nil || len(missing) != 1 {
+		t.Fatalf("records without a suffix: %q (%v), want only the short one", missing, err)
+	}
 	if again, err := s.BackfillIndexSuffixes(ctx, 1); err != nil || again != 0 {
 		t.Fatalf("second run filled %d, %v; want 0", again, err)
 	}
