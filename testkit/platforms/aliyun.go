@@ -1,0 +1,63 @@
+package platforms
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// AliyunWorkbench stands in for Aliyun CCC's agent workbench (seed 000).
+// The 来电弹屏 page, configured with its full URL (页面地址), is shown in an
+// iframe: the homepage (设为首页) opens at sign-in without parameters ("此时
+// 并没有拼接相关参数"), and on each inbound or outbound call "系统将自动刷新该
+// iframe页面" with the parameters "拼接在url上，以http get请求的方式". The
+// seed's example appends "?" and the parameters to the configured address
+// (页面地址 https://www.tmall.com → https://www.tmall.com?callNumber=…), and
+// nothing says it looks for a query already there, so a configured URL
+// with its own query gets a second "?". Aliyun documents no message from
+// the page back to the workbench.
+type AliyunWorkbench struct {
+	srv *httptest.Server
+	// Base is the workbench's origin, http://localhost:port: another site
+	// than a test server on 127.0.0.1.
+	Base string
+}
+
+// NewAliyunWorkbench starts the stand-in; it stops when the test ends.
+func NewAliyunWorkbench(t testing.TB) *AliyunWorkbench {
+	w := &AliyunWorkbench{}
+	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(rw, aliyunWorkbenchPage, html.EscapeString(r.URL.Query().Get("page")))
+	}))
+	t.Cleanup(w.srv.Close)
+	w.Base = strings.Replace(w.srv.URL, "127.0.0.1", "localhost", 1)
+	return w
+}
+
+// PageURL is the workbench at sign-in, with page (the 页面地址 as the admin
+// typed it) as its homepage.
+func (w *AliyunWorkbench) PageURL(page string) string {
+	return w.Base + "/workbench?page=" + url.QueryEscape(page)
+}
+
+// AliyunCall is the JavaScript that makes the workbench refresh the page
+// for a call: params is what follows the "?" in the seed's example, e.g.
+// "callNumber=18888888888&calledNumber=057166666666&callType=Inbound".
+// Run it in the workbench's tab.
+func AliyunCall(params string) string {
+	return fmt.Sprintf(`window.aliyunCall(%q)`, params)
+}
+
+const aliyunWorkbenchPage = `<!doctype html><meta charset="utf-8"><title>Aliyun CCC workbench</title>
+<script>
+window.aliyunCall = function (params) {
+  var f = document.getElementById("screen-pop");
+  f.src = f.getAttribute("data-configured") + "?" + params;
+};
+</script>
+<iframe id="screen-pop" data-configured="%[1]s" src="%[1]s" width="800" height="520"></iframe>`
