@@ -9,8 +9,8 @@
  *   AICCSupport.clickToOutbound({ mediaType: "audio", calledNum: "13800138000" });
  *   AICCSupport.getVerifyResult("faceCheck");  // {verifyResult: "1"}; "" for a bad code (表4-11)
  *
- * Events (表4-5): Init, Ringing, Talking, Release, Switch, and lvrReturn,
- * with eventData (表4-6) {callerNum, calledNum, callid, mediaType, callType,
+ * Events (表4-5): Init, Ringing, Talking, Release, Switch, and lvrReturn
+ * (a verification result: {verifyTypeCode, verifyResult}), with eventData (表4-6) {callerNum, calledNum, callid, mediaType, callType,
  * workNo, calldata} — calldata a string. Messages are accepted only from
  * the workspace's origin (the origin this script was loaded from), from
  * any window above this page: the workspace may be its parent or any
@@ -46,10 +46,25 @@
     ancestors().forEach(function (w) { w.postMessage(message, workspace); });
   }
 
+  // The seed's own demo page (§4.4.6) prints each event with
+  // console.log('…', data) in handlers that never declare data: a global
+  // the AICC's script evidently leaves behind. Pages copied from it work
+  // here too: window.data is the event being delivered, unless the page
+  // has a data of its own (declared, assigned or an element's id), which
+  // is never touched.
+  var lent;
+  function lendData(eventData) {
+    if ("data" in window && window.data !== lent) { return; }
+    lent = eventData;
+    window.data = eventData;
+  }
+
   function deliver(name, data) {
     var cb = handlers[name];
     if (!cb) { return false; }
-    try { cb(data || {}); } catch (e) { log("Error", name, String(e)); }
+    var eventData = data || {};
+    lendData(eventData);
+    try { cb(eventData); } catch (e) { log("Error", name, String(e)); }
     return true;
   }
 
@@ -66,7 +81,16 @@
       }
       deliver(m.eventName, m.eventData);
     } else if (m.type === "verify") {
-      (m.results || []).forEach(function (r) { results[r.verifyTypeCode] = r; });
+      (m.results || []).forEach(function (r) {
+        var known = results[r.verifyTypeCode];
+        results[r.verifyTypeCode] = r;
+        // lvrReturn (the demo's 身份认证结果返回事件): a verification result
+        // came back for the call, in getVerifyResult's shape plus its code;
+        // a result already delivered is not repeated.
+        if (!known || String(known.verifyResult) !== String(r.verifyResult)) {
+          deliver("lvrReturn", { verifyTypeCode: String(r.verifyTypeCode), verifyResult: String(r.verifyResult) });
+        }
+      });
     }
   });
 
