@@ -15,10 +15,13 @@ import (
 	"github.com/screenpop/screenpop/testkit/platforms"
 )
 
-// twoCustomers records the customers the platform tests call about, each
-// with an unmasked alternative phone that gets a call button, and returns
-// the internal page's pop address and the pop server's base.
-func (e *env) twoCustomers(t *testing.T) (f tenantFixture, popURL, popBase string) {
+// platformCustomers records the customers the platform tests call about,
+// the first two with an unmasked alternative phone that gets a call
+// button, the third with a Hong Kong number: its "+" is the only thing
+// telling it from a trunk's digits, where a Chinese mobile number is found
+// with or without its +86. It returns the internal page's pop address and
+// the pop server's base.
+func (e *env) platformCustomers(t *testing.T) (f tenantFixture, popURL, popBase string) {
 	t.Helper()
 	f = e.tenant()
 	tb := e.customerTable(f.Tenant.ID)
@@ -26,6 +29,7 @@ func (e *env) twoCustomers(t *testing.T) (f tenantFixture, popURL, popBase strin
 	for _, r := range []map[string]string{
 		{"手机号": "13912345678", "姓名": "赵六", "备用电话": "02155550123"},
 		{"手机号": "13800000000", "姓名": "钱七", "备用电话": "02155550999"},
+		{"手机号": "+85291234567", "姓名": "孙八"},
 	} {
 		if _, err := e.eng.Tables.CreateRecord(t.Context(), f.Tenant.ID, tb.ID, r); err != nil {
 			t.Fatal(err)
@@ -56,7 +60,7 @@ func waitPopText(t *testing.T, frame context.Context, want string) string {
 // message to the workbench with the customer's name as desc.
 func TestTCCCWorkbenchChangesTheHash(t *testing.T) {
 	e := newEnv(t)
-	f, popURL, popBase := e.twoCustomers(t)
+	f, popURL, popBase := e.platformCustomers(t)
 	tccc := platforms.NewTCCCWorkbench(t)
 	if _, err := e.eng.Pops.SaveSettings(t.Context(), f.Tenant.ID, pops.SettingsInput{
 		FrameOrigins: []string{tccc.Base}, SourceCIDRs: []string{"127.0.0.1/32"}}); err != nil {
@@ -77,13 +81,14 @@ func TestTCCCWorkbenchChangesTheHash(t *testing.T) {
 
 	// seed 001: "假如您填写的页面地址为：`https://www.qq.com`，那么每次呼入时，我们请求的
 	// URL 为：`https://www.qq.com#?mobile=18888888888&type=phone`" — here with
-	// our customers' numbers, the second as TCCC writes a "+86" number: the
+	// our customers' numbers, the last two written as TCCC writes them: the
 	// "+" unescaped.
 	const seedHash = "mobile=18888888888&type=phone"
 	calls := []struct {
 		name, number, customer string
 	}{
 		{"plain number", "13912345678", "赵六"},
+		{"raw + number", "+85291234567", "孙八"},
 		{"raw +86 number", "+8613800000000", "钱七"},
 	}
 	for _, c := range calls {
@@ -143,7 +148,7 @@ func TestTCCCWorkbenchChangesTheHash(t *testing.T) {
 // when that address has its own query — and the right customer shows.
 func TestAliyunWorkbenchGET(t *testing.T) {
 	e := newEnv(t)
-	f, popURL, popBase := e.twoCustomers(t)
+	f, popURL, popBase := e.platformCustomers(t)
 	ali := platforms.NewAliyunWorkbench(t)
 	if _, err := e.eng.Pops.SaveSettings(t.Context(), f.Tenant.ID, pops.SettingsInput{
 		FrameOrigins: []string{ali.Base}, SourceCIDRs: []string{"127.0.0.1/32"}}); err != nil {
@@ -167,6 +172,7 @@ func TestAliyunWorkbenchGET(t *testing.T) {
 		{"plain address", popURL, []call{
 			{inbound("13912345678"), "赵六"},
 			{inbound("+8613800000000"), "钱七"},
+			{inbound("+85291234567"), "孙八"},
 			{outbound("13912345678"), "赵六"},
 		}},
 		// The set-up guide's address has its own query: Aliyun's "?" makes
@@ -174,6 +180,7 @@ func TestAliyunWorkbenchGET(t *testing.T) {
 		{"address with its own query", popURL + "?dialect=aliyun", []call{
 			{inbound("13800000000"), "钱七"},
 			{inbound("+8613912345678"), "赵六"},
+			{outbound("+85291234567"), "孙八"},
 		}},
 	}
 	for _, r := range rows {
