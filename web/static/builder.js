@@ -243,9 +243,10 @@
     });
     document.body.appendChild(list);
   }
-  // A card's rows without a value are left out (the card's other fields
-  // stay empty); a ticket's rows without a name or value too.
-  function collectActions() {
+  // A card's rows without a value are left out of what is saved (the
+  // card's other fields stay empty), a ticket's rows without a name or
+  // value too; redrawing keeps them (keep) for the admin to fill.
+  function collectActions(keep) {
     var out = [];
     actionsEl.querySelectorAll(".actcard").forEach(function (card) {
       var a = {
@@ -256,7 +257,7 @@
       };
       card.querySelectorAll(".param").forEach(function (row) {
         var p = { name: row.querySelector('[data-a="name"]').value, value: row.querySelector('[data-a="value"]').value };
-        if (p.value.trim() === "" && (cardFields[a.kind] || p.name.trim() === "")) { return; }
+        if (!keep && p.value.trim() === "" && (cardFields[a.kind] || p.name.trim() === "")) { return; }
         a.params.push(p);
       });
       out.push(a);
@@ -267,6 +268,7 @@
     var t = ev.target;
     if (t.classList.contains("add-action")) {
       def = collect();
+      def.actions = collectActions(true);
       var kind = t.getAttribute("data-kind");
       var a = { kind: kind, params: [] };
       if (cardFields[kind]) {
@@ -290,6 +292,7 @@
     if (t.classList.contains("remove-action")) {
       t.closest(".actcard").remove();
       def = collect();
+      def.actions = collectActions(true);
       renderActions();
       changed();
     }
@@ -438,7 +441,7 @@
     if (ev.target.matches("input")) { changed(); }
   });
   // Object names and tables feed the actions' choices.
-  objectsEl.addEventListener("change", function () { def = collect(); renderActions(); });
+  objectsEl.addEventListener("change", function () { def = collect(); def.actions = collectActions(true); renderActions(); });
   sample.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(reloadPreview, 300); });
   // The preview iframe has the chosen panel width, so the page lays out
   // exactly as it will in the platform. It is zoomed out only down to a
