@@ -258,3 +258,31 @@ func TestCTILoginRedirect(t *testing.T) {
 		t.Fatalf("way off: %q", resp.Header.Get("Location"))
 	}
 }
+
+// The first way of seed 003 §二: after the seat sign-in the client opens
+// the homepage with "?agentid=1&user=101&password=3B4D5C6D7E8F9A3B4D5C6D7E8F9" —
+// the same session token §三 calls sid, not the agent's password. An agent
+// signed in to screenpop there records it like a sid; the ringing pops
+// carrying it as sid are then theirs without a cookie. A token named by a
+// homepage nobody signed in on authorises nothing.
+func TestCTIHomepageFirstWay(t *testing.T) {
+	x := newCTIFixture(t)
+	seat := platforms.CTILogin{User: "101", SID: "3B4D5C6D7E8F9A3B4D5C6D7E8F9", OK: true}
+	call := platforms.CTICall{Origin: "1", CallID: "20091128101010001", Number: "1234567890", CallerID: "1234567890", CalledID: "801", GroupID: "1", AgentID: "1"}
+	ring := strings.TrimPrefix(x.client.RingingURL(call, seat), x.base)
+	if resp, _ := x.e.browser().get(ring); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("before the homepage: %d", resp.StatusCode)
+	}
+	agent := x.e.browser()
+	agent.login(x.f.Agent.Username, x.f.Password)
+	if resp, _ := agent.get(strings.TrimPrefix(x.client.HomepageFirstWay("1", seat), x.base)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("homepage: %d", resp.StatusCode)
+	}
+	if resp, body := x.e.browser().get(ring); resp.StatusCode != http.StatusOK || !strings.Contains(body, "赵六") {
+		t.Fatalf("ringing pop with the homepage's token: %d", resp.StatusCode)
+	}
+	other := platforms.CTILogin{User: "101", SID: "FFFF0000"}
+	if resp, _ := x.e.browser().get(strings.TrimPrefix(x.client.RingingURL(call, other), x.base)); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("another token: %d", resp.StatusCode)
+	}
+}
