@@ -286,3 +286,61 @@ func TestCTIHomepageFirstWay(t *testing.T) {
 		t.Fatalf("another token: %d", resp.StatusCode)
 	}
 }
+
+// What the admin sets up for the CTI client's unified login, in the UI: the
+// way and the login.cgi address under Platforms (a wrong address refused
+// with the reason), an agent's CTI password on the user's page (stored,
+// never shown back), and the CTI set-up guide saying what the CTI
+// administrator configures, in both languages.
+func TestCTIAdminSetUp(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	page := e.publishedPage(f.Tenant.ID, e.customerTable(f.Tenant.ID))
+	if _, err := e.eng.Pops.CreateConfig(t.Context(), f.Tenant.ID, pops.ConfigInput{MediaType: "audio", Name: "来电", PageType: "internal",
+		PageID: page.ID, OpenMode: "embed", Enabled: true, Homepage: true}); err != nil {
+		t.Fatal(err)
+	}
+	ab := e.browser()
+	ab.login(f.Admin.Username, f.Password)
+	ab.get("/admin/pops")
+	form := func(addr string) url.Values {
+		return url.Values{"media": {"audio"}, "origins": {""}, "cidrs": {""}, "ctiUnifiedLogin": {"on"}, "ctiLoginUrl": {addr}}
+	}
+	if resp, body := ab.post("/admin/pops/settings", form("http://localhost:180/cgi-bin/login.cgi?user=1")); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "login.cgi") {
+		t.Fatalf("a login.cgi address with a query: %d", resp.StatusCode)
+	}
+	if resp, _ := ab.post("/admin/pops/settings", form("http://localhost:8180/cgi-bin/login.cgi")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	ps, err := e.eng.Pops.Settings(t.Context(), f.Tenant.ID)
+	if err != nil || !ps.CTIUnifiedLogin || ps.CTILoginURL != "http://localhost:8180/cgi-bin/login.cgi" {
+		t.Fatalf("settings %+v %v", ps, err)
+	}
+	if _, body := ab.get("/admin/pops"); !strings.Contains(body, `value="http://localhost:8180/cgi-bin/login.cgi"`) || !strings.Contains(body, `name="ctiUnifiedLogin" checked`) {
+		t.Error("the platforms form does not show the CTI settings")
+	}
+
+	userPage := fmt.Sprintf("/admin/settings/users/%d", f.Agent.ID)
+	ab.get(userPage)
+	const secret = "cti-Secret-42"
+	if resp, _ := ab.post(userPage+"/cti-password", url.Values{"ctiPassword": {secret}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set the CTI password: %d", resp.StatusCode)
+	}
+	_, body := ab.get(userPage)
+	if strings.Contains(body, secret) || !strings.Contains(body, `data-testid="cti-password-state">已保存`) && !strings.Contains(body, `data-testid="cti-password-state">Stored`) {
+		t.Fatalf("user page after setting the CTI password: shown %v", strings.Contains(body, secret))
+	}
+	if set, err := e.eng.Pops.CTIPasswordSet(t.Context(), f.Tenant.ID, f.Agent.ID); err != nil || !set {
+		t.Fatalf("stored: %v %v", set, err)
+	}
+
+	homepage := fmt.Sprintf("/pop/%s/%d?dialect=cti", f.Tenant.Slug, page.ID)
+	for _, lang := range []struct{ code, says string }{{"zh-CN", "主页地址"}, {"en", "homepage"}} {
+		ab.get("/lang?to=" + lang.code + "&next=/")
+		_, body := ab.get("/admin/pops/help/cti")
+		if !strings.Contains(body, `data-testid="help-cti-login"`) || !strings.Contains(body, homepage) ||
+			!strings.Contains(body, "http://localhost:8180/cgi-bin/login.cgi?user=") || !strings.Contains(body, lang.says) {
+			t.Errorf("%s CTI guide lacks the unified login set-up", lang.code)
+		}
+	}
+}
