@@ -344,3 +344,27 @@ func TestCTIAdminSetUp(t *testing.T) {
 		}
 	}
 }
+
+// The REST API stores an agent's CTI password (write-only) and refuses
+// another tenant's user as not found.
+func TestCTIPasswordAPI(t *testing.T) {
+	e := newEnv(t)
+	f, other := e.tenant(), e.tenant()
+	path := fmt.Sprintf("/api/v1/users/%d/cti-password", f.Agent.ID)
+	resp, body := e.api(http.MethodPut, path, f.APIKey, map[string]any{"password": "cti-Secret-7"})
+	if resp.StatusCode != http.StatusOK || body["set"] != true {
+		t.Fatalf("set: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := e.api(http.MethodGet, fmt.Sprintf("/api/v1/users/%d", f.Agent.ID), f.APIKey, nil); resp.StatusCode != http.StatusOK || strings.Contains(fmt.Sprint(body), "cti-Secret-7") {
+		t.Fatalf("the user shows the CTI password: %v", body)
+	}
+	if resp, _ := e.api(http.MethodPut, path, other.APIKey, map[string]any{"password": "x"}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another tenant: %d", resp.StatusCode)
+	}
+	if resp, body := e.api(http.MethodPut, path, f.APIKey, map[string]any{"password": ""}); resp.StatusCode != http.StatusOK || body["set"] != false {
+		t.Fatalf("remove: %d %v", resp.StatusCode, body)
+	}
+	if set, _ := e.eng.Pops.CTIPasswordSet(t.Context(), f.Tenant.ID, f.Agent.ID); set {
+		t.Fatal("not removed")
+	}
+}
