@@ -61,6 +61,9 @@ type Definition struct {
 	// numbers ("object.name"); the value equal to the customer number is
 	// one without marking.
 	PhoneValues []string `json:"phoneValues,omitempty" doc:"External pages: values that are phone numbers and get a call button, as object.name"`
+	// Actions are buttons sending the record to the host platform (Sobot
+	// tickets and cards, actions.go); internal pages only.
+	Actions []Action `json:"actions,omitempty" doc:"Internal pages: buttons that send the record to the platform (Sobot ticket, product card, order card)"`
 }
 
 // Object is one block of an internal page: fields of one base table.
@@ -123,6 +126,9 @@ func (d *Definition) Validate(cat TableCatalog, maxObjects int, externalGranted 
 		if len(d.Objects) > 0 {
 			v.Add("objects", "page.external_objects")
 		}
+		if len(d.Actions) > 0 {
+			v.Add("actions", "page.external_actions")
+		}
 	case SourceInternal:
 		d.ExternalInterfaceID = 0
 		if len(d.Objects) > maxObjects {
@@ -138,6 +144,7 @@ func (d *Definition) Validate(cat TableCatalog, maxObjects int, externalGranted 
 		if total > MaxFieldsPerPage {
 			v.Add("objects", "page.too_many_fields", MaxFieldsPerPage)
 		}
+		validateActions(d, &v)
 	default:
 		v.Add("source", "page.source")
 	}

@@ -90,6 +90,7 @@ type Model struct {
 	State      State         `json:"state"`
 	Reason     string        `json:"reason,omitempty"` // for StateError: a message key
 	Objects    []ObjectModel `json:"objects"`
+	Actions    []ActionModel `json:"actions,omitempty"`
 }
 
 // ObjectModel is one object as shown.
@@ -180,6 +181,7 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 	callVars := call.vars()
 	lk := lookups{s: s, tenantID: tenantID, opts: opts, results: map[lookupKey]*lookupResult{}}
 	anyFound, anyKey := false, false
+	byObject := map[string]*lookupResult{}
 	for _, o := range def.Objects {
 		key := ""
 		if !opts.Placeholder {
@@ -198,6 +200,7 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 		if r.view != nil {
 			anyFound = true
 		}
+		byObject[o.Name] = r
 		if om, visible := renderObject(o, r, callVars); visible {
 			m.Objects = append(m.Objects, om)
 		}
@@ -209,6 +212,7 @@ func (s *Service) Render(ctx context.Context, tenantID int64, def *Definition, c
 	case !anyFound:
 		m.State = StateNotFound
 	}
+	m.Actions = renderActions(def, byObject, callVars)
 	return m, nil
 }
 

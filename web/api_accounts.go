@@ -178,3 +178,28 @@ func (s *Server) apiRevokeAPIKey(ctx context.Context, c caller, in *IDPath) (*Em
 	}
 	return &Empty{}, nil
 }
+
+// CTIPasswordInput stores an agent's CTI password (seed 003 §二 login.cgi).
+type CTIPasswordInput struct {
+	IDPath
+	Body struct {
+		Password string `json:"password" maxLength:"128" doc:"The agent's CTI password, sent only to the CTI client's login.cgi when the agent signs in from the client; empty removes it"`
+	}
+}
+
+// CTIPasswordOutput says whether a CTI password is stored; the password
+// itself is never returned.
+type CTIPasswordOutput struct {
+	Body struct {
+		Set bool `json:"set"`
+	}
+}
+
+func (s *Server) apiSetCTIPassword(ctx context.Context, c caller, in *CTIPasswordInput) (*CTIPasswordOutput, error) {
+	if err := s.eng.Pops.SetCTIPassword(ctx, c.TenantID(), in.ID, in.Body.Password); err != nil {
+		return nil, err
+	}
+	out := &CTIPasswordOutput{}
+	out.Body.Set = in.Body.Password != ""
+	return out, nil
+}

@@ -44,6 +44,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{http.MethodPost, "/users", "create-user", "Create a user in the tenant", tagAccounts, adminOnly, handle(s.apiCreateUser)},
 		{http.MethodGet, "/users/{id}", "get-user", "Get a user of the tenant", tagAccounts, adminOnly, handle(s.apiGetUser)},
 		{http.MethodPatch, "/users/{id}", "update-user", "Change a user of the tenant", tagAccounts, adminOnly, handle(s.apiUpdateUser)},
+		{http.MethodPut, "/users/{id}/cti-password", "set-user-cti-password", "Store (sealed) or remove an agent's CTI password for the CTI client's login.cgi; never returned", tagAccounts, adminOnly, handle(s.apiSetCTIPassword)},
 		{http.MethodGet, "/api-keys", "list-api-keys", "List the tenant's API keys", tagAPIKeys, adminOnly, handle(s.apiListAPIKeys)},
 		{http.MethodPost, "/api-keys", "create-api-key", "Create an API key (the secret is returned once)", tagAPIKeys, adminOnly, handle(s.apiCreateAPIKey)},
 		{http.MethodDelete, "/api-keys/{id}", "revoke-api-key", "Revoke an API key", tagAPIKeys, adminOnly, handle(s.apiRevokeAPIKey)},

@@ -28,7 +28,12 @@ const (
 )
 
 // popHeaders lets only the tenant's platforms frame the pop.
-func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) {
+func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) { popHeadersForms(c, ps, "") }
+
+// popHeadersForms is popHeaders for a page whose form may end, after a
+// redirect, at formOrigin too: the pop sign-in of the CTI client, which
+// goes on to the client's login.cgi (CSP form-action covers redirects).
+func popHeadersForms(c *fiber.Ctx, ps *pops.PlatformSettings, formOrigin string) {
 	ancestors := "'self'"
 	if ps != nil && len(ps.FrameOrigins) > 0 {
 		ancestors += " " + strings.Join(ps.FrameOrigins, " ")
@@ -40,8 +45,12 @@ func popHeaders(c *fiber.Ctx, ps *pops.PlatformSettings) {
 			scripts += " " + o
 		}
 	}
+	forms := "'self'"
+	if formOrigin != "" {
+		forms += " " + formOrigin
+	}
 	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src "+scripts+"; "+
-		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors)
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action "+forms+"; frame-ancestors "+ancestors)
 	c.Response().Header.Del("X-Frame-Options")
 }
 
@@ -123,6 +132,12 @@ func (s *Server) popError(c *fiber.Ctx, pt *pops.Target, err error) error {
 		// refusal never repeats customer data, and the platform sends the
 		// next call's parameters anyway.
 		login = "/pop/" + pt.Tenant.Slug + "/login?next=" + url.QueryEscape(pt.Path)
+		if ctiRequest(c) {
+			// The CTI client's homepage before any sign-in (seed 003 §三
+			// "在没有登录前，直接访问此地址"): the sign-in may go on to the
+			// client's login.cgi, and comes back to the CTI homepage.
+			login = "/pop/" + pt.Tenant.Slug + "/login?cti=1&next=" + url.QueryEscape(pt.Path+"?dialect=cti")
+		}
 	}
 	c.Status(status)
 	return c.Render("pop/error", s.view(c, "", e.In(lang), popErrorData{Status: status, Message: e.In(lang), Login: login}))
@@ -134,9 +149,33 @@ type popErrorData struct {
 	Login   string
 }
 
+// ctiRequest reports whether a pop request comes from the CTI client
+// (seed 003): its parameters, or ?dialect=cti on its homepage.
+func ctiRequest(c *fiber.Ctx) bool {
+	v, _ := dialect.ParseQueryValues(string(c.Request().URI().QueryString()))
+	name, err := dialect.Detect(dialect.FromValues(v), c.Method(), v.Get("dialect"))
+	return err == nil && name == dialect.CTI
+}
+
+// ctiLogin says whether a pop sign-in goes on to the CTI client's
+// login.cgi (seed 003 §二): asked for by the CTI homepage (cti=1) and
+// turned on for the tenant. It returns the origin the sign-in form may
+// then reach.
+func ctiLogin(cti string, ps *pops.PlatformSettings) (string, bool) {
+	if cti != "1" || ps == nil || !ps.CTIUnifiedLogin {
+		return "", false
+	}
+	u, err := url.Parse(ps.CTILoginAddress())
+	if err != nil {
+		return "", false
+	}
+	return u.Scheme + "://" + u.Host, true
+}
+
 // popLoginForm is the agent sign-in inside a platform's frame (Aliyun's
-// homepage flow). Its cookies are SameSite=None; Secure; Partitioned so they
-// work inside the platform's iframe and only there.
+// homepage flow) or the CTI client's window. Its cookies are
+// SameSite=None; Secure; Partitioned so they work inside the platform's
+// iframe and only there.
 func (s *Server) popLoginForm(c *fiber.Ctx) error {
 	t, err := s.eng.Accounts.TenantBySlug(c.UserContext(), c.Params("tenant"))
 	if err != nil {
@@ -146,7 +185,8 @@ func (s *Server) popLoginForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	popHeaders(c, ps)
+	ctiOrigin, cti := ctiLogin(c.Query("cti"), ps)
+	popHeadersForms(c, ps, ctiOrigin)
 	token := c.Cookies(cookiePopCSRF)
 	if len(token) < 32 {
 		token = newCSRFCookieValue()
@@ -155,6 +195,9 @@ func (s *Server) popLoginForm(c *fiber.Ctx) error {
 	v := s.view(c, "", i18n.T(langOf(c), "login.title"), nil)
 	v.CSRF = s.csrfToken(token)
 	v.Form["next"] = safeNext(c.Query("next"))
+	if cti {
+		v.Form["cti"] = "1"
+	}
 	return c.Render("pop/login", v)
 }
 
@@ -168,7 +211,8 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	popHeaders(c, ps)
+	ctiOrigin, cti := ctiLogin(c.FormValue("cti"), ps)
+	popHeadersForms(c, ps, ctiOrigin)
 	cookie := c.Cookies(cookiePopCSRF)
 	if cookie == "" || c.FormValue(csrfField) != s.csrfToken(cookie) {
 		return s.popError(c, nil, apperr.New(apperr.Forbidden, "error.csrf"))
@@ -176,6 +220,16 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 	u, err := s.eng.Accounts.Login(ctx, c.FormValue("username"), c.FormValue("password"), c.IP())
 	if err == nil && (u.TenantID == nil || *u.TenantID != t.ID) {
 		err = apperr.New(apperr.Unauthorized, "auth.bad_credentials")
+	}
+	next := safeNext(c.FormValue("next"))
+	if !strings.HasPrefix(next, "/pop/"+t.Slug+"/") && next != "/workspace" {
+		next = "/pop/" + t.Slug + "/login?signed_in=1"
+	}
+	seat := ""
+	if err == nil && cti {
+		// seed 003 §二: "业务系统登录成功后，先重定向到一个特殊的URL" — the
+		// client's login.cgi, coming back to our own absolute address.
+		seat, err = s.eng.Pops.CTILoginRedirect(ctx, t.ID, u, c.FormValue("ctiPassword"), strings.TrimRight(s.cfg.BaseURL, "/")+next)
 	}
 	if err != nil {
 		e, ok := apperr.As(err)
@@ -185,6 +239,9 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 		v := s.view(c, "", i18n.T(langOf(c), "login.title"), nil)
 		v.CSRF = c.FormValue(csrfField)
 		v.Form = formValues(c, "username", "next")
+		if cti {
+			v.Form["cti"] = "1"
+		}
 		v.Error = e.In(v.Lang)
 		c.Status(statusByCode[e.Code])
 		return c.Render("pop/login", v)
@@ -194,9 +251,8 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 		return err
 	}
 	setPopCookie(c, cookiePopSession, token, "/pop/", int(popSessionTTL.Seconds()))
-	next := safeNext(c.FormValue("next"))
-	if !strings.HasPrefix(next, "/pop/"+t.Slug+"/") && next != "/workspace" {
-		next = "/pop/" + t.Slug + "/login?signed_in=1"
+	if seat != "" {
+		return c.Redirect(seat, fiber.StatusSeeOther)
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }

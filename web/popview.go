@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/screenpop/screenpop/engine/pops/dialect"
@@ -48,6 +50,37 @@ func dialOutFor(name, number, desc string) *dialOutButton {
 		b.Window = "top"
 	}
 	return b
+}
+
+// actionButton is a page action as the pop shows it: the exact message
+// to post to the platform (pop.js posts it to window.parent, at the
+// platform's origin, like a call button).
+type actionButton struct {
+	Kind    string
+	Label   string
+	Message string
+}
+
+// actionFor returns the button of a page action on a platform, or nil:
+// Sobot's messages are shown inside Sobot and in the builder's preview
+// (platform ""), nowhere else, where nobody would receive them.
+func actionFor(lang, platform string, a pages.ActionModel) *actionButton {
+	if platform != "" && dialect.Name(platform) != dialect.Sobot {
+		return nil
+	}
+	params := make([]dialect.Param, len(a.Params))
+	for i, p := range a.Params {
+		params[i] = dialect.Param{Name: p.Name, Value: p.Value}
+	}
+	msg, err := dialect.SobotMessage(dialect.SobotMessageKind(a.Kind), params, time.Now())
+	if err != nil {
+		return nil
+	}
+	label := a.Label
+	if label == "" {
+		label = i18n.T(lang, "pages.action."+string(a.Kind))
+	}
+	return &actionButton{Kind: string(a.Kind), Label: label, Message: string(msg)}
 }
 
 // writePop renders a page model as a complete HTML document: the one

@@ -81,6 +81,7 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 	tmpl.AddFunc("versionNote", versionNote)
 	tmpl.AddFunc("icon", s.icon)
 	tmpl.AddFunc("dialOut", dialOutFor)
+	tmpl.AddFunc("pageAction", actionFor)
 	tmpl.AddFunc("join", strings.Join)
 	tmpl.AddFunc("hasPrefix", strings.HasPrefix)
 	tmpl.AddFunc("deref2", func(p *string) string {

@@ -81,6 +81,8 @@ var builderTexts = []string{
 	"pages.visible", "pages.highlight", "pages.badge", "pages.phone", "pages.phone_default", "pages.phone_yes", "pages.phone_no", "pages.dial_desc", "pages.saved", "pages.saving", "pages.unsaved", "ui.delete", "ui.edit",
 	"page.draft_rule_problems", "pages.confirm_remove_object", "pages.confirm_remove_field",
 	"type.1", "type.2", "type.3", "type.4", "type.5",
+	"pages.action.sobot_ticket", "pages.action.sobot_product_card", "pages.action.sobot_order_card",
+	"pages.action_label", "pages.action_object", "pages.action_param_name", "pages.action_param_value", "pages.add_param", "pages.remove_action",
 }
 
 func (s *Server) pageBuilder(c *fiber.Ctx) error {

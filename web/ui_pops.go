@@ -75,6 +75,10 @@ func (s *Server) popsView(c *fiber.Ctx, media string) (view, *popsData, error) {
 	v.Form["sobotPage"] = settings.SobotPage
 	v.Form["outboundWebhook"] = settings.OutboundWebhook
 	v.Form["huaweiSupportScript"] = settings.HuaweiSupportScript
+	v.Form["ctiLoginUrl"] = settings.CTILoginURL
+	if settings.CTIUnifiedLogin {
+		v.Form["ctiUnifiedLogin"] = "on"
+	}
 	return v, d, nil
 }
 
@@ -251,6 +255,8 @@ func (s *Server) savePopSettings(c *fiber.Ctx) error {
 		OutboundWebhook: c.FormValue("outboundWebhook"),
 
 		HuaweiSupportScript: c.FormValue("huaweiSupportScript"),
+		CTIUnifiedLogin:     c.FormValue("ctiUnifiedLogin") == "on",
+		CTILoginURL:         c.FormValue("ctiLoginUrl"),
 	}
 	if secret := c.FormValue("sobotSecret"); secret != "" {
 		in.SobotSecret = &secret
@@ -268,6 +274,7 @@ func (s *Server) savePopSettings(c *fiber.Ctx) error {
 		v.Form["sobotSysNum"], v.Form["sobotPage"] = c.FormValue("sobotSysNum"), c.FormValue("sobotPage")
 		v.Form["outboundWebhook"] = c.FormValue("outboundWebhook")
 		v.Form["huaweiSupportScript"] = c.FormValue("huaweiSupportScript")
+		v.Form["ctiUnifiedLogin"], v.Form["ctiLoginUrl"] = c.FormValue("ctiUnifiedLogin"), c.FormValue("ctiLoginUrl")
 		return s.renderForm(c, err, "admin/pops", v)
 	}
 	return c.Redirect("/admin/pops?flash=saved#platforms", fiber.StatusSeeOther)
@@ -285,6 +292,10 @@ type popHelpData struct {
 	Entries  []popHelpEntry
 	LoginURL string
 	Settings *pops.PlatformSettings
+	// CTIHomepage is the address the CTI client's 主页地址 takes (the
+	// homepage pop of the voice tab, else any page), for the unified login
+	// guide (seed 003 §二).
+	CTIHomepage string
 }
 
 // popHelp shows, for one platform, exactly what to configure in its console,
@@ -323,6 +334,17 @@ func (s *Server) popHelp(c *fiber.Ctx) error {
 		}
 		d.Entries = append(d.Entries, popHelpEntry{Pop: cfg, Page: names[*cfg.PageID],
 			URL: fmt.Sprintf("%s/pop/%s/%d?dialect=%s", s.cfg.BaseURL, t.Slug, *cfg.PageID, desc.Name)})
+	}
+	if desc.Name == dialect.CTI {
+		d.CTIHomepage = fmt.Sprintf("%s/pop/%s/{page}?dialect=cti", s.cfg.BaseURL, t.Slug)
+		for _, e := range d.Entries {
+			if e.Pop.Homepage || d.CTIHomepage == "" || strings.Contains(d.CTIHomepage, "{page}") {
+				d.CTIHomepage = e.URL
+			}
+			if e.Pop.Homepage {
+				break
+			}
+		}
 	}
 	title := i18n.T(langOf(c), "pops.help") + " · " + desc.Platform
 	if langOf(c) == i18n.Chinese {

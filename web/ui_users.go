@@ -26,6 +26,9 @@ type userPageData struct {
 	// CanGrant tells, per permission, whether the signed-in user may grant
 	// it (they hold it); the page explains how to get it otherwise.
 	CanGrant map[string]bool
+	// CTIPasswordSet says an agent's CTI password is stored (seed 003 §二
+	// login.cgi); the password itself is never shown.
+	CTIPasswordSet bool
 }
 
 // usersScope is which tenant's users the request manages and where its
@@ -77,6 +80,9 @@ func (s *Server) userView(c *fiber.Ctx) (view, *userPageData, error) {
 	d := &userPageData{User: u, Base: fmt.Sprintf("%s/%d", sc.base, u.ID), Back: sc.back,
 		Roles: []accounts.Role{accounts.RoleAgent, accounts.RoleAdmin}, Permissions: accounts.KnownPermissions,
 		CanGrant: grantable(actor)}
+	if d.CTIPasswordSet, err = s.eng.Pops.CTIPasswordSet(c.UserContext(), sc.tenantID, u.ID); err != nil {
+		return view{}, nil, err
+	}
 	active := "settings"
 	if actor.Role == accounts.RoleOperator {
 		active = "tenants"
@@ -98,7 +104,7 @@ func (s *Server) userPage(c *fiber.Ctx) error {
 }
 
 // userAction runs one of the user page's forms: role, permissions,
-// password, disable, enable or delete.
+// password, CTI password, disable, enable or delete.
 func (s *Server) userAction(c *fiber.Ctx) error {
 	v, d, err := s.userView(c)
 	if err != nil {
@@ -121,6 +127,9 @@ func (s *Server) userAction(c *fiber.Ctx) error {
 	case "password":
 		err = acc.ResetPassword(ctx, actor, *tid, uid, c.FormValue("password"))
 		flash = "password_reset"
+	case "cti-password":
+		// Write-only: stored sealed, never echoed into the form.
+		err = s.eng.Pops.SetCTIPassword(ctx, *tid, uid, c.FormValue("ctiPassword"))
 	case "disable", "enable":
 		_, err = acc.SetUserDisabled(ctx, actor, *tid, uid, c.Params("action") == "disable")
 	case "delete":

@@ -37,10 +37,24 @@ func ctiWorkNo(params url.Values) string {
 	return strings.TrimSpace(params.Get("empid"))
 }
 
+// ctiSID is the CTI session id a request carries: sid (seed 003 §三), or
+// on the homepage of §二's first way, password ("?agentid=1&user=101&
+// password=3B4D5C6D7E8F9A3B4D5C6D7E8F9": the same token as §三's sid, not
+// the agent's password, which screenpop never takes from a URL).
+func ctiSID(params url.Values) string {
+	if sid := strings.TrimSpace(params.Get("sid")); sid != "" {
+		return sid
+	}
+	if params.Get("user") != "" {
+		return strings.TrimSpace(params.Get("password"))
+	}
+	return ""
+}
+
 // bindCTISession records the sid of a homepage request for the signed-in
 // agent whose work number it names; false when it names another agent.
 func (r *Runtime) bindCTISession(ctx context.Context, tenantID int64, u *accounts.User, params url.Values) (bool, error) {
-	sid, workNo := strings.TrimSpace(params.Get("sid")), ctiWorkNo(params)
+	sid, workNo := ctiSID(params), ctiWorkNo(params)
 	if sid == "" || workNo == "" || u.WorkNo == nil || *u.WorkNo != workNo {
 		return false, nil
 	}
@@ -57,7 +71,7 @@ func (r *Runtime) bindCTISession(ctx context.Context, tenantID int64, u *account
 // ctiSessionValid reports whether the request's sid was recorded for the
 // agent whose work number it names, in this tenant, and is still valid.
 func (r *Runtime) ctiSessionValid(ctx context.Context, tenantID int64, params url.Values) (bool, error) {
-	sid, workNo := strings.TrimSpace(params.Get("sid")), ctiWorkNo(params)
+	sid, workNo := ctiSID(params), ctiWorkNo(params)
 	if sid == "" || workNo == "" {
 		return false, nil
 	}

@@ -31,8 +31,14 @@ type PlatformSettings struct {
 	OutboundWebhook string `bun:",notnull" json:"outboundWebhook"`
 	// HuaweiSupportScript is where Huawei AICC serves AICCSupport.js
 	// (seed 002 §4.4.1); internal pages configured as Web API load it.
-	HuaweiSupportScript string    `bun:",notnull" json:"huaweiSupportScript"`
-	UpdatedAt           time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
+	HuaweiSupportScript string `bun:",notnull" json:"huaweiSupportScript"`
+	// CTIUnifiedLogin turns on the login.cgi way of the CTI client's
+	// unified login (seed 003 §二): after signing in to screenpop from the
+	// client, the agent is redirected to CTILoginAddress() to be seated.
+	CTIUnifiedLogin bool `bun:"cti_unified_login,notnull" json:"ctiUnifiedLogin"`
+	// CTILoginURL is the client's login.cgi; empty means DefaultCTILoginURL.
+	CTILoginURL string    `bun:"cti_login_url,notnull" json:"ctiLoginUrl"`
+	UpdatedAt   time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updatedAt"`
 
 	// SobotSecretSet says a secret is stored; the secret itself never leaves.
 	SobotSecretSet bool `bun:"-" json:"sobotSecretSet"`
@@ -52,6 +58,10 @@ type SettingsInput struct {
 	// HuaweiSupportScript is the address of the AICC's AICCSupport.js
 	// (https://ip:port/service-cloud/resource.root/page/resource.root/js/AICCSupport.js).
 	HuaweiSupportScript string `json:"huaweiSupportScript,omitempty" doc:"Huawei AICC's AICCSupport.js address, loaded by internal pages used as Web API pages"`
+	// CTIUnifiedLogin and CTILoginURL: the CTI client's login.cgi
+	// (seed 003 §二), see PlatformSettings.
+	CTIUnifiedLogin bool   `json:"ctiUnifiedLogin,omitempty" doc:"After an agent signs in from the CTI client, redirect to the client's login.cgi to seat the agent (seed 003 §二)"`
+	CTILoginURL     string `json:"ctiLoginUrl,omitempty" doc:"The CTI client's login.cgi; empty: http://localhost:180/cgi-bin/login.cgi"`
 }
 
 func secretAD(tenantID int64) []byte {
@@ -225,6 +235,11 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 	if ps.HuaweiSupportScript != "" && ScriptOrigin(ps.HuaweiSupportScript) == "" {
 		v.Add("huaweiSupportScript", "pop.support_script")
 	}
+	ps.CTIUnifiedLogin = in.CTIUnifiedLogin
+	ps.CTILoginURL = strings.TrimSpace(in.CTILoginURL)
+	if ps.CTILoginURL != "" && !validCTILoginURL(ps.CTILoginURL) {
+		v.Add("ctiLoginUrl", "pop.cti_login_url")
+	}
 	switch in.SobotPage {
 	case string(dialect.SobotPageAuto), string(dialect.SobotPageChat), string(dialect.SobotPageContact), string(dialect.SobotPageWeCom):
 		ps.SobotPage = in.SobotPage
@@ -245,7 +260,8 @@ func (s *Service) SaveSettings(ctx context.Context, tenantID int64, in SettingsI
 		Set("frame_origins = EXCLUDED.frame_origins, source_cidrs = EXCLUDED.source_cidrs").
 		Set("sobot_sys_num = EXCLUDED.sobot_sys_num, sobot_secret = EXCLUDED.sobot_secret").
 		Set("sobot_page = EXCLUDED.sobot_page, outbound_webhook = EXCLUDED.outbound_webhook").
-		Set("huawei_support_script = EXCLUDED.huawei_support_script, updated_at = now()").
+		Set("huawei_support_script = EXCLUDED.huawei_support_script").
+		Set("cti_unified_login = EXCLUDED.cti_unified_login, cti_login_url = EXCLUDED.cti_login_url, updated_at = now()").
 		Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return nil, err

@@ -259,7 +259,7 @@ func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name d
 		if token != "" {
 			u, err := r.accounts.SessionUser(ctx, token)
 			if err == nil && u.TenantID != nil && *u.TenantID == pt.Tenant.ID {
-				if name == dialect.CTI && params.Get("sid") != "" {
+				if name == dialect.CTI && ctiSID(params) != "" {
 					// The CTI client's homepage (seed 003 §三): remember
 					// the sid for this agent.
 					if _, err := r.bindCTISession(ctx, pt.Tenant.ID, u, params); err != nil {
@@ -270,7 +270,7 @@ func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name d
 			}
 		}
 	}
-	if name == dialect.CTI && params.Get("sid") != "" {
+	if name == dialect.CTI && ctiSID(params) != "" {
 		ok, err := r.ctiSessionValid(ctx, pt.Tenant.ID, params)
 		if err != nil {
 			return err

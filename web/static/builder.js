@@ -51,6 +51,7 @@
     document.getElementById("add-object").hidden = ext;
     document.getElementById("rules-help").hidden = ext;
     document.getElementById("external-note").hidden = !ext;
+    document.getElementById("actions-panel").hidden = ext;
     var noTables = document.getElementById("no-tables");
     if (noTables) { noTables.hidden = ext; }
   }
@@ -157,6 +158,7 @@
     // An external page takes its objects from the interface; the internal
     // objects stay on screen (hidden) in case the admin switches back.
     if (isExternal()) { return d; }
+    d.actions = collectActions();
     objectsEl.querySelectorAll(".objcard").forEach(function (card) {
       var o = {
         name: card.querySelector('[data-k="name"]').value,
@@ -178,6 +180,125 @@
     });
     return d;
   }
+
+  // --- action buttons (Sobot tickets and cards) --------------------------------
+  // The cards' fields, in the seed's order (pages.cardFields checks them);
+  // cid and uid default to the ones Sobot passed on the call.
+  var cardFields = {
+    sobot_product_card: ["title", "url", "description", "label", "thumbnail", "cid", "uid"],
+    sobot_order_card: ["orderStatus", "statusCustom", "createTime", "orderCode", "orderUrl", "totalFee", "goodsCount", "goods", "cid", "uid"]
+  };
+  var actionsEl = document.getElementById("actions");
+  function paramRow(kind, p, i, j) {
+    var name;
+    if (cardFields[kind]) {
+      name = el("select", { "data-a": "name", "data-path": "actions[" + i + "].params[" + j + "].name" });
+      cardFields[kind].forEach(function (f) { name.appendChild(el("option", { value: f, text: f })); });
+    } else {
+      name = el("input", { "data-a": "name", "data-path": "actions[" + i + "].params[" + j + "].name", autocomplete: "off", spellcheck: "false" });
+    }
+    name.value = p.name || "";
+    var value = el("input", { "data-a": "value", "data-path": "actions[" + i + "].params[" + j + "].value", list: "action-values", autocomplete: "off", spellcheck: "false" });
+    value.value = p.value || "";
+    return el("div", { "class": "param", "data-testid": "param-" + i + "-" + j }, [
+      el("label", {}, [document.createTextNode(T["pages.action_param_name"]), name]),
+      el("label", {}, [document.createTextNode(T["pages.action_param_value"]), value]),
+      el("button", { type: "button", "class": "small danger remove-param", text: "×", title: T["ui.delete"] })
+    ]);
+  }
+  function actionCard(a, i) {
+    var card = el("div", { "class": "actcard objcard", "data-kind": a.kind, "data-testid": "action-" + i }, [
+      el("h3", { text: T["pages.action." + a.kind] || a.kind })
+    ]);
+    var label = el("input", { "data-a": "label", "data-path": "actions[" + i + "].label", autocomplete: "off", placeholder: T["pages.action." + a.kind] || "" });
+    label.value = a.label || "";
+    var object = el("select", { "data-a": "object", "data-path": "actions[" + i + "].object" }, [el("option", { value: "", text: "—" })]);
+    (def.objects || []).forEach(function (o) { if (o.name) { object.appendChild(el("option", { value: o.name, text: o.name })); } });
+    object.value = a.object || "";
+    card.appendChild(el("div", { "class": "objhead" }, [
+      el("label", {}, [document.createTextNode(T["pages.action_label"]), label]),
+      el("label", {}, [document.createTextNode(T["pages.action_object"]), object]),
+      el("button", { type: "button", "class": "small danger remove-action", text: T["pages.remove_action"] })
+    ]));
+    var params = el("div", { "class": "params", "data-path": "actions[" + i + "].params" });
+    (a.params || []).forEach(function (p, j) { params.appendChild(paramRow(a.kind, p, i, j)); });
+    card.appendChild(params);
+    card.appendChild(el("button", { type: "button", "class": "small add-param", text: "+ " + T["pages.add_param"] }));
+    return card;
+  }
+  function renderActions() {
+    actionsEl.innerHTML = "";
+    (def.actions || []).forEach(function (a, i) { actionsEl.appendChild(actionCard(a, i)); });
+    // Values offered for mapping: every field of the objects' tables, and
+    // the call parameters Sobot passes.
+    var old = document.getElementById("action-values");
+    if (old) { old.remove(); }
+    var list = el("datalist", { id: "action-values" });
+    (def.objects || []).forEach(function (o) {
+      var t = tableById(o.tableId);
+      (t ? t.fields : []).forEach(function (f) { list.appendChild(el("option", { value: "record." + f.name })); });
+    });
+    ["call.uid", "call.cid", "call.partnerId", "call.customerNumber", "call.email", "call.groupName"].forEach(function (v) {
+      list.appendChild(el("option", { value: v }));
+    });
+    document.body.appendChild(list);
+  }
+  // A card's rows without a value are left out of what is saved (the
+  // card's other fields stay empty), a ticket's rows without a name or
+  // value too; redrawing keeps them (keep) for the admin to fill.
+  function collectActions(keep) {
+    var out = [];
+    actionsEl.querySelectorAll(".actcard").forEach(function (card) {
+      var a = {
+        kind: card.getAttribute("data-kind"),
+        label: card.querySelector('[data-a="label"]').value,
+        object: card.querySelector('[data-a="object"]').value,
+        params: []
+      };
+      card.querySelectorAll(".param").forEach(function (row) {
+        var p = { name: row.querySelector('[data-a="name"]').value, value: row.querySelector('[data-a="value"]').value };
+        if (!keep && p.value.trim() === "" && (cardFields[a.kind] || p.name.trim() === "")) { return; }
+        a.params.push(p);
+      });
+      out.push(a);
+    });
+    return out;
+  }
+  document.getElementById("actions-panel").addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (t.classList.contains("add-action")) {
+      def = collect();
+      def.actions = collectActions(true);
+      var kind = t.getAttribute("data-kind");
+      var a = { kind: kind, params: [] };
+      if (cardFields[kind]) {
+        cardFields[kind].forEach(function (f) { if (f !== "cid" && f !== "uid") { a.params.push({ name: f, value: "" }); } });
+      } else {
+        a.params.push({ name: "", value: "" });
+      }
+      def.actions = (def.actions || []).concat([a]);
+      renderActions();
+      changed();
+      return;
+    }
+    if (t.classList.contains("add-param")) {
+      var card = t.closest(".actcard");
+      var i = Array.prototype.indexOf.call(actionsEl.children, card);
+      var j = card.querySelectorAll(".param").length;
+      card.querySelector(".params").appendChild(paramRow(card.getAttribute("data-kind"), {}, i, j));
+      return;
+    }
+    if (t.classList.contains("remove-param")) { t.closest(".param").remove(); changed(); return; }
+    if (t.classList.contains("remove-action")) {
+      t.closest(".actcard").remove();
+      def = collect();
+      def.actions = collectActions(true);
+      renderActions();
+      changed();
+    }
+  });
+  actionsEl.addEventListener("change", changed);
+  actionsEl.addEventListener("input", function (ev) { if (ev.target.matches("input")) { changed(); } });
 
   // --- saving -------------------------------------------------------------------
   var timer = null;
@@ -319,6 +440,8 @@
   objectsEl.addEventListener("input", function (ev) {
     if (ev.target.matches("input")) { changed(); }
   });
+  // Object names and tables feed the actions' choices.
+  objectsEl.addEventListener("change", function () { def = collect(); def.actions = collectActions(true); renderActions(); });
   sample.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(reloadPreview, 300); });
   // The preview iframe has the chosen panel width, so the page lays out
   // exactly as it will in the platform. It is zoomed out only down to a
@@ -357,5 +480,6 @@
     el("option", { value: "callerNum" }), el("option", { value: "calledNum" }), el("option", { value: "calldata:" })
   ]));
   renderObjects();
+  renderActions();
   fitPreview();
 })();

@@ -28,7 +28,9 @@
   }
 
   document.addEventListener("click", function (ev) {
-    var b = ev.target.closest("button.dial");
+    // Call buttons and page actions (Sobot tickets and cards) alike post
+    // their exact message to the host platform.
+    var b = ev.target.closest("button.dial, button.pop-action");
     if (!b || window.parent === window) { return; }
     var toTop = b.getAttribute("data-window") === "top";
     var targets = hostOrigins(toTop);
