@@ -212,7 +212,15 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 	// One statement, so one round trip and still atomic: the notice is sent
 	// when the insert commits, and only then. The payload is the Notice
 	// shape (t, w, k, id, c).
-	err = s.db.NewRaw(`
+	//
+	// sql.Row.Scan, not bun's Scan: PostgreSQL sends the new row before the
+	// statement commits, and bun stops reading after the first row, so a
+	// commit that then fails went unseen and the event was reported stored.
+	// That happens when the primary dies while the commit waits for its
+	// synchronous standby: the commit is local only, the standby promoted
+	// never had it, and a 201 was given for an event that is gone. Row.Scan
+	// reads the exchange to its end and returns the commit's error.
+	err = s.db.QueryRowContext(ctx, `
 		WITH ins AS (
 			INSERT INTO call_events (tenant_id, work_no, event, call_id, media_type, sealed, source)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -222,7 +230,7 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 			'id', ins.id, 'c', ?::text)::text)) AS n`,
 		tenantID, e.WorkNo, e.Event, e.CallID, e.MediaType, sealed, source,
 		notifyChannel, tenantID, e.WorkNo, e.CallID,
-	).Scan(ctx, &e.ID, &e.At)
+	).Scan(&e.ID, &e.At)
 	if err != nil {
 		return nil, fmt.Errorf("record call event: %w", err)
 	}

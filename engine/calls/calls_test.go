@@ -157,3 +157,58 @@ func TestHubDeliversToTheAgent(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// An event is accepted only once its commit has succeeded. PostgreSQL sends
+// the inserted row before it commits (an autocommit statement commits at
+// the end of the exchange); when the commit then fails — here a deferred
+// check, in production a primary that dies while the commit waits for its
+// synchronous standby — the row must not be taken as stored. Record used to
+// read the first row and drop the rest of the exchange, so it reported an
+// id that was never durable (events lost across a failover, issue 15).
+func TestRecordFailsWhenItsCommitFails(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.NewDB(t)
+	svc := newService(t, db)
+	tn, err := accounts.New(db).CreateTenant(ctx, accounts.NewTenant{Slug: "commit-fails", Name: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tid := tn.ID
+	for _, q := range []string{
+		`CREATE FUNCTION test_fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.work_no = 'commitfail' THEN RAISE EXCEPTION 'commit refused'; END IF;
+			RETURN NULL;
+		END $$`,
+		`CREATE CONSTRAINT TRIGGER test_fail_commit AFTER INSERT ON call_events
+			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_commit()`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		workNo  string
+		wantErr bool
+	}{
+		{"1001", false},
+		{"commitfail", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.workNo, func(t *testing.T) {
+			e, err := svc.Record(ctx, tid, calls.EventInput{Event: calls.Ringing, WorkNo: tt.workNo,
+				CallData: map[string]string{"callid": "c-" + tt.workNo}}, "api")
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Record: %+v, %v; want error %v", e, err, tt.wantErr)
+			}
+			var stored int
+			if err := db.NewSelect().Table("call_events").Where("tenant_id = ? AND work_no = ?", tid, tt.workNo).
+				ColumnExpr("count(*)").Scan(ctx, &stored); err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{false: 1, true: 0}[tt.wantErr]; stored != want {
+				t.Fatalf("%d events stored, want %d", stored, want)
+			}
+		})
+	}
+}
