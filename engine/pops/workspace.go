@@ -230,26 +230,6 @@ type StreamMessage struct {
 	Message *WorkspaceMessage
 }
 
-// missedLimit bounds what a reconnecting workspace is sent again.
-const missedLimit = 20
-
-// MissedMessages are the messages of the agent's events after lastID, for
-// a client that reconnects; an event whose message cannot be built is
-// skipped.
-func (r *Runtime) MissedMessages(ctx context.Context, tenantID int64, workNo string, lastID int64) ([]StreamMessage, error) {
-	missed, err := r.calls.EventsAfter(ctx, tenantID, workNo, lastID, missedLimit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]StreamMessage, 0, len(missed))
-	for i := range missed {
-		if m, err := r.CallMessage(ctx, tenantID, &missed[i]); err == nil {
-			out = append(out, StreamMessage{ID: missed[i].ID, Message: m})
-		}
-	}
-	return out, nil
-}
-
 // NoticeMessage is the message of a call notice for the tenant's agent:
 // an event's, or the verification results of a call. Nil for a notice of
 // another kind.
