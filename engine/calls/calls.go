@@ -138,6 +138,11 @@ type Notice struct {
 	CallID   string `json:"c,omitempty"`
 }
 
+// agentTurnLock is the first key of the advisory locks that order an
+// agent's events (the second is a hash of tenant and agent). Two-key
+// advisory locks never conflict with the one-key locks of the importer.
+const agentTurnLock = 0x5c9e0004
+
 // Service stores call events and verification results.
 type Service struct {
 	db     bun.IDB
@@ -220,14 +225,23 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 	// synchronous standby: the commit is local only, the standby promoted
 	// never had it, and a 201 was given for an event that is gone. Row.Scan
 	// reads the exchange to its end and returns the commit's error.
+	//
+	// The agent's turn (a transaction lock on the agent) comes before the
+	// id: ids come from a sequence in the order requests ask, not in the
+	// order they commit, and streams catch up with "the agent's events
+	// after the last id sent". Two events of one agent at once would
+	// otherwise let the lower id commit last, after a catch-up had moved
+	// past it. Agents do not wait for each other.
 	err = s.db.QueryRowContext(ctx, `
-		WITH ins AS (
+		WITH turn AS (SELECT pg_advisory_xact_lock(?, hashtext(?::text))),
+		ins AS (
 			INSERT INTO call_events (tenant_id, work_no, event, call_id, media_type, sealed, source)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
+			SELECT ?, ?, ?, ?, ?, ?::bytea, ? FROM turn
 			RETURNING id, at)
 		SELECT ins.id, ins.at FROM ins
 		CROSS JOIN LATERAL (SELECT pg_notify(?, json_build_object('t', ?::bigint, 'w', ?::text, 'k', 'event',
 			'id', ins.id, 'c', ?::text)::text)) AS n`,
+		agentTurnLock, fmt.Sprintf("%d:%s", tenantID, e.WorkNo),
 		tenantID, e.WorkNo, e.Event, e.CallID, e.MediaType, sealed, source,
 		notifyChannel, tenantID, e.WorkNo, e.CallID,
 	).Scan(&e.ID, &e.At)

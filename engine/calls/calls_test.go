@@ -212,3 +212,81 @@ func TestRecordFailsWhenItsCommitFails(t *testing.T) {
 		})
 	}
 }
+
+// An agent's events are numbered in the order they commit. A stream catches
+// up with "the agent's events after the last id it sent", so an event that
+// took a lower id but committed after a higher one (two requests for one
+// agent at once) would be skipped by every catch-up that ran in between —
+// and a catch-up is exactly what runs when the notices were lost (listener
+// reconnecting, queue full). Record takes the agent's turn before its id:
+// the second event of an agent waits for the first to commit.
+func TestAgentEventsNumberedInCommitOrder(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.DB(t)
+	kr, err := tables.NewKeyring(db, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := calls.New(db, kr)
+	tid := tenant(t)
+	in := calls.EventInput{Event: calls.Ringing, WorkNo: "4001", CallData: map[string]string{"callid": "c-order"}}
+	first, err := svc.Record(ctx, tid, in, "api") // stores the tenant's keys
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The first request has its id but has not committed yet.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // committed below
+	slow, err := calls.New(tx, kr).Record(ctx, tid, in, "api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		e   *calls.Event
+		err error
+	}
+	second := make(chan result, 1)
+	go func() {
+		e, err := svc.Record(ctx, tid, in, "api")
+		second <- result{e, err}
+	}()
+	// Another agent's event does not wait.
+	other := in
+	other.WorkNo = "4002"
+	if _, err := svc.Record(ctx, tid, other, "api"); err != nil {
+		t.Fatal(err)
+	}
+	var committedFirst *calls.Event
+	select {
+	case r := <-second:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		committedFirst = r.e
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if committedFirst != nil {
+		t.Fatalf("event %d committed while event %d of the same agent was still open", committedFirst.ID, slow.ID)
+	}
+	r := <-second
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.e.ID < slow.ID {
+		t.Fatalf("event committed second has id %d, below %d", r.e.ID, slow.ID)
+	}
+	es, err := svc.EventsAfter(ctx, tid, "4001", first.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 || es[0].ID != slow.ID || es[1].ID != r.e.ID {
+		t.Fatalf("events after %d: %+v", first.ID, es)
+	}
+}
