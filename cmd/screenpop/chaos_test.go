@@ -1,26 +1,18 @@
 package main_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/screenpop/screenpop/engine/accounts"
-	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/internal/pgserver"
 )
 
@@ -60,74 +52,24 @@ func TestChaosNoAcceptedEventLost(t *testing.T) {
 
 	// The agents, an API key and the events some agents had before, made
 	// through the engine's own accounts service on the same database.
-	db, err := database.Open(ctx, dsn, database.Options{MaxOpenConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	acc := accounts.New(db)
-	acc.BcryptCost = 4
-	tenant, err := acc.TenantBySlug(ctx, "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := acc.CreateAPIKey(ctx, accounts.NewAPIKey{TenantID: tenant.ID, Name: "chaos"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rig := newEventRig(t, dsn, "demo", "chaos", []string{a.URL, b.URL})
 	const agents = 16
-	poster := &chaosPoster{key: key, bases: []string{a.URL, b.URL}}
-	var clients []*chaosClient
+	var clients []*agentClient
 	for i := range agents {
 		workNo := fmt.Sprintf("9%03d", i)
-		u, err := acc.CreateUser(ctx, accounts.NewUser{TenantID: &tenant.ID, Username: "chaos" + workNo,
-			Role: accounts.RoleAgent, Password: "chaos-password-1", WorkNo: workNo})
-		if err != nil {
-			t.Fatal(err)
-		}
-		token, err := acc.CreateSession(ctx, u.ID, "127.0.0.1", "chaos")
-		if err != nil {
-			t.Fatal(err)
-		}
 		if i%2 == 0 { // half the agents had a call before; the others none
-			if _, ok := poster.post(workNo, "before-"+workNo); !ok {
+			if _, ok := rig.poster.post(workNo, "before-"+workNo); !ok {
 				t.Fatal("posting the earlier call failed")
 			}
 		}
 		// Agents alternate between the instances; A's move to B when A dies.
 		home := []*server{a, b}[i%2]
-		c := &chaosClient{workNo: workNo, token: token, bases: []string{home.URL, b.URL}, connected: make(chan struct{})}
-		clients = append(clients, c)
+		clients = append(clients, rig.agent(workNo, []string{home.URL, b.URL}))
 	}
-	clientCtx, stopClients := context.WithCancel(ctx)
-	defer stopClients()
-	for _, c := range clients {
-		go c.run(clientCtx)
-	}
-	for _, c := range clients {
-		c.waitConnected(t, 20*time.Second)
-	}
+	stopStreams := connect(t, clients)
 
-	// Events flow: one sender per agent, one event at a time (a telephony
-	// side reports an agent's events in order), alternating instances.
-	postCtx, stopPosting := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; postCtx.Err() == nil; n++ {
-				callID := fmt.Sprintf("%s-%d", c.workNo, n)
-				if id, ok := poster.post(c.workNo, callID); ok {
-					c.accept(id)
-				}
-				select {
-				case <-postCtx.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
-			}
-		}()
-	}
+	// Events flow, to both instances in turn.
+	stopPosting := postSteadily(t, rig.poster, clients, 100*time.Millisecond, nil)
 
 	restartPG := func(n int) {
 		t.Helper()
@@ -156,55 +98,17 @@ func TestChaosNoAcceptedEventLost(t *testing.T) {
 	restartPG(3)
 	time.Sleep(4 * time.Second)
 	stopPosting()
-	wg.Wait()
 
 	// Every accepted event arrives, within a while.
-	deadline := time.Now().Add(30 * time.Second)
-	for _, c := range clients {
-		for !c.complete() && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-		}
+	n := tally(t, clients, 30*time.Second, stopStreams)
+	t.Logf("chaos: %d agents on 2 instances, 3 PostgreSQL restarts, 1 SIGKILL: %v; %d post attempts failed; %d stream reconnects, %d resync events",
+		agents, n, rig.poster.failed.Load(), n.reconnects, n.resyncs)
+	checkMetrics(t, b, n.delivered)
+	if n.accepted < 200 {
+		t.Errorf("only %d events accepted: the test did not exercise much", n.accepted)
 	}
-	stopClients()
-
-	var accepted, delivered, missing, dup, disorder, resyncs, reconnects int
-	for _, c := range clients {
-		c.mu.Lock()
-		accepted += len(c.accepted)
-		delivered += len(c.got)
-		resyncs += c.resyncs
-		reconnects += c.connects - 1
-		seen := map[int64]int{}
-		for i, id := range c.got {
-			seen[id]++
-			if seen[id] == 2 {
-				dup++
-			}
-			if i > 0 && id <= c.got[i-1] {
-				disorder++
-			}
-		}
-		var lost []int64
-		for _, id := range c.accepted {
-			if seen[id] == 0 {
-				lost = append(lost, id)
-			}
-		}
-		missing += len(lost)
-		if len(lost) > 0 {
-			t.Errorf("agent %s: %d of %d accepted events never arrived, e.g. %v", c.workNo, len(lost), len(c.accepted), lost[:min(5, len(lost))])
-		}
-		c.mu.Unlock()
-	}
-	t.Logf("chaos: %d agents on 2 instances, 3 PostgreSQL restarts, 1 SIGKILL: %d events accepted, %d delivered, "+
-		"%d missing, %d duplicated, %d out of order; %d post attempts failed; %d stream reconnects, %d resync events",
-		agents, accepted, delivered, missing, dup, disorder, poster.failed.Load(), reconnects, resyncs)
-	checkMetrics(t, b, delivered)
-	if accepted < 200 {
-		t.Errorf("only %d events accepted: the test did not exercise much", accepted)
-	}
-	if missing > 0 || dup > 0 || disorder > 0 {
-		t.Errorf("%d missing, %d duplicated, %d out of order; want none\nB:\n%s", missing, dup, disorder, tail(b.Output.String(), 3000))
+	if n.missing > 0 || n.duplicated > 0 || n.disordered > 0 {
+		t.Errorf("%d missing, %d duplicated, %d out of order; want none\nB:\n%s", n.missing, n.duplicated, n.disordered, tail(b.Output.String(), 3000))
 	}
 }
 
@@ -213,175 +117,6 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
-}
-
-// chaosPoster posts call events, alternating instances and moving on to
-// the next when one fails.
-type chaosPoster struct {
-	key    string
-	bases  []string
-	next   atomic.Int64
-	failed atomic.Int64
-}
-
-var chaosHTTP = &http.Client{Timeout: 5 * time.Second}
-
-// post returns the stored event's id when an instance accepted it (201),
-// trying the other instance when one does not answer.
-func (p *chaosPoster) post(workNo, callID string) (int64, bool) {
-	first := p.next.Add(1)
-	for i := range int64(len(p.bases)) {
-		if id, ok := p.postTo(p.bases[(first+i)%int64(len(p.bases))], workNo, callID); ok {
-			return id, true
-		}
-		p.failed.Add(1)
-	}
-	return 0, false
-}
-
-func (p *chaosPoster) postTo(base, workNo, callID string) (int64, bool) {
-	body := fmt.Sprintf(`{"event":"Ringing","workNo":%q,"callData":{"callerNum":"13800138000","callid":%q}}`, workNo, callID)
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/calls/events", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+p.key)
-	resp, err := chaosHTTP.Do(req)
-	if err != nil {
-		return 0, false
-	}
-	defer resp.Body.Close()
-	var out struct {
-		ID int64 `json:"id"`
-	}
-	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&out) != nil || out.ID == 0 {
-		return 0, false
-	}
-	return out.ID, true
-}
-
-// chaosClient is one agent's workspace: a stream that reconnects with
-// Last-Event-ID, to its own instance or else the other, as a browser
-// behind a load balancer would.
-type chaosClient struct {
-	workNo, token string
-	bases         []string
-
-	mu        sync.Mutex
-	lastID    string
-	accepted  []int64
-	got       []int64 // event ids of the call messages, in arrival order
-	resyncs   int
-	connects  int
-	connected chan struct{}
-	once      sync.Once
-}
-
-func (c *chaosClient) accept(id int64) {
-	c.mu.Lock()
-	c.accepted = append(c.accepted, id)
-	c.mu.Unlock()
-}
-
-func (c *chaosClient) complete() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range c.accepted {
-		if !slices.Contains(c.got, id) {
-			return false
-		}
-	}
-	return true
-}
-
-func (c *chaosClient) waitConnected(t *testing.T, timeout time.Duration) {
-	t.Helper()
-	select {
-	case <-c.connected:
-	case <-time.After(timeout):
-		t.Fatalf("agent %s: stream not connected within %v", c.workNo, timeout)
-	}
-}
-
-func (c *chaosClient) run(ctx context.Context) {
-	delay := 100 * time.Millisecond
-	for i := 0; ctx.Err() == nil; i++ {
-		for _, base := range c.bases {
-			if c.stream(ctx, base) {
-				delay = 100 * time.Millisecond
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 2*time.Second)
-	}
-}
-
-// stream reads one connection until it ends; it reports whether it was
-// answered with 200.
-func (c *chaosClient) stream(ctx context.Context, base string) bool {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/workspace/stream", nil)
-	req.AddCookie(&http.Cookie{Name: "sp_session", Value: c.token})
-	c.mu.Lock()
-	if c.lastID != "" {
-		req.Header.Set("Last-Event-ID", c.lastID)
-	}
-	c.mu.Unlock()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false
-	}
-	c.mu.Lock()
-	c.connects++
-	c.mu.Unlock()
-	c.once.Do(func() { close(c.connected) })
-	r := bufio.NewReader(resp.Body)
-	var id, event string
-	var data []byte
-	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			return true
-		}
-		line = bytes.TrimRight(line, "\n")
-		switch {
-		case len(line) == 0:
-			c.dispatch(id, event, data)
-			id, event, data = "", "", nil
-		case bytes.HasPrefix(line, []byte("id: ")):
-			id = string(line[4:])
-		case bytes.HasPrefix(line, []byte("event: ")):
-			event = string(line[7:])
-		case bytes.HasPrefix(line, []byte("data: ")):
-			data = append([]byte(nil), line[6:]...)
-		}
-	}
-}
-
-func (c *chaosClient) dispatch(id, event string, data []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if id != "" {
-		c.lastID = id
-	}
-	switch event {
-	case "resync":
-		c.resyncs++
-	case "":
-		var m struct {
-			Type string `json:"type"`
-			ID   int64  `json:"id"`
-		}
-		if json.Unmarshal(data, &m) == nil && m.Type == "call" {
-			c.got = append(c.got, m.ID)
-		}
-	}
 }
 
 // checkMetrics scrapes the instance's metrics listener (apart from its

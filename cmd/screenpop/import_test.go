@@ -36,9 +36,14 @@ type importEnv struct {
 
 func newImportEnv(t *testing.T) *importEnv {
 	t.Helper()
+	return newImportEnvOn(t, testkit.NewDatabase(t), t.TempDir())
+}
+
+// newImportEnvOn is newImportEnv on a migrated database of the caller's,
+// with the master key in dir (made if missing).
+func newImportEnvOn(t *testing.T, dsn, dir string) *importEnv {
+	t.Helper()
 	ctx := context.Background()
-	dsn := testkit.NewDatabase(t)
-	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "master.key")
 	key, err := masterkey.Load(keyFile, true)
 	if err != nil {
@@ -105,6 +110,38 @@ func (e *importEnv) start(args ...string) (*exec.Cmd, *lockedWriter) {
 	return cmd, out
 }
 
+// customerFile writes a CSV file of rows customers for the table.
+func (e *importEnv) customerFile(rows int) string {
+	e.t.Helper()
+	var csv bytes.Buffer
+	csv.WriteString("\uFEFF手机,姓名,城市\r\n")
+	for i := range rows {
+		fmt.Fprintf(&csv, "139%08d,客户%d,北京\r\n", i, i)
+	}
+	file := filepath.Join(e.dir, "客户名单.csv")
+	if err := os.WriteFile(file, csv.Bytes(), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return file
+}
+
+// queue queues an import of file from the command line without running
+// it, and returns the job's id.
+func (e *importEnv) queue(file string) int64 {
+	e.t.Helper()
+	out, err := e.run("import", file, "--tenant", e.slug, "--table", "客户", "--no-wait")
+	if err != nil {
+		e.t.Fatalf("import --no-wait: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`(?m)^(\d+)$`).FindStringSubmatch(out)
+	if m == nil {
+		e.t.Fatalf("no job id in:\n%s", out)
+	}
+	var id int64
+	fmt.Sscan(m[1], &id)
+	return id
+}
+
 type jobState struct {
 	Status                                 string
 	RowsDone, TotalRows, Inserted, Updated int
@@ -152,27 +189,9 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 func TestImportSurvivesKilledWorker(t *testing.T) {
 	e := newImportEnv(t)
 	const rows, batch = 3000, 100
-	var csv bytes.Buffer
-	csv.WriteString("\uFEFF手机,姓名,城市\r\n")
-	for i := range rows {
-		fmt.Fprintf(&csv, "139%08d,客户%d,北京\r\n", i, i)
-	}
-	file := filepath.Join(e.dir, "客户名单.csv")
-	if err := os.WriteFile(file, csv.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
+	file := e.customerFile(rows)
 	// Queue it from the command line without running it.
-	out, err := e.run("import", file, "--tenant", e.slug, "--table", "客户", "--no-wait")
-	if err != nil {
-		t.Fatalf("import --no-wait: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`(?m)^(\d+)$`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no job id in:\n%s", out)
-	}
-	var id int64
-	fmt.Sscan(m[1], &id)
+	id := e.queue(file)
 	if s := e.job(id); s.Status != "queued" || !s.HasFile {
 		t.Fatalf("queued job: %+v", s)
 	}
@@ -213,7 +232,7 @@ func TestImportSurvivesKilledWorker(t *testing.T) {
 
 	// The same file again, through the command line's own progress bar:
 	// nothing changes.
-	out, err = e.run("import", file, "--tenant", e.slug, "--table", "客户")
+	out, err := e.run("import", file, "--tenant", e.slug, "--table", "客户")
 	if err != nil {
 		t.Fatalf("second import: %v\n%s", err, out)
 	}
