@@ -32,7 +32,7 @@ func TestFailoverToPromotedStandby(t *testing.T) {
 
 	// A table to import into, in a tenant of its own, and the file.
 	imp := newImportEnvOn(t, dsn, dir)
-	const rows = 30000
+	const rows = 12000
 	file := imp.customerFile(rows)
 
 	rig := newEventRig(t, dsn, "demo", "fo", []string{s.URL})
