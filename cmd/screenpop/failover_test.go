@@ -102,8 +102,9 @@ func TestFailoverToPromotedStandby(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Errorf("no pop page answered in the 18 s after the crash\n%s", tail(s.Output.String(), 3000))
 	}
-	t.Logf("failover: primary crashed and standby promoted in %v; pop page back %v and events accepted again %v after the crash; %v",
-		promoted.Round(time.Millisecond), pop.Round(time.Millisecond), back.Round(time.Millisecond), n)
+	t.Logf("failover: primary crashed and standby promoted in %v (stop %v, promote %v); pop page back %v and events accepted again %v after the crash; %v",
+		promoted.Round(time.Millisecond), pair.LastFailover.Stop.Round(time.Millisecond), pair.LastFailover.Promote.Round(time.Millisecond),
+		pop.Round(time.Millisecond), back.Round(time.Millisecond), n)
 	if pop > 10*time.Second {
 		t.Errorf("pop page back after %v, want under 10 s", pop)
 	}

@@ -231,7 +231,8 @@ func (s *Service) Record(ctx context.Context, tenantID int64, in EventInput, sou
 	// order they commit, and streams catch up with "the agent's events
 	// after the last id sent". Two events of one agent at once would
 	// otherwise let the lower id commit last, after a catch-up had moved
-	// past it. Agents do not wait for each other.
+	// past it. Agents do not wait for each other (but for the rare two
+	// whose hashes collide).
 	err = s.db.QueryRowContext(ctx, `
 		WITH turn AS (SELECT pg_advisory_xact_lock(?, hashtext(?::text))),
 		ins AS (
