@@ -10,7 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -147,9 +150,11 @@ func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, c
 		version *int
 		raw     []byte
 	)
-	err := s.db.NewRaw(`SELECT p.name, v.version, v.definition FROM pages AS p
+	err := database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewRaw(`SELECT p.name, v.version, v.definition FROM pages AS p
 		LEFT JOIN page_versions AS v ON v.tenant_id = p.tenant_id AND v.page_id = p.id AND v.version = p.published_version
 		WHERE p.id = ? AND p.tenant_id = ?`, pageID, tenantID).Scan(ctx, &name, &version, &raw)
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, apperr.NotFoundf("page.not_found")

@@ -143,7 +143,9 @@ func (s *Service) ListPages(ctx context.Context, tenantID int64) ([]Page, error)
 // GetPage returns a page of the tenant.
 func (s *Service) GetPage(ctx context.Context, tenantID, id int64) (*Page, error) {
 	p := new(Page)
-	err := s.db.NewSelect().Model(p).Where("id = ? AND tenant_id = ?", id, tenantID).Scan(ctx)
+	err := database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewSelect().Model(p).Where("id = ? AND tenant_id = ?", id, tenantID).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("page.not_found")
 	}
@@ -384,7 +386,9 @@ func (s *Service) PublishedVersion(ctx context.Context, tenantID, id int64) (*Pa
 		return p, nil, apperr.NotFoundf("page.not_published")
 	}
 	v := new(Version)
-	err = s.db.NewSelect().Model(v).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, *p.PublishedVersion).Scan(ctx)
+	err = database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewSelect().Model(v).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, *p.PublishedVersion).Scan(ctx)
+	})
 	if err != nil {
 		return nil, nil, err
 	}

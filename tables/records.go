@@ -291,8 +291,10 @@ func (s *Service) FindByIndex(ctx context.Context, tenantID, tableID int64, valu
 			plain, sealed, key2 []byte
 			created, updated    *time.Time
 		)
-		err = queryRow(ctx, s.db, findSQL, key, tableID, tenantID).
-			Scan(&version, &id, &plain, &sealed, &key2, &created, &updated)
+		err = database.Read(ctx, s.db, func(db bun.IDB) error {
+			return queryRow(ctx, db, findSQL, key, tableID, tenantID).
+				Scan(&version, &id, &plain, &sealed, &key2, &created, &updated)
+		})
 		if errors.Is(err, sql.ErrNoRows) {
 			s.schemas.Delete(tableID)
 			return nil, nil, apperr.NotFoundf("table.not_found")
