@@ -143,8 +143,22 @@ type RenderOptions struct {
 
 // RenderPublished renders the page's published version for a call.
 func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, call Call, opts RenderOptions) (*Model, error) {
-	// The pop path: the page's name and published definition in one round
-	// trip, without decoding the draft.
+	pp, err := s.published.Get(pageKey{tenantID, pageID}, func() (*publishedPage, error) {
+		return s.loadPublished(ctx, tenantID, pageID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Render(ctx, tenantID, pp.def, call, opts)
+	if m != nil {
+		m.PageID, m.PageName, m.Version = pageID, pp.name, pp.version
+	}
+	return m, err
+}
+
+// loadPublished reads the page's name and published definition in one
+// round trip, without the draft.
+func (s *Service) loadPublished(ctx context.Context, tenantID, pageID int64) (*publishedPage, error) {
 	var (
 		name    string
 		version *int
@@ -163,15 +177,11 @@ func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, c
 	case version == nil:
 		return nil, apperr.NotFoundf("page.not_published")
 	}
-	var def Definition
-	if err := json.Unmarshal(raw, &def); err != nil {
+	def := new(Definition)
+	if err := json.Unmarshal(raw, def); err != nil {
 		return nil, fmt.Errorf("page %d version %d: %w", pageID, *version, err)
 	}
-	m, err := s.Render(ctx, tenantID, &def, call, opts)
-	if m != nil {
-		m.PageID, m.PageName, m.Version = pageID, name, *version
-	}
-	return m, err
+	return &publishedPage{name: name, version: *version, def: def}, nil
 }
 
 // Render builds the model of a definition for a call.

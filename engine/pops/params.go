@@ -18,6 +18,13 @@ import (
 // mapped (its name, e.g. email, is no sign of another platform); when two pops of the page map one name to two
 // values, the first pop (by position) wins.
 func (s *Service) ParamOptions(ctx context.Context, tenantID, pageID int64) (dialect.Options, error) {
+	// Every pop asks: cached for settingsTTL (shared, read only).
+	return s.params.Get([2]int64{tenantID, pageID}, func() (dialect.Options, error) {
+		return s.paramOptions(ctx, tenantID, pageID)
+	})
+}
+
+func (s *Service) paramOptions(ctx context.Context, tenantID, pageID int64) (dialect.Options, error) {
 	var cfgs []Config
 	err := database.Read(ctx, s.db, func(db bun.IDB) error {
 		cfgs = nil
