@@ -579,4 +579,3 @@ func loadAverage() string {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func mb(n uint64) float64        { return float64(n) / (1 << 20) }
-
