@@ -92,7 +92,8 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		return *p
 	})
 	tmpl.AddFunc("list", func(items ...string) []string { return items })
-	tmpl.AddFunc("popFields", s.popFields)
+	tmpl.AddFunc("popObjects", s.popObjects)
+	tmpl.AddFunc("popTiles", s.popTiles)
 	s.views = tmpl
 	if err := tmpl.Load(); err != nil {
 		return nil, err
