@@ -290,7 +290,7 @@ func renderObject(o Object, r *lookupResult, callVars map[string]string) (om Obj
 	if !evalBool(o.Visible, vars, true) {
 		return om, false
 	}
-	om = ObjectModel{Name: o.Name, Found: r.view != nil}
+	om = ObjectModel{Name: o.Name, Found: r.view != nil, Fields: make([]FieldModel, 0, len(o.Fields))}
 	for _, of := range o.Fields {
 		if !evalBool(of.Visible, vars, true) {
 			continue
@@ -381,10 +381,10 @@ func customerName(v *tables.RecordView) string {
 // numbers, dictionary values by label, masked values masked (a computed
 // field must not be a way around a mask).
 func recordVars(sc *tables.Schema, v *tables.RecordView) map[string]any {
-	out := map[string]any{}
 	if v == nil {
-		return out
+		return map[string]any{}
 	}
+	out := make(map[string]any, len(v.Fields))
 	for _, fv := range v.Fields {
 		if fv.Empty {
 			continue

@@ -212,7 +212,10 @@ func appendJSONString(dst []byte, s string) []byte {
 
 // decode opens a stored row.
 func (s *Service) decode(ctx context.Context, tenantID int64, rr *recordRow) (*Record, error) {
-	r := &Record{ID: rr.ID, TableID: rr.TableID, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt, Values: map[int64]string{}}
+	// Sized for a full record (about one value per 24 stored bytes): a
+	// map that grows while 50 values go in rehashes several times.
+	r := &Record{ID: rr.ID, TableID: rr.TableID, CreatedAt: rr.CreatedAt, UpdatedAt: rr.UpdatedAt,
+		Values: make(map[int64]string, (len(rr.Plain)+len(rr.Sealed))/24)}
 	if err := mergeValues(r.Values, rr.Plain); err != nil {
 		return nil, fmt.Errorf("record %d: plain values: %w", rr.ID, err)
 	}
