@@ -59,6 +59,9 @@ type Engine struct {
 	// Metrics are this engine's Prometheus collectors (served by the
 	// metrics listener, updated by every layer).
 	Metrics *metrics.Metrics
+	// Replicas route the pops' reads to PostgreSQL hot standbys (none
+	// unless UseReplicas); their counters are in the metrics either way.
+	Replicas *database.Replicas
 	// CallRetention is how long call events and verification results are
 	// kept; Start purges older ones every hour (the operator's
 	// SCREENPOP_CALL_RETENTION_DAYS, 30 days by default).
@@ -101,6 +104,8 @@ func New(db *bun.DB, key masterkey.Key) (*Engine, error) {
 	e.Calls = calls.New(db, keyring)
 	e.CallRetention = DefaultCallRetention
 	e.PopRuntime = pops.NewRuntime(e.Pops, e.Accounts, e.Pages, e.Calls, e.Nonces, key, e.Webhooks)
+	e.Replicas = database.NewReplicas(db, database.ReplicaOptions{})
+	e.PopRuntime.SetReplicas(e.Replicas)
 	e.Calls.OnRecord = func() { e.Metrics.CallEvents.WithLabelValues(metrics.StageAccepted).Inc() }
 	e.Hub = calls.NewHub(db.DB, slog.Default())
 	e.registerMetrics()
@@ -115,10 +120,18 @@ func (e *Engine) SetLogger(log *slog.Logger) {
 	e.Imports.SetLogger(log)
 }
 
+// UseReplicas makes pops read from the standbys of r (see
+// database.Replicas); Start samples their lag. Call before Start.
+func (e *Engine) UseReplicas(r *database.Replicas) {
+	e.Replicas = r
+	e.PopRuntime.SetReplicas(r)
+}
+
 // Start runs the engine's background work (the call-notice listener and
 // the call data purge) until ctx ends.
 func (e *Engine) Start(ctx context.Context) {
 	go e.Hub.Run(ctx)
+	go e.Replicas.Run(ctx)
 	go e.purgeCalls(ctx, time.Hour)
 	go e.backfillIndexSuffixes(ctx)
 }

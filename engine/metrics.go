@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/internal/metrics"
 )
 
@@ -38,6 +40,52 @@ func (e *Engine) registerMetrics() {
 		m.ConnectorTime.WithLabelValues(id).Observe(took.Seconds())
 	}
 	r.MustRegister(&importsCollector{e: e})
+	r.MustRegister(&replicasCollector{e: e})
+}
+
+// replicasCollector reads the replica router's counters at scrape time
+// (the router may be replaced by UseReplicas after the engine is made).
+type replicasCollector struct{ e *Engine }
+
+var (
+	popReadsDesc = prometheus.NewDesc(metrics.Namespace+"_pop_db_reads_total",
+		"Database reads of the pop path (tenant, page, configuration, customer lookup) by the server that answered: primary or replica.",
+		[]string{"server"}, nil)
+	replicaFallbacksDesc = prometheus.NewDesc(metrics.Namespace+"_replica_fallbacks_total",
+		"Pop reads that went to the primary although replicas are configured, by reason: unavailable (no replica answers), lag (over SCREENPOP_REPLICA_MAX_LAG), error (the read failed on the replica).",
+		[]string{"reason"}, nil)
+	replicaLagDesc = prometheus.NewDesc(metrics.Namespace+"_replica_lag_seconds",
+		"Sampled lag of each database replica behind the primary (0 when it has replayed all the primary wrote).", []string{"replica"}, nil)
+	replicaUpDesc = prometheus.NewDesc(metrics.Namespace+"_replica_up",
+		"1 while a database replica answers and keeps within the lag limit (it serves pop reads), else 0.", []string{"replica"}, nil)
+)
+
+func (c *replicasCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- popReadsDesc
+	ch <- replicaFallbacksDesc
+	ch <- replicaLagDesc
+	ch <- replicaUpDesc
+}
+
+func (c *replicasCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.e.Replicas.Stats()
+	ch <- prometheus.MustNewConstMetric(popReadsDesc, prometheus.CounterValue, float64(s.ReadsPrimary), "primary")
+	ch <- prometheus.MustNewConstMetric(popReadsDesc, prometheus.CounterValue, float64(s.ReadsReplica), "replica")
+	for reason, n := range s.Fallbacks {
+		ch <- prometheus.MustNewConstMetric(replicaFallbacksDesc, prometheus.CounterValue, float64(n), reason)
+	}
+	for _, r := range s.Replicas {
+		lag := r.Lag.Seconds()
+		if r.Lag == database.NoLagKnown {
+			lag = math.Inf(1)
+		}
+		ch <- prometheus.MustNewConstMetric(replicaLagDesc, prometheus.GaugeValue, lag, r.Name)
+		up := 0.0
+		if r.Up && !r.Lagging {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaUpDesc, prometheus.GaugeValue, up, r.Name)
+	}
 }
 
 // importsCollector reads the import jobs at scrape time: jobs by status

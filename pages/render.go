@@ -10,7 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -140,16 +143,32 @@ type RenderOptions struct {
 
 // RenderPublished renders the page's published version for a call.
 func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, call Call, opts RenderOptions) (*Model, error) {
-	// The pop path: the page's name and published definition in one round
-	// trip, without decoding the draft.
+	pp, err := s.published.Get(pageKey{tenantID, pageID}, func() (*publishedPage, error) {
+		return s.loadPublished(ctx, tenantID, pageID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Render(ctx, tenantID, pp.def, call, opts)
+	if m != nil {
+		m.PageID, m.PageName, m.Version = pageID, pp.name, pp.version
+	}
+	return m, err
+}
+
+// loadPublished reads the page's name and published definition in one
+// round trip, without the draft.
+func (s *Service) loadPublished(ctx context.Context, tenantID, pageID int64) (*publishedPage, error) {
 	var (
 		name    string
 		version *int
 		raw     []byte
 	)
-	err := s.db.NewRaw(`SELECT p.name, v.version, v.definition FROM pages AS p
+	err := database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewRaw(`SELECT p.name, v.version, v.definition FROM pages AS p
 		LEFT JOIN page_versions AS v ON v.tenant_id = p.tenant_id AND v.page_id = p.id AND v.version = p.published_version
 		WHERE p.id = ? AND p.tenant_id = ?`, pageID, tenantID).Scan(ctx, &name, &version, &raw)
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, apperr.NotFoundf("page.not_found")
@@ -158,15 +177,11 @@ func (s *Service) RenderPublished(ctx context.Context, tenantID, pageID int64, c
 	case version == nil:
 		return nil, apperr.NotFoundf("page.not_published")
 	}
-	var def Definition
-	if err := json.Unmarshal(raw, &def); err != nil {
+	def := new(Definition)
+	if err := json.Unmarshal(raw, def); err != nil {
 		return nil, fmt.Errorf("page %d version %d: %w", pageID, *version, err)
 	}
-	m, err := s.Render(ctx, tenantID, &def, call, opts)
-	if m != nil {
-		m.PageID, m.PageName, m.Version = pageID, name, *version
-	}
-	return m, err
+	return &publishedPage{name: name, version: *version, def: def}, nil
 }
 
 // Render builds the model of a definition for a call.
@@ -275,7 +290,7 @@ func renderObject(o Object, r *lookupResult, callVars map[string]string) (om Obj
 	if !evalBool(o.Visible, vars, true) {
 		return om, false
 	}
-	om = ObjectModel{Name: o.Name, Found: r.view != nil}
+	om = ObjectModel{Name: o.Name, Found: r.view != nil, Fields: make([]FieldModel, 0, len(o.Fields))}
 	for _, of := range o.Fields {
 		if !evalBool(of.Visible, vars, true) {
 			continue
@@ -366,10 +381,10 @@ func customerName(v *tables.RecordView) string {
 // numbers, dictionary values by label, masked values masked (a computed
 // field must not be a way around a mask).
 func recordVars(sc *tables.Schema, v *tables.RecordView) map[string]any {
-	out := map[string]any{}
 	if v == nil {
-		return out
+		return map[string]any{}
 	}
+	out := make(map[string]any, len(v.Fields))
 	for _, fv := range v.Fields {
 		if fv.Empty {
 			continue

@@ -12,6 +12,7 @@ import (
 
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/database"
+	"github.com/screenpop/screenpop/internal/ttlcache"
 	"github.com/screenpop/screenpop/tables"
 )
 
@@ -54,6 +55,24 @@ type Service struct {
 	tables   *tables.Service
 	limits   Limits
 	external ExternalSource
+	// published caches the published definitions pops render (see
+	// RenderPublished); this service's publish, rename and delete empty it.
+	published *ttlcache.Cache[pageKey, *publishedPage]
+}
+
+// publishedTTL is how long a pop may render a published definition read
+// earlier: a publish through another instance shows within it (through
+// this one at once), as with the tenant and platform settings.
+const publishedTTL = 2 * time.Second
+
+type pageKey struct{ tenantID, pageID int64 }
+
+// publishedPage is what a pop needs of a page: its name and published
+// version, the definition decoded. Shared by concurrent renders: read only.
+type publishedPage struct {
+	name    string
+	version int
+	def     *Definition
 }
 
 // Limits is what the service needs of the operator's system parameters
@@ -82,7 +101,8 @@ func NewService(db bun.IDB, ts *tables.Service, limits Limits, external External
 	if limits == nil || external == nil {
 		panic("pages.NewService: nil limits or external source")
 	}
-	return &Service{db: db, tables: ts, limits: limits, external: external}
+	return &Service{db: db, tables: ts, limits: limits, external: external,
+		published: ttlcache.New[pageKey, *publishedPage](publishedTTL)}
 }
 
 func validateName(name string) (string, error) {
@@ -143,7 +163,9 @@ func (s *Service) ListPages(ctx context.Context, tenantID int64) ([]Page, error)
 // GetPage returns a page of the tenant.
 func (s *Service) GetPage(ctx context.Context, tenantID, id int64) (*Page, error) {
 	p := new(Page)
-	err := s.db.NewSelect().Model(p).Where("id = ? AND tenant_id = ?", id, tenantID).Scan(ctx)
+	err := database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewSelect().Model(p).Where("id = ? AND tenant_id = ?", id, tenantID).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("page.not_found")
 	}
@@ -164,6 +186,7 @@ func (s *Service) RenamePage(ctx context.Context, tenantID, id int64, name strin
 	if err != nil {
 		return nil, err
 	}
+	s.published.Invalidate()
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, apperr.NotFoundf("page.not_found")
 	}
@@ -173,6 +196,7 @@ func (s *Service) RenamePage(ctx context.Context, tenantID, id int64, name strin
 // DeletePage removes a page and its versions.
 func (s *Service) DeletePage(ctx context.Context, tenantID, id int64) error {
 	res, err := s.db.NewDelete().Model((*Page)(nil)).Where("id = ? AND tenant_id = ?", id, tenantID).Exec(ctx)
+	s.published.Invalidate()
 	if err != nil {
 		return err
 	}
@@ -333,6 +357,7 @@ func (s *Service) freeze(ctx context.Context, p *Page, def Definition, by *int64
 		_, err := q.Exec(ctx)
 		return err
 	})
+	s.published.Invalidate()
 	return v, err
 }
 
@@ -384,7 +409,9 @@ func (s *Service) PublishedVersion(ctx context.Context, tenantID, id int64) (*Pa
 		return p, nil, apperr.NotFoundf("page.not_published")
 	}
 	v := new(Version)
-	err = s.db.NewSelect().Model(v).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, *p.PublishedVersion).Scan(ctx)
+	err = database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewSelect().Model(v).Where("page_id = ? AND tenant_id = ? AND version = ?", id, tenantID, *p.PublishedVersion).Scan(ctx)
+	})
 	if err != nil {
 		return nil, nil, err
 	}

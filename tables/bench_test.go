@@ -85,11 +85,12 @@ func BenchmarkFindByIndex1M(b *testing.B) {
 		var (
 			id, tenantID, tableID int64
 			indexKey, sealed, dig []byte
-			plain                 []byte
+			plain, suffix         []byte
 			created, updated      time.Time
 		)
+		// Every column, index_suffix (migration 0009) last.
 		return db.DB.QueryRowContext(ctx, raw, tenant, tb.ID, key).
-			Scan(&id, &tenantID, &tableID, &indexKey, &plain, &sealed, &dig, &created, &updated)
+			Scan(&id, &tenantID, &tableID, &indexKey, &plain, &sealed, &dig, &created, &updated, &suffix)
 	}
 
 	var find, rawd []time.Duration

@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // Schema is a table definition ready for use on records: its rules
@@ -51,8 +54,10 @@ func (s *Service) Schema(ctx context.Context, tenantID, tableID int64) (*Schema,
 			return nil, apperr.NotFoundf("table.not_found")
 		}
 		var version int64
-		err := s.db.NewSelect().Table("base_tables").Column("version").
-			Where("id = ? AND tenant_id = ?", tableID, tenantID).Scan(ctx, &version)
+		err := database.Read(ctx, s.db, func(db bun.IDB) error {
+			return db.NewSelect().Table("base_tables").Column("version").
+				Where("id = ? AND tenant_id = ?", tableID, tenantID).Scan(ctx, &version)
+		})
 		if err == nil && version == sc.Version {
 			return sc, nil
 		}
@@ -61,7 +66,11 @@ func (s *Service) Schema(ctx context.Context, tenantID, tableID int64) (*Schema,
 }
 
 func (s *Service) loadSchema(ctx context.Context, tenantID, tableID int64) (*Schema, error) {
-	t, err := getTable(ctx, s.db, tenantID, tableID, false)
+	var t *Table
+	err := database.Read(ctx, s.db, func(db bun.IDB) (err error) {
+		t, err = getTable(ctx, db, tenantID, tableID, false)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ type Service struct {
 	limits Limits
 
 	schemas sync.Map // table id → *Schema, checked against base_tables.version
+	// finds are the pop lookup prepared on each pool it runs on (the
+	// primary's, a replica's): *sql.DB → *sql.Stmt.
+	finds sync.Map
 }
 
 // NewService returns a Service on db with the tenants' keyring, bounded by

@@ -41,6 +41,7 @@ type Server struct {
 	log     *slog.Logger
 	csrfKey []byte
 	assets  map[string]string // file name → fingerprinted URL
+	views   *html.Engine      // the templates, for what renders a part of a page itself (popFields)
 }
 
 // DefaultBodyLimit caps request bodies everywhere except upload routes,
@@ -91,6 +92,9 @@ func New(eng *engine.Engine, cfg config.Config, log *slog.Logger) (*Server, erro
 		return *p
 	})
 	tmpl.AddFunc("list", func(items ...string) []string { return items })
+	tmpl.AddFunc("popObjects", s.popObjects)
+	tmpl.AddFunc("popTiles", s.popTiles)
+	s.views = tmpl
 	if err := tmpl.Load(); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/screenpop/screenpop/importer"
+	"github.com/screenpop/screenpop/internal/config"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/web"
 )
 
@@ -40,6 +42,16 @@ func (c *cli) serve(ctx context.Context, migrate bool) error {
 		return err
 	}
 	defer rt.close(ctx)
+	if len(c.cfg.ReplicaURLs) > 0 {
+		reads, err := database.OpenReplicas(ctx, rt.db, c.cfg.ReplicaURLs,
+			database.ReplicaOptions{MaxLag: c.cfg.ReplicaMaxLag, Logger: rt.log})
+		if err != nil {
+			return fmt.Errorf("%s: %w", config.EnvReplicaURL, err)
+		}
+		defer reads.Close()
+		rt.eng.UseReplicas(reads)
+		rt.log.Info("pops read from database replicas", "replicas", len(c.cfg.ReplicaURLs), "max_lag", c.cfg.ReplicaMaxLag)
+	}
 
 	ln, err := net.Listen("tcp", c.cfg.Addr)
 	if err != nil {

@@ -87,7 +87,8 @@ func (s *Service) TenantBySlug(ctx context.Context, slug string) (*Tenant, error
 
 func (s *Service) tenantWhere(ctx context.Context, where string, arg any) (*Tenant, error) {
 	t := new(Tenant)
-	err := s.db.NewSelect().Model(t).Where(where, arg).Scan(ctx)
+	// The pop path reads the tenant from a replica (database.Read).
+	err := database.Read(ctx, s.db, func(db bun.IDB) error { return db.NewSelect().Model(t).Where(where, arg).Scan(ctx) })
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("tenant.not_found")
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/uptrace/bun"
+
 	"github.com/screenpop/screenpop/engine/pops/dialect"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // ParamOptions returns how the pops configured for a page rename the call's
@@ -15,10 +18,20 @@ import (
 // mapped (its name, e.g. email, is no sign of another platform); when two pops of the page map one name to two
 // values, the first pop (by position) wins.
 func (s *Service) ParamOptions(ctx context.Context, tenantID, pageID int64) (dialect.Options, error) {
+	// Every pop asks: cached for settingsTTL (shared, read only).
+	return s.params.Get([2]int64{tenantID, pageID}, func() (dialect.Options, error) {
+		return s.paramOptions(ctx, tenantID, pageID)
+	})
+}
+
+func (s *Service) paramOptions(ctx context.Context, tenantID, pageID int64) (dialect.Options, error) {
 	var cfgs []Config
-	err := s.db.NewSelect().Model(&cfgs).Column("params").
-		Where("tenant_id = ? AND page_id = ?", tenantID, pageID).
-		Order("media_type", "position", "id").Scan(ctx)
+	err := database.Read(ctx, s.db, func(db bun.IDB) error {
+		cfgs = nil
+		return db.NewSelect().Model(&cfgs).Column("params").
+			Where("tenant_id = ? AND page_id = ?", tenantID, pageID).
+			Order("media_type", "position", "id").Scan(ctx)
+	})
 	if err != nil {
 		return dialect.Options{}, fmt.Errorf("read the pop parameters of page %d: %w", pageID, err)
 	}

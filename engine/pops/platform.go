@@ -15,6 +15,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 )
 
 // PlatformSettings is how a tenant's platforms reach its pops.
@@ -71,7 +72,9 @@ func secretAD(tenantID int64) []byte {
 // Settings returns the tenant's platform settings (empty when never saved).
 func (s *Service) Settings(ctx context.Context, tenantID int64) (*PlatformSettings, error) {
 	ps := &PlatformSettings{TenantID: tenantID}
-	err := s.db.NewSelect().Model(ps).Where("tenant_id = ?", tenantID).Scan(ctx)
+	err := database.Read(ctx, s.db, func(db bun.IDB) error {
+		return db.NewSelect().Model(ps).Where("tenant_id = ?", tenantID).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return &PlatformSettings{TenantID: tenantID, FrameOrigins: []string{}, SourceCIDRs: []string{}}, nil
 	}

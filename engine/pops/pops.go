@@ -24,6 +24,7 @@ import (
 	"github.com/screenpop/screenpop/engine/settings"
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/internal/database"
+	"github.com/screenpop/screenpop/internal/ttlcache"
 	"github.com/screenpop/screenpop/pages"
 )
 
@@ -126,6 +127,9 @@ type Service struct {
 	// the save emptied it.
 	settingsMu    sync.Mutex
 	settingsSaves uint64
+	// params caches ParamOptions per page for the pop runtime's hot path;
+	// this service's changes to configurations empty it.
+	params *ttlcache.Cache[[2]int64, dialect.Options]
 }
 
 // Sealer encrypts tenant secrets (the tenant keyring).
@@ -136,7 +140,8 @@ type Sealer interface {
 
 // New returns the pops service.
 func New(db bun.IDB, st *settings.Service, ps *pages.Service, sealer Sealer) *Service {
-	return &Service{db: db, settings: st, pages: ps, sealer: sealer}
+	return &Service{db: db, settings: st, pages: ps, sealer: sealer,
+		params: ttlcache.New[[2]int64, dialect.Options](settingsTTL)}
 }
 
 var (
@@ -295,6 +300,7 @@ func clearHomepage(ctx context.Context, tx bun.Tx, tenantID int64, media string,
 
 // CreateConfig adds a pop at the end of its tab, within the tenant's limit.
 func (s *Service) CreateConfig(ctx context.Context, tenantID int64, in ConfigInput) (*Config, error) {
+	defer s.params.Invalidate() // after the write: the pops of this page may read other names
 	if err := s.validate(ctx, tenantID, &in); err != nil {
 		return nil, err
 	}
@@ -354,6 +360,7 @@ func (s *Service) GetConfig(ctx context.Context, tenantID, id int64) (*Config, e
 // UpdateConfig changes a pop. Disabling the homepage clears its flag; making
 // a pop the homepage takes the flag from the tab's previous homepage.
 func (s *Service) UpdateConfig(ctx context.Context, tenantID, id int64, in ConfigInput) (*Config, error) {
+	defer s.params.Invalidate() // after the write: the pops of this page may read other names
 	old, err := s.GetConfig(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
@@ -398,6 +405,7 @@ func (s *Service) UpdateConfig(ctx context.Context, tenantID, id int64, in Confi
 
 // SetEnabled turns a pop on or off; turning off the homepage clears its flag.
 func (s *Service) SetEnabled(ctx context.Context, tenantID, id int64, enabled bool) error {
+	defer s.params.Invalidate() // after the write: the pops of this page may read other names
 	q := s.db.NewUpdate().Model((*Config)(nil)).Set("enabled = ?", enabled).Set("updated_at = now()").
 		Where("id = ? AND tenant_id = ?", id, tenantID)
 	if !enabled {
@@ -415,6 +423,7 @@ func (s *Service) SetEnabled(ctx context.Context, tenantID, id int64, enabled bo
 
 // DeleteConfig removes a pop and closes the gap in its tab's order.
 func (s *Service) DeleteConfig(ctx context.Context, tenantID, id int64) error {
+	defer s.params.Invalidate() // after the write: the pops of this page may read other names
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockTenant(ctx, tx, tenantID); err != nil {
 			return err
@@ -436,6 +445,7 @@ func (s *Service) DeleteConfig(ctx context.Context, tenantID, id int64) error {
 // Move shifts a pop one place up (-1) or down (+1) in its tab; the top one
 // pops first.
 func (s *Service) Move(ctx context.Context, tenantID, id int64, delta int) error {
+	defer s.params.Invalidate() // after the write: the pops of this page may read other names
 	if delta != -1 && delta != 1 {
 		return apperr.Field("direction", "pop.move")
 	}

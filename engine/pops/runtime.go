@@ -14,6 +14,7 @@ import (
 	"github.com/screenpop/screenpop/engine/calls"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/database"
 	"github.com/screenpop/screenpop/internal/masterkey"
 	"github.com/screenpop/screenpop/pages"
 )
@@ -37,9 +38,17 @@ type Runtime struct {
 	nonces   dialect.NonceStore
 	key      masterkey.Key
 	webhooks WebhookPoster
+	// reads are the database replicas the pop's lookups and render may
+	// read from (nil: the primary only).
+	reads *database.Replicas
 
 	tenants sync.Map // slug → cachedTenant
 }
+
+// SetReplicas lets pops read their tenant, page, configuration and
+// customer from the replicas r (writes — nonces of signed links, sessions,
+// call events — stay on the primary). Call before serving.
+func (r *Runtime) SetReplicas(reads *database.Replicas) { r.reads = reads }
 
 // WebhookPoster posts a JSON body to a tenant-configured https endpoint
 // (the engine's address-guarded client).
@@ -105,6 +114,7 @@ var liveDialects = map[dialect.Name]string{
 // Resolve finds the tenant and page of /pop/{slug}/{page} (page is the raw
 // path parameter).
 func (r *Runtime) Resolve(ctx context.Context, slug, page string) (*Target, error) {
+	ctx = database.WithReplicaReads(ctx, r.reads)
 	t, err := r.tenantBySlug(ctx, slug)
 	if apperr.Is(err, apperr.Unavailable) {
 		return nil, err // the database is down, not the tenant unknown: 503
@@ -152,6 +162,9 @@ func (r *Runtime) tenantBySlug(ctx context.Context, slug string) (*accounts.Tena
 // Open authorises a pop request for a resolved target and returns what it
 // shows: the page for the call, or the page waiting for one.
 func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, error) {
+	// Only reads made through database.Read follow this mark; the
+	// authorisation's writes (nonces, CTI sessions) go to the primary.
+	ctx = database.WithReplicaReads(ctx, r.reads)
 	// A page echoes its parameters: an unbounded one would come back
 	// several times its size.
 	if k, limit := dialect.TooLong(req.Params); k != "" {

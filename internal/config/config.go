@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything a screenpop process needs to know at start.
@@ -46,6 +47,14 @@ type Config struct {
 	// a client cannot choose its own address for rate limits and trusted
 	// address ranges.
 	TrustedProxies []*net.IPNet
+	// ReplicaURLs are PostgreSQL hot standbys of DatabaseURL's primary
+	// (SCREENPOP_DATABASE_REPLICA_URL, postgres:// URLs separated by
+	// spaces): the pops' lookups and renders read from them while they keep
+	// up; everything else stays on the primary.
+	ReplicaURLs []string
+	// ReplicaMaxLag is how far behind the primary a standby may be and
+	// still serve pops (SCREENPOP_REPLICA_MAX_LAG, a duration such as 5s).
+	ReplicaMaxLag time.Duration
 	// CallRetentionDays is how long call events and verification results
 	// are kept (SCREENPOP_CALL_RETENTION_DAYS, default 30).
 	CallRetentionDays int
@@ -64,7 +73,12 @@ const (
 	EnvMetricsAddr   = "SCREENPOP_METRICS_ADDR"
 	EnvTrustedProxy  = "SCREENPOP_TRUSTED_PROXIES"
 	EnvCallRetention = "SCREENPOP_CALL_RETENTION_DAYS"
+	EnvReplicaURL    = "SCREENPOP_DATABASE_REPLICA_URL"
+	EnvReplicaMaxLag = "SCREENPOP_REPLICA_MAX_LAG"
 )
+
+// DefaultReplicaMaxLag is the lag over which a standby stops serving pops.
+const DefaultReplicaMaxLag = 5 * time.Second
 
 // DefaultMetricsAddr is loopback: metrics and profiles are for operators.
 const DefaultMetricsAddr = "127.0.0.1:9464"
@@ -111,6 +125,14 @@ func FromEnv() (Config, error) {
 			errs = append(errs, fmt.Errorf("%s=%q: want a number of days", EnvCallRetention, v))
 		}
 		c.CallRetentionDays = d
+	}
+	c.ReplicaURLs = strings.Fields(os.Getenv(EnvReplicaURL))
+	if v := os.Getenv(EnvReplicaMaxLag); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 5s or 500ms", EnvReplicaMaxLag, v))
+		}
+		c.ReplicaMaxLag = d
 	}
 	return c, errors.Join(errs...)
 }
@@ -191,12 +213,38 @@ func (c *Config) Validate() error {
 	} else if c.CallRetentionDays < 1 || c.CallRetentionDays > 3650 {
 		errs = append(errs, fmt.Errorf("%s=%d: want 1 to 3650 days", EnvCallRetention, c.CallRetentionDays))
 	}
+	for _, u := range c.ReplicaURLs {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			errs = append(errs, fmt.Errorf("%s: %q: want postgres:// URLs separated by spaces", EnvReplicaURL, ReplicaURLName(u)))
+		}
+	}
+	if len(c.ReplicaURLs) > 0 && c.DatabaseURL == "" {
+		errs = append(errs, fmt.Errorf("%s needs %s: replicas are standbys of a primary you run", EnvReplicaURL, EnvDatabaseURL))
+	}
+	switch {
+	case c.ReplicaMaxLag == 0:
+		c.ReplicaMaxLag = DefaultReplicaMaxLag
+	case c.ReplicaMaxLag < 100*time.Millisecond || c.ReplicaMaxLag > time.Hour:
+		errs = append(errs, fmt.Errorf("%s=%v: want 100ms to 1h", EnvReplicaMaxLag, c.ReplicaMaxLag))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// ReplicaURLName is a replica URL fit for a message: no password.
+func ReplicaURLName(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = url.User(u.User.Username())
+		return u.String()
+	}
+	if strings.Contains(s, "password") {
+		return "(a connection string)"
+	}
+	return s
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -18,6 +19,11 @@ func TestValidate(t *testing.T) {
 		{"bad database url", func(c *Config) { c.DatabaseURL = "mysql:x" }, EnvDatabaseURL},
 		{"public pg listen", func(c *Config) { c.PGListen = "0.0.0.0:5432" }, EnvPGListen},
 		{"bad log level", func(c *Config) { c.LogLevel = "loud" }, EnvLogLevel},
+		{"replica without primary", func(c *Config) { c.ReplicaURLs = []string{"postgres://r1/db"} }, EnvDatabaseURL},
+		{"replica not a url", func(c *Config) {
+			c.DatabaseURL, c.ReplicaURLs = "postgres://p/db", []string{"host=r1 password=secret"}
+		}, EnvReplicaURL},
+		{"replica lag too small", func(c *Config) { c.ReplicaMaxLag = time.Millisecond }, EnvReplicaMaxLag},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,5 +98,34 @@ func TestFromEnvTrustedProxiesAndRetention(t *testing.T) {
 				t.Fatalf("proxies %v days %d, want %v %d", got, c.CallRetentionDays, tt.wantNets, tt.wantDays)
 			}
 		})
+	}
+}
+
+func TestFromEnvReplicas(t *testing.T) {
+	t.Setenv(EnvDatabaseURL, "postgres://primary/db")
+	t.Setenv(EnvReplicaURL, " postgres://u:pw@r1:5432/db?sslmode=disable\npostgres://r2,r3/db ")
+	t.Setenv(EnvReplicaMaxLag, "2500ms")
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ReplicaURLs) != 2 || c.ReplicaURLs[1] != "postgres://r2,r3/db" || c.ReplicaMaxLag != 2500*time.Millisecond {
+		t.Fatalf("replicas %q, max lag %v", c.ReplicaURLs, c.ReplicaMaxLag)
+	}
+	t.Setenv(EnvReplicaMaxLag, "soon")
+	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), EnvReplicaMaxLag) {
+		t.Fatalf("bad max lag: %v", err)
+	}
+	t.Setenv(EnvReplicaMaxLag, "")
+	t.Setenv(EnvReplicaURL, "")
+	c, _ = FromEnv()
+	if err := c.Validate(); err != nil || c.ReplicaMaxLag != DefaultReplicaMaxLag || len(c.ReplicaURLs) != 0 {
+		t.Fatalf("defaults: %v %v %v", err, c.ReplicaMaxLag, c.ReplicaURLs)
+	}
+	if got := ReplicaURLName("postgres://u:pw@r1/db"); strings.Contains(got, "pw") {
+		t.Fatalf("password shown: %s", got)
 	}
 }

@@ -34,9 +34,24 @@ type Options struct {
 // Open connects to dsn (a postgres:// URL or key=value string) with pgx and
 // returns a bun.DB on the PostgreSQL dialect after checking the server answers.
 func Open(ctx context.Context, dsn string, opts Options) (*bun.DB, error) {
+	db, err := openPool(dsn, opts)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("database: cannot reach PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// openPool makes the pool without connecting yet.
+func openPool(dsn string, opts Options) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("database: parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("database: parse the connection string: %w", err)
 	}
 	// Caching statement descriptions keeps repeated queries at one round trip
 	// without named prepared statements, which transaction poolers such as
@@ -52,14 +67,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*bun.DB, error) {
 	sqldb.SetMaxOpenConns(opts.MaxOpenConns)
 	sqldb.SetMaxIdleConns(opts.MaxIdleConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("database: cannot reach PostgreSQL: %w", err)
-	}
-	return db, nil
+	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
 // InTx runs fn in a transaction, committing when it returns nil.
