@@ -66,80 +66,89 @@ func TestTCCCWorkbenchChangesTheHash(t *testing.T) {
 		FrameOrigins: []string{tccc.Base}, SourceCIDRs: []string{"127.0.0.1/32"}}); err != nil {
 		t.Fatal(err)
 	}
-	// The URL the set-up guide gives for TCCC, typed into 来电弹屏 > URL.
-	configured := popURL + "?dialect=tencent"
+	// seed 001 操作步骤 3: "URL：…例如：https://andon.XXXX.com/ticket/list/" — the
+	// 来电弹屏 URL is whatever the admin types: the set-up guide's address,
+	// or just the page's plain address, which must work as well.
+	rows := []struct{ name, configured, shot string }{
+		{"set-up guide's address", popURL + "?dialect=tencent", "guide"},
+		{"plain address", popURL, "plain"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			configured := row.configured
+			ctx := testkit.Browser(t)
+			if err := chromedp.Do(ctx, chromedp.Navigate(tccc.PageURL(configured))); err != nil {
+				t.Fatal(err)
+			}
+			frame := frameContext(t, ctx, popBase)
+			// 常显: the page is there before any call, waiting.
+			if err := chromedp.Do(frame, chromedp.WaitVisible(`.popbody`), chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`)); err != nil {
+				t.Fatal(err)
+			}
 
-	ctx := testkit.Browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(tccc.PageURL(configured))); err != nil {
-		t.Fatal(err)
-	}
-	frame := frameContext(t, ctx, popBase)
-	// 常显: the page is there before any call, waiting.
-	if err := chromedp.Do(frame, chromedp.WaitVisible(`.popbody`), chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`)); err != nil {
-		t.Fatal(err)
-	}
+			// seed 001: "假如您填写的页面地址为：`https://www.qq.com`，那么每次呼入时，我们请求的
+			// URL 为：`https://www.qq.com#?mobile=18888888888&type=phone`" — here with
+			// our customers' numbers, the last two written as TCCC writes them: the
+			// "+" unescaped.
+			const seedHash = "mobile=18888888888&type=phone"
+			calls := []struct {
+				name, number, customer string
+			}{
+				{"plain number", "13912345678", "赵六"},
+				{"raw + number", "+85291234567", "孙八"},
+				{"raw +86 number", "+8613800000000", "钱七"},
+			}
+			for _, c := range calls {
+				hash := strings.Replace(seedHash, "18888888888", c.number, 1)
+				if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](platforms.TCCCCall(hash))); err != nil {
+					t.Fatal(err)
+				}
+				text := waitPopText(t, frame, c.customer)
+				if strings.Contains(text, strings.TrimPrefix(c.number, "+86")) {
+					t.Errorf("%s: the masked phone shows in clear:\n%s", c.name, text)
+				}
+				// "通过 HashChange 监听": the same document, never reloaded.
+				if still, err := chromedp.Run(frame, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !still {
+					t.Fatalf("%s: the page reloaded to switch customer (%v)", c.name, err)
+				}
+			}
 
-	// seed 001: "假如您填写的页面地址为：`https://www.qq.com`，那么每次呼入时，我们请求的
-	// URL 为：`https://www.qq.com#?mobile=18888888888&type=phone`" — here with
-	// our customers' numbers, the last two written as TCCC writes them: the
-	// "+" unescaped.
-	const seedHash = "mobile=18888888888&type=phone"
-	calls := []struct {
-		name, number, customer string
-	}{
-		{"plain number", "13912345678", "赵六"},
-		{"raw + number", "+85291234567", "孙八"},
-		{"raw +86 number", "+8613800000000", "钱七"},
+			// seed 001 来电弹屏调用电话呼出能力:
+			//   window.parent.postMessage({ source: 'ccc-sdk', payload: { event: 'callOut',
+			//     message: { phoneNumber: '15889xxxxxx', // 必传
+			//                desc: '刘先生' // 呼出时系统显示字段，选填，没有时显示 phoneNumber
+			//   } } }, '*')
+			// desc is the customer's name by default, as the seed's '刘先生'.
+			if err := chromedp.Do(frame, chromedp.Click(`[data-testid=dial]`)); err != nil {
+				t.Fatal(err)
+			}
+			want := `{"payload":{"event":"callOut","message":{"desc":"钱七","phoneNumber":"02155550999"}},"source":"ccc-sdk"}`
+			var got []struct {
+				Origin string          `json:"origin"`
+				Data   json.RawMessage `json:"data"`
+			}
+			for deadline := time.Now().Add(5 * time.Second); len(got) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](platforms.TCCCReceived))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = json.Unmarshal([]byte(raw), &got)
+			}
+			if len(got) != 1 {
+				t.Fatalf("the workbench received %d messages, want the one callOut", len(got))
+			}
+			var data any
+			_ = json.Unmarshal(got[0].Data, &data)
+			if gotJSON, _ := json.Marshal(data); string(gotJSON) != want || got[0].Origin != popBase {
+				t.Fatalf("callOut message %s from %s, want %s from %s", gotJSON, got[0].Origin, want, popBase)
+			}
+			pad, err := chromedp.Run(ctx, chromedp.Evaluate[string](platforms.TCCCDialPad))
+			if err != nil || pad != `[{"phoneNumber":"02155550999","shown":"钱七"}]` {
+				t.Fatalf("dial pad %s (%v)", pad, err)
+			}
+			testkit.Screenshot(t, ctx, "tccc-workbench-"+row.shot)
+		})
 	}
-	for _, c := range calls {
-		hash := strings.Replace(seedHash, "18888888888", c.number, 1)
-		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](platforms.TCCCCall(hash))); err != nil {
-			t.Fatal(err)
-		}
-		text := waitPopText(t, frame, c.customer)
-		if strings.Contains(text, strings.TrimPrefix(c.number, "+86")) {
-			t.Errorf("%s: the masked phone shows in clear:\n%s", c.name, text)
-		}
-		// "通过 HashChange 监听": the same document, never reloaded.
-		if still, err := chromedp.Run(frame, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !still {
-			t.Fatalf("%s: the page reloaded to switch customer (%v)", c.name, err)
-		}
-	}
-
-	// seed 001 来电弹屏调用电话呼出能力:
-	//   window.parent.postMessage({ source: 'ccc-sdk', payload: { event: 'callOut',
-	//     message: { phoneNumber: '15889xxxxxx', // 必传
-	//                desc: '刘先生' // 呼出时系统显示字段，选填，没有时显示 phoneNumber
-	//   } } }, '*')
-	// desc is the customer's name by default, as the seed's '刘先生'.
-	if err := chromedp.Do(frame, chromedp.Click(`[data-testid=dial]`)); err != nil {
-		t.Fatal(err)
-	}
-	want := `{"payload":{"event":"callOut","message":{"desc":"钱七","phoneNumber":"02155550999"}},"source":"ccc-sdk"}`
-	var got []struct {
-		Origin string          `json:"origin"`
-		Data   json.RawMessage `json:"data"`
-	}
-	for deadline := time.Now().Add(5 * time.Second); len(got) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](platforms.TCCCReceived))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = json.Unmarshal([]byte(raw), &got)
-	}
-	if len(got) != 1 {
-		t.Fatalf("the workbench received %d messages, want the one callOut", len(got))
-	}
-	var data any
-	_ = json.Unmarshal(got[0].Data, &data)
-	if gotJSON, _ := json.Marshal(data); string(gotJSON) != want || got[0].Origin != popBase {
-		t.Fatalf("callOut message %s from %s, want %s from %s", gotJSON, got[0].Origin, want, popBase)
-	}
-	pad, err := chromedp.Run(ctx, chromedp.Evaluate[string](platforms.TCCCDialPad))
-	if err != nil || pad != `[{"phoneNumber":"02155550999","shown":"钱七"}]` {
-		t.Fatalf("dial pad %s (%v)", pad, err)
-	}
-	testkit.Screenshot(t, ctx, "tccc-workbench")
 }
 
 // Aliyun CCC (seed 000), through the stand-in workbench: the homepage opens

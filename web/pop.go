@@ -102,7 +102,7 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 		scripts = append([]string{pt.Settings.HuaweiSupportScript}, scripts...)
 	}
 	data := &popData{Model: res.Model, Origins: pt.Settings.FrameOrigins, Dialect: string(res.Dialect),
-		Scripts: scripts, Live: res.Live, ContentURL: res.ContentURL,
+		Scripts: scripts, Live: res.Live, ContentURL: res.ContentURL, HashContentURL: res.HashContentURL,
 		RetryURL: res.RetryURL, RetryPost: res.RetryPost}
 	v := s.view(c, "", res.Model.PageName, data)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

@@ -22,6 +22,9 @@ type popData struct {
 	// ContentURL is where they fetch the new content.
 	Live       string
 	ContentURL string
+	// HashContentURL is where a page waiting at its plain address fetches
+	// a call Tencent TCCC passes in the URL hash ("#?mobile=…").
+	HashContentURL string
 	// Origins are the platforms that may frame the page and receive its
 	// dial-out messages; Dialect decides the dial-out message.
 	Origins []string

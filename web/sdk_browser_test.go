@@ -145,6 +145,7 @@ window.onload = function () {
     report("ringing", d);
     AICCSupport.clickToOutbound({mediaType: "audio", calledNum: "02155550123"});
   });
+  AICCSupport.addHandler("Talking", function (d) { report("talking", d); });
 };
 </script><p>nested SDK page</p>`, base)})
 	outer := newSDKSite(t, map[string]string{"/wrap": fmt.Sprintf(
@@ -162,6 +163,14 @@ window.onload = function () {
 	if err := json.Unmarshal([]byte(inner.wait(t, "ringing")), &ed); err != nil || ed["callerNum"] != "13912345678" ||
 		ed["callid"] != "nested-1" || ed["callType"] != "0" || ed["workNo"] != "8801" || ed["mediaType"] != "audio" {
 		t.Fatalf("Ringing eventData %v (%v)", ed, err)
+	}
+	// An event sent without mediaType (the events API does not require it)
+	// reaches the page with 表4-6's string for a call, "audio", not "".
+	ws.event(t, "Talking", map[string]string{"callerNum": "13912345678", "calledNum": "4008001234", "callType": "0", "callid": "nested-1"})
+	var talking map[string]any
+	if err := json.Unmarshal([]byte(inner.wait(t, "talking")), &talking); err != nil || talking["mediaType"] != "audio" ||
+		talking["callid"] != "nested-1" {
+		t.Fatalf("Talking eventData without a mediaType %v (%v)", talking, err)
 	}
 	// 4.4.4 "AICCSupport.clickToOutbound({mediaType: 'audio',calledNum: '12345678'})".
 	ws.waitOutbound(t, "02155550123")

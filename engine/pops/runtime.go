@@ -97,6 +97,13 @@ type Result struct {
 	// ContentURL is where they fetch the new content.
 	Live       string
 	ContentURL string
+	// HashContentURL is set on a page waiting for a call that listens for
+	// nothing else (the plain /pop/{tenant}/{page}, without ?dialect=):
+	// Tencent TCCC configured with that address passes each call only in
+	// the URL hash (seed 001: "https://www.qq.com#?mobile=18888888888&type=phone"),
+	// so the page follows a "#?" hash and fetches the call from here, as
+	// the ?dialect=tencent page does.
+	HashContentURL string
 	// RetryURL is where the "Retry" of an unavailable page goes; when
 	// RetryPost is set the retry is a form posting it there.
 	RetryURL  string
@@ -203,18 +210,25 @@ func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, e
 	res := &Result{Dialect: name}
 	if mode, ok := liveDialects[name]; ok && !req.Fragment {
 		res.Live = mode
-		content := url.Values{dialect.OverrideParam: {string(name)}}
-		res.ContentURL = pt.Path + "/content?" + content.Encode()
+		res.ContentURL = contentURL(pt, name)
 	}
 	m, err := r.model(ctx, pt, name, callParams, opts)
 	if err != nil {
 		return nil, err
 	}
 	res.Model = m
+	if m.State == pages.StateWaiting && res.Live == "" && !req.Fragment {
+		res.HashContentURL = contentURL(pt, dialect.Tencent)
+	}
 	if m.State == pages.StateError {
 		r.setRetry(pt, req, res)
 	}
 	return res, nil
+}
+
+// contentURL is where a live page of the dialect fetches each new call.
+func contentURL(pt *Target, name dialect.Name) string {
+	return pt.Path + "/content?" + url.Values{dialect.OverrideParam: {string(name)}}.Encode()
 }
 
 // model asks pages for the page of the call, or for its frame waiting for

@@ -254,6 +254,7 @@ func TestOpen(t *testing.T) {
 		fragment   bool
 		dialect    dialect.Name
 		live, url  string
+		hash       string      // where a "#?" hash call is fetched from
 		state      pages.State // "": the page for testCall's customer
 		wantErrKey string
 	}{
@@ -267,9 +268,10 @@ func TestOpen(t *testing.T) {
 			dialect: dialect.Tencent, state: pages.StateWaiting},
 		{name: "sobot before its first call", method: "GET", params: url.Values{"dialect": {"sobot"}},
 			dialect: dialect.Sobot, live: "message", url: content(dialect.Sobot), state: pages.StateWaiting},
-		{name: "no parameters", method: "GET", params: url.Values{}, state: pages.StateWaiting},
-		{name: "only the language", method: "GET", params: url.Values{"lang": {"en"}}, state: pages.StateWaiting},
-		{name: "unknown dialect without a call", method: "GET", params: url.Values{"dialect": {"nope"}}, state: pages.StateWaiting},
+		{name: "no parameters", method: "GET", params: url.Values{}, hash: content(dialect.Tencent), state: pages.StateWaiting},
+		{name: "content request without parameters", method: "GET", params: url.Values{}, fragment: true, state: pages.StateWaiting},
+		{name: "only the language", method: "GET", params: url.Values{"lang": {"en"}}, hash: content(dialect.Tencent), state: pages.StateWaiting},
+		{name: "unknown dialect without a call", method: "GET", params: url.Values{"dialect": {"nope"}}, hash: content(dialect.Tencent), state: pages.StateWaiting},
 		{name: "unknown dialect with a call", method: "GET", params: url.Values{"dialect": {"nope"}, "callerNum": {"13912345678"}}, wantErrKey: "pop.dialect"},
 		{name: "parameters of no platform", method: "GET", params: url.Values{"foo": {"bar"}}, wantErrKey: "pop.dialect"},
 	}
@@ -291,6 +293,12 @@ func TestOpen(t *testing.T) {
 			if res.Dialect != c.dialect || res.Live != c.live || res.ContentURL != c.url {
 				t.Errorf("got dialect %q live %q content %q\nwant dialect %q live %q content %q",
 					res.Dialect, res.Live, res.ContentURL, c.dialect, c.live, c.url)
+			}
+			// seed 001: "假如您填写的页面地址为：https://www.qq.com，那么每次呼入时，我们请求的
+			// URL 为：https://www.qq.com#?mobile=18888888888&type=phone" — a page
+			// at its plain address follows the hash too.
+			if res.HashContentURL != c.hash {
+				t.Errorf("hash content %q, want %q", res.HashContentURL, c.hash)
 			}
 			if res.RetryURL != "" || res.RetryPost != nil {
 				t.Errorf("retry %q %v on an available page", res.RetryURL, res.RetryPost)

@@ -244,6 +244,38 @@ func TestCallMessage(t *testing.T) {
 	if want := `{"callType":"0","calldata":"{\"orderNo\":\"A-1\"}","calledNum":"4008001234","callerNum":"13912345678","callid":"c-7","mediaType":"web","workNo":"7001"}`; string(b) != want {
 		t.Errorf("eventData %s\nwant %s", b, want)
 	}
+
+	// The media type SDK pages get, from what the event carried: 表2-1's
+	// numbers ("1: 音视频呼叫", "5: 多媒体文字交谈"), the Web API's words, or
+	// nothing (the events API does not require mediaType) — then "audio",
+	// 表4-6's string for a call.
+	media := []struct {
+		name, sent, want string
+		absent           bool
+	}{
+		{"absent", "", "audio", true},
+		{"empty", "", "audio", false},
+		{"表2-1 audio", "1", "audio", false},
+		{"表2-1 video", "2", "video", false},
+		{"表2-1 multimedia", "5", "web", false},
+		{"表4-6 video", "video", "video", false},
+		{"表4-6 wechat", "wechat", "wechat", false},
+	}
+	for _, c := range media {
+		t.Run(c.name, func(t *testing.T) {
+			ev := event(calls.Ringing, c.sent)
+			if c.absent {
+				delete(ev.CallData, "mediaType")
+			}
+			m, err := e.rt.CallMessage(ctx, e.tenant.ID, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := m.EventData["mediaType"].(string); !ok || got != c.want {
+				t.Errorf("eventData mediaType %#v, want the string %q", m.EventData["mediaType"], c.want)
+			}
+		})
+	}
 }
 
 // The stored side of the workspace: its state at start, the messages a

@@ -169,10 +169,12 @@ func eventData(e *calls.Event) map[string]any {
 
 // webAPIMediaType turns the URL methods' media type (表2-1: 1 audio, 5
 // multimedia) into the Web API's (表4-6); a value already in the Web
-// API's words is kept.
+// API's words is kept. An event without one (the events API does not
+// require it) is a call, as its workspace tab says (Event.Tab): the Web
+// API's "audio", the string 表4-6 and clickToOutbound's 'audio' use.
 func webAPIMediaType(mt string) string {
 	switch mt {
-	case "1":
+	case "", "1":
 		return "audio"
 	case "2":
 		return "video"

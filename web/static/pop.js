@@ -44,6 +44,16 @@
   var live = body.getAttribute("data-live");
   var content = body.getAttribute("data-content");
   var root = document.getElementById("pop-root");
+  // A page waiting at its plain address (no ?dialect=tencent) follows
+  // Tencent TCCC's hash too: the admin may have configured just that
+  // address, and TCCC only changes the hash (seed 001:
+  // https://www.qq.com#?mobile=18888888888&type=phone). Only a "#?" hash
+  // is a call; any other is the page's own anchor.
+  var hashContent = body.getAttribute("data-hash-content");
+  if (!live && hashContent) {
+    live = "hash";
+    content = hashContent;
+  }
   if (!live || !content || !root) { return; }
 
   function load(params) {
@@ -58,7 +68,11 @@
     // Tencent TCCC: #?mobile=…&userId=…&type=phone&status=100…
     // TCCC writes the number's "+" unescaped (#?mobile=+86…); read it as
     // decodeURIComponent would, a "+", not as a form's space.
-    var fromHash = function () { load(window.location.hash.replace(/^#\??/, "").replace(/\+/g, "%2B")); };
+    var fromHash = function () {
+      var hash = window.location.hash;
+      if (hashContent && hash.indexOf("#?") !== 0) { return; }
+      load(hash.replace(/^#\??/, "").replace(/\+/g, "%2B"));
+    };
     window.addEventListener("hashchange", fromHash);
     fromHash();
     return;
