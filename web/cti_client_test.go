@@ -49,7 +49,7 @@ type ctiFixture struct {
 	typedPwd string // agent 102's, typed
 }
 
-func newCTIFixture(t *testing.T) *ctiFixture {
+func newCTIFixture(t *testing.T, opts ...func(*platforms.CTIClientConfig)) *ctiFixture {
 	e, base := newServedEnv(t)
 	x := &ctiFixture{e: e, f: e.tenant(), base: base, ctiPass: "cti-pass-101", typedPwd: "p&ss=1 #x"}
 	ctx := t.Context()
@@ -71,9 +71,13 @@ func newCTIFixture(t *testing.T) *ctiFixture {
 		t.Fatal(err)
 	}
 	// The CTI administrator's options (seed 003 §三): 主页地址 and 振铃时弹屏地址.
-	x.client = platforms.NewCTIClient(t, platforms.CTIClientConfig{
+	cfg := platforms.CTIClientConfig{
 		Homepage: base + x.path + "?dialect=cti", Ringing: base + x.path,
-		Agents: map[string]string{"101": x.ctiPass, "102": x.typedPwd}})
+		Agents: map[string]string{"101": x.ctiPass, "102": x.typedPwd}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	x.client = platforms.NewCTIClient(t, cfg)
 	if _, err := e.eng.Pops.SaveSettings(ctx, x.f.Tenant.ID, pops.SettingsInput{
 		CTIUnifiedLogin: true, CTILoginURL: x.client.LoginURL()}); err != nil {
 		t.Fatal(err)

@@ -154,7 +154,7 @@ func (s *Service) CTILoginRedirect(ctx context.Context, tenantID int64, u *accou
 		if password, ok, err = s.ctiPassword(ctx, tenantID, u.ID); err != nil {
 			return "", err
 		} else if !ok {
-			return "", apperr.New(apperr.Invalid, "cti.no_password")
+			return "", apperr.New(apperr.Invalid, keyNoCTIPassword)
 		}
 	}
 	if len(password) > MaxCTIPasswordLength {
@@ -164,4 +164,13 @@ func (s *Service) CTILoginRedirect(ctx context.Context, tenantID int64, u *accou
 	// value escaped, so no value can add a parameter, a line or a fragment.
 	return ps.CTILoginAddress() + "?user=" + url.QueryEscape(strings.TrimSpace(*u.WorkNo)) +
 		"&pass=" + url.QueryEscape(password) + "&url=" + url.QueryEscape(back), nil
+}
+
+const keyNoCTIPassword = "cti.no_password"
+
+// NeedsCTIPassword reports whether CTILoginRedirect refused for want of a
+// CTI password: none typed and none stored, so the agent is to type it.
+func NeedsCTIPassword(err error) bool {
+	e, ok := apperr.As(err)
+	return ok && e.Key == keyNoCTIPassword
 }
