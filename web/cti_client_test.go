@@ -13,6 +13,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/pops"
+	"github.com/screenpop/screenpop/internal/audit"
 	"github.com/screenpop/screenpop/internal/config"
 	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/testkit/platforms"
@@ -48,7 +49,7 @@ type ctiFixture struct {
 	typedPwd string // agent 102's, typed
 }
 
-func newCTIFixture(t *testing.T) *ctiFixture {
+func newCTIFixture(t *testing.T, opts ...func(*platforms.CTIClientConfig)) *ctiFixture {
 	e, base := newServedEnv(t)
 	x := &ctiFixture{e: e, f: e.tenant(), base: base, ctiPass: "cti-pass-101", typedPwd: "p&ss=1 #x"}
 	ctx := t.Context()
@@ -70,9 +71,13 @@ func newCTIFixture(t *testing.T) *ctiFixture {
 		t.Fatal(err)
 	}
 	// The CTI administrator's options (seed 003 §三): 主页地址 and 振铃时弹屏地址.
-	x.client = platforms.NewCTIClient(t, platforms.CTIClientConfig{
+	cfg := platforms.CTIClientConfig{
 		Homepage: base + x.path + "?dialect=cti", Ringing: base + x.path,
-		Agents: map[string]string{"101": x.ctiPass, "102": x.typedPwd}})
+		Agents: map[string]string{"101": x.ctiPass, "102": x.typedPwd}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	x.client = platforms.NewCTIClient(t, cfg)
 	if _, err := e.eng.Pops.SaveSettings(ctx, x.f.Tenant.ID, pops.SettingsInput{
 		CTIUnifiedLogin: true, CTILoginURL: x.client.LoginURL()}); err != nil {
 		t.Fatal(err)
@@ -366,5 +371,67 @@ func TestCTIPasswordAPI(t *testing.T) {
 	}
 	if set, _ := e.eng.Pops.CTIPasswordSet(t.Context(), f.Tenant.ID, f.Agent.ID); set {
 		t.Fatal("not removed")
+	}
+}
+
+// Setting or removing an agent's CTI password, from the user's page or the
+// REST API, is audited with its actor and the user, "set" or "removed";
+// the password itself appears nowhere in the audit row.
+func TestCTIPasswordAudited(t *testing.T) {
+	e := newEnv(t)
+	f := e.tenant()
+	ab := e.browser()
+	ab.login(f.Admin.Username, f.Password)
+	userPage := fmt.Sprintf("/admin/settings/users/%d", f.Agent.ID)
+	apiPath := fmt.Sprintf("/api/v1/users/%d/cti-password", f.Agent.ID)
+	const secret = "cti-Audited-Secret-5"
+	ui := func(password string) int {
+		ab.get(userPage)
+		resp, _ := ab.post(userPage+"/cti-password", url.Values{"ctiPassword": {password}})
+		return resp.StatusCode
+	}
+	api := func(password string) int {
+		resp, _ := e.api(http.MethodPut, apiPath, f.APIKey, map[string]any{"password": password})
+		return resp.StatusCode
+	}
+	cases := []struct {
+		name      string
+		do        func(string) int
+		password  string
+		status    int
+		change    string
+		actorKey  string // the detail naming the actor
+		actorName string
+	}{
+		{"set in the UI", ui, secret, http.StatusSeeOther, "set", "username", f.Admin.Username},
+		{"removed in the UI", ui, "", http.StatusSeeOther, "removed", "username", f.Admin.Username},
+		{"set through the API", api, secret, http.StatusOK, "set", "keyName", "test"},
+		{"removed through the API", api, "", http.StatusOK, "removed", "keyName", "test"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.do(c.password); got != c.status {
+				t.Fatalf("status %d, want %d", got, c.status)
+			}
+			es, err := audit.List(t.Context(), e.eng.DB, f.Tenant.ID, pops.AuditCTIPassword, 1)
+			if err != nil || len(es) != 1 {
+				t.Fatalf("entries %v %v", es, err)
+			}
+			d := es[0].Detail
+			if es[0].Target != fmt.Sprintf("user:%d", f.Agent.ID) || d["user"] != f.Agent.Username || d["change"] != c.change || d[c.actorKey] != c.actorName {
+				t.Fatalf("entry %+v", es[0])
+			}
+			var row string
+			if err := e.eng.DB.NewRaw("SELECT a::text FROM audit_log AS a WHERE id = ?", es[0].ID).Scan(t.Context(), &row); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(row, secret) {
+				t.Fatalf("the audit row holds the CTI password: %s", row)
+			}
+			// The audit page shows the entry, without the password.
+			if _, body := ab.get("/admin/audit"); strings.Contains(body, secret) {
+				t.Fatal("the audit page shows the CTI password")
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/engine/pops/dialect"
 	"github.com/screenpop/screenpop/internal/apperr"
@@ -25,6 +26,13 @@ const (
 	cookiePopSession = "sp_pop"
 	cookiePopCSRF    = "sp_pop_csrf"
 	popSessionTTL    = 12 * time.Hour
+	// cookieCTISeat marks a login.cgi round trip under way: the CTI
+	// client's homepage opened again without user and sid within
+	// ctiSeatTTL is the client coming back ("登录成功后主窗口页面自动调回url参数中
+	// 的页面", seed 003 §二), shown rather than sent to login.cgi again —
+	// whether or not the client adds user and sid, it never loops.
+	cookieCTISeat = "sp_cti_seat"
+	ctiSeatTTL    = 30 * time.Second
 )
 
 // popHeaders lets only the tenant's platforms frame the pop.
@@ -73,6 +81,7 @@ func popRequest(c *fiber.Ctx, fragment bool) pops.Request {
 		SessionTokens: []string{c.Cookies(cookiePopSession), c.Cookies(cookieSession)},
 		ClientIP:      c.IP(),
 		Fragment:      fragment,
+		CTISeatBack:   c.Cookies(cookieCTISeat) != "",
 	}
 }
 
@@ -89,9 +98,21 @@ func (s *Server) popServe(c *fiber.Ctx, fragment bool) error {
 		return s.popError(c, nil, err)
 	}
 	popHeaders(c, pt.Settings)
-	res, err := rt.Open(c.UserContext(), pt, popRequest(c, fragment))
+	req := popRequest(c, fragment)
+	res, err := rt.Open(c.UserContext(), pt, req)
+	if err == nil && res.Seat != nil {
+		if done, err := s.popSeat(c, pt, res.Seat); done || err != nil {
+			return err
+		}
+		// The way was turned off meanwhile: the homepage as it is.
+		req.CTISeatBack = true
+		res, err = rt.Open(c.UserContext(), pt, req)
+	}
 	if err != nil {
 		return s.popError(c, pt, err)
+	}
+	if req.CTISeatBack && res.Dialect == dialect.CTI && !fragment {
+		clearPopCookie(c, cookieCTISeat, "/pop/") // the round trip is over
 	}
 	c.Locals(keyPopPlatform, string(res.Dialect))
 	c.Locals(keyPopState, string(res.Model.State))
@@ -136,7 +157,7 @@ func (s *Server) popError(c *fiber.Ctx, pt *pops.Target, err error) error {
 			// The CTI client's homepage before any sign-in (seed 003 §三
 			// "在没有登录前，直接访问此地址"): the sign-in may go on to the
 			// client's login.cgi, and comes back to the CTI homepage.
-			login = "/pop/" + pt.Tenant.Slug + "/login?cti=1&next=" + url.QueryEscape(pt.Path+"?dialect=cti")
+			login = ctiLoginForm(pt)
 		}
 	}
 	c.Status(status)
@@ -147,6 +168,60 @@ type popErrorData struct {
 	Status  int
 	Message string
 	Login   string
+}
+
+// ctiHomepage is the CTI client's homepage (主页地址) of a pop page, as the
+// README tells the CTI administrator to configure it.
+func ctiHomepage(pt *pops.Target) string { return pt.Path + "?dialect=cti" }
+
+// ctiLoginForm is the pop sign-in that goes on to the client's login.cgi
+// and comes back to the CTI homepage.
+func ctiLoginForm(pt *pops.Target) string {
+	return "/pop/" + pt.Tenant.Slug + "/login?cti=1&next=" + url.QueryEscape(ctiHomepage(pt))
+}
+
+// popSeat answers the CTI client's homepage opened before the client's
+// seat sign-in by an agent already signed in to screenpop (seed 003 §三
+// "在没有登录前，直接访问此地址"; pops.Result.Seat): on to login.cgi with the
+// stored CTI password, as after a sign-in, or — none stored — to the pop
+// sign-in, which then asks only for the CTI password. done is false when
+// the tenant's unified login is off after all.
+func (s *Server) popSeat(c *fiber.Ctx, pt *pops.Target, agent *accounts.User) (done bool, err error) {
+	seat, err := s.eng.Pops.CTILoginRedirect(c.UserContext(), pt.Tenant.ID, agent, "", strings.TrimRight(s.cfg.BaseURL, "/")+ctiHomepage(pt))
+	switch {
+	case pops.NeedsCTIPassword(err):
+		return true, c.Redirect(ctiLoginForm(pt), fiber.StatusSeeOther)
+	case err != nil:
+		return true, s.popError(c, pt, err)
+	case seat == "":
+		return false, nil
+	}
+	return true, s.redirectToSeat(c, seat)
+}
+
+// redirectToSeat sends the window to the client's login.cgi, marking the
+// round trip (cookieCTISeat).
+func (s *Server) redirectToSeat(c *fiber.Ctx, seat string) error {
+	setPopCookie(c, cookieCTISeat, "1", "/pop/", int(ctiSeatTTL.Seconds()))
+	return c.Redirect(seat, fiber.StatusSeeOther)
+}
+
+// popSessionAgent is the tenant's agent signed in to screenpop in this
+// browser (pop or UI session), or nil.
+func (s *Server) popSessionAgent(c *fiber.Ctx, tenantID int64) (*accounts.User, error) {
+	for _, token := range []string{c.Cookies(cookiePopSession), c.Cookies(cookieSession)} {
+		if token == "" {
+			continue
+		}
+		u, err := s.eng.Accounts.SessionUser(c.UserContext(), token)
+		if err != nil && !apperr.Is(err, apperr.Unauthorized) {
+			return nil, err
+		}
+		if err == nil && u.TenantID != nil && *u.TenantID == tenantID {
+			return u, nil
+		}
+	}
+	return nil, nil
 }
 
 // ctiRequest reports whether a pop request comes from the CTI client
@@ -197,8 +272,24 @@ func (s *Server) popLoginForm(c *fiber.Ctx) error {
 	v.Form["next"] = safeNext(c.Query("next"))
 	if cti {
 		v.Form["cti"] = "1"
+		// Already signed in (sent here by popSeat): only the CTI password
+		// is asked for.
+		agent, err := s.popSessionAgent(c, t.ID)
+		if err != nil {
+			return err
+		}
+		if agent != nil {
+			v.Form["agent"] = agentName(agent)
+		}
 	}
 	return c.Render("pop/login", v)
+}
+
+func agentName(u *accounts.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
 }
 
 func (s *Server) popLogin(c *fiber.Ctx) error {
@@ -217,9 +308,20 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 	if cookie == "" || c.FormValue(csrfField) != s.csrfToken(cookie) {
 		return s.popError(c, nil, apperr.New(apperr.Forbidden, "error.csrf"))
 	}
-	u, err := s.eng.Accounts.Login(ctx, c.FormValue("username"), c.FormValue("password"), c.IP())
-	if err == nil && (u.TenantID == nil || *u.TenantID != t.ID) {
-		err = apperr.New(apperr.Unauthorized, "auth.bad_credentials")
+	// An agent already signed in, asked only for the CTI password (the
+	// form without a username, see popLoginForm), is seated as themselves.
+	var agent *accounts.User
+	if cti && c.FormValue("username") == "" {
+		if agent, err = s.popSessionAgent(c, t.ID); err != nil {
+			return err
+		}
+	}
+	u := agent
+	if agent == nil {
+		u, err = s.eng.Accounts.Login(ctx, c.FormValue("username"), c.FormValue("password"), c.IP())
+		if err == nil && (u.TenantID == nil || *u.TenantID != t.ID) {
+			err = apperr.New(apperr.Unauthorized, "auth.bad_credentials")
+		}
 	}
 	next := safeNext(c.FormValue("next"))
 	if !strings.HasPrefix(next, "/pop/"+t.Slug+"/") && next != "/workspace" {
@@ -242,17 +344,22 @@ func (s *Server) popLogin(c *fiber.Ctx) error {
 		if cti {
 			v.Form["cti"] = "1"
 		}
+		if agent != nil {
+			v.Form["agent"] = agentName(agent)
+		}
 		v.Error = e.In(v.Lang)
 		c.Status(statusByCode[e.Code])
 		return c.Render("pop/login", v)
 	}
-	token, err := s.eng.Accounts.CreateSession(ctx, u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
-	if err != nil {
-		return err
+	if agent == nil {
+		token, err := s.eng.Accounts.CreateSession(ctx, u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+		if err != nil {
+			return err
+		}
+		setPopCookie(c, cookiePopSession, token, "/pop/", int(popSessionTTL.Seconds()))
 	}
-	setPopCookie(c, cookiePopSession, token, "/pop/", int(popSessionTTL.Seconds()))
 	if seat != "" {
-		return c.Redirect(seat, fiber.StatusSeeOther)
+		return s.redirectToSeat(c, seat)
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
@@ -272,5 +379,18 @@ func setPopCookie(c *fiber.Ctx, name, value, path string, maxAge int) {
 	if maxAge > 0 {
 		ck.SetMaxAge(maxAge)
 	}
+	c.Response().Header.SetCookie(ck)
+}
+
+// clearPopCookie removes a cookie setPopCookie wrote.
+func clearPopCookie(c *fiber.Ctx, name, path string) {
+	ck := fasthttp.AcquireCookie()
+	defer fasthttp.ReleaseCookie(ck)
+	ck.SetKey(name)
+	ck.SetPath(path)
+	ck.SetHTTPOnly(true)
+	ck.SetSameSite(fasthttp.CookieSameSiteNoneMode)
+	ck.SetPartitioned(true)
+	ck.SetMaxAge(-1)
 	c.Response().Header.SetCookie(ck)
 }

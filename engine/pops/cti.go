@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/screenpop/screenpop/engine/accounts"
+	"github.com/screenpop/screenpop/engine/pops/dialect"
 )
 
 // CTI unified login (seed 003 §二 统一登录, §三): after the agent signs in
@@ -49,6 +50,20 @@ func ctiSID(params url.Values) string {
 		return strings.TrimSpace(params.Get("password"))
 	}
 	return ""
+}
+
+// ctiNeedsSeat reports whether a pop request is the CTI client's homepage
+// opened before the client's seat sign-in, by an agent signed in to
+// screenpop (agent, from the session that authorised it) — seed 003 §三:
+// "主页地址：这是在CTI客户端的主窗口中打开的地址。在没有登录前，直接访问此地址；
+// 登录成功后在此地址后增加两个参数，一个是工号user，另一个是sid". Without user and
+// sid (or §二's first way, user and password) the client is not seated yet;
+// with the tenant's CTI unified login on, such an agent goes on to be
+// seated through login.cgi, as after a sign-in. A request with call
+// parameters is a pop, never the homepage: it is shown as it is.
+func ctiNeedsSeat(pt *Target, req Request, name dialect.Name, callParams map[string]string, agent *accounts.User) bool {
+	return name == dialect.CTI && agent != nil && !req.Fragment && !req.CTISeatBack && len(callParams) == 0 &&
+		ctiSID(req.Params) == "" && pt.Settings != nil && pt.Settings.CTIUnifiedLogin
 }
 
 // bindCTISession records the sid of a homepage request for the signed-in

@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/audit"
 )
 
 // The login.cgi way of the CTI client's unified login (seed 003 §二):
@@ -55,31 +58,56 @@ const MaxCTIPasswordLength = 128
 
 // SetCTIPassword stores an agent's CTI password sealed with the tenant's
 // key (bound to the user), or removes it when password is empty. The user
-// must be the tenant's.
+// must be the tenant's. The change is audited with its actor ("set" or
+// "removed"; the password never enters the entry), in the same
+// transaction; removing a password that was not stored changes nothing and
+// is not audited.
 func (s *Service) SetCTIPassword(ctx context.Context, tenantID, userID int64, password string) error {
 	if len(password) > MaxCTIPasswordLength || strings.ContainsAny(password, "\x00\r\n") {
 		return apperr.Field("ctiPassword", "user.cti_password", MaxCTIPasswordLength)
 	}
-	n, err := s.db.NewSelect().Table("users").Where("id = ? AND tenant_id = ?", userID, tenantID).Count(ctx)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
+	var username string
+	err := s.db.NewSelect().Table("users").Column("username").Where("id = ? AND tenant_id = ?", userID, tenantID).Scan(ctx, &username)
+	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.NotFoundf("user.not_found")
 	}
-	if password == "" {
-		_, err := s.db.NewDelete().Table("cti_credentials").Where("tenant_id = ? AND user_id = ?", tenantID, userID).Exec(ctx)
-		return err
-	}
-	sealed, err := s.sealer.Seal(ctx, tenantID, []byte(password), ctiPasswordAD(tenantID, userID))
 	if err != nil {
 		return err
 	}
-	_, err = s.db.NewRaw(`INSERT INTO cti_credentials (tenant_id, user_id, password_sealed) VALUES (?, ?, ?)
+	var sealed []byte
+	if password != "" {
+		if sealed, err = s.sealer.Seal(ctx, tenantID, []byte(password), ctiPasswordAD(tenantID, userID)); err != nil {
+			return err
+		}
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		change := "set"
+		if password == "" {
+			res, err := tx.NewDelete().Table("cti_credentials").Where("tenant_id = ? AND user_id = ?", tenantID, userID).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err
+			}
+			change = "removed"
+		} else if _, err := tx.NewRaw(`INSERT INTO cti_credentials (tenant_id, user_id, password_sealed) VALUES (?, ?, ?)
 		ON CONFLICT (tenant_id, user_id) DO UPDATE SET password_sealed = EXCLUDED.password_sealed, updated_at = now()`,
-		tenantID, userID, sealed).Exec(ctx)
-	return err
+			tenantID, userID, sealed).Exec(ctx); err != nil {
+			return err
+		}
+		actor := accounts.ActorFrom(ctx)
+		detail := actor.AuditDetail()
+		detail["user"] = username
+		detail["change"] = change
+		return audit.Record(ctx, tx, audit.Entry{TenantID: &tenantID, UserID: actor.AuditUserID(),
+			Action: AuditCTIPassword, Target: fmt.Sprintf("user:%d", userID), Detail: detail})
+	})
 }
+
+// AuditCTIPassword is the audit action of setting or removing an agent's
+// CTI password.
+const AuditCTIPassword = "user.cti_password"
 
 // CTIPasswordSet reports whether an agent has a stored CTI password; the
 // password itself never leaves the engine but in the login.cgi redirect.
@@ -126,7 +154,7 @@ func (s *Service) CTILoginRedirect(ctx context.Context, tenantID int64, u *accou
 		if password, ok, err = s.ctiPassword(ctx, tenantID, u.ID); err != nil {
 			return "", err
 		} else if !ok {
-			return "", apperr.New(apperr.Invalid, "cti.no_password")
+			return "", apperr.New(apperr.Invalid, keyNoCTIPassword)
 		}
 	}
 	if len(password) > MaxCTIPasswordLength {
@@ -136,4 +164,13 @@ func (s *Service) CTILoginRedirect(ctx context.Context, tenantID int64, u *accou
 	// value escaped, so no value can add a parameter, a line or a fragment.
 	return ps.CTILoginAddress() + "?user=" + url.QueryEscape(strings.TrimSpace(*u.WorkNo)) +
 		"&pass=" + url.QueryEscape(password) + "&url=" + url.QueryEscape(back), nil
+}
+
+const keyNoCTIPassword = "cti.no_password"
+
+// NeedsCTIPassword reports whether CTILoginRedirect refused for want of a
+// CTI password: none typed and none stored, so the agent is to type it.
+func NeedsCTIPassword(err error) bool {
+	e, ok := apperr.As(err)
+	return ok && e.Key == keyNoCTIPassword
 }

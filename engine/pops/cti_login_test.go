@@ -2,11 +2,15 @@ package pops_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/screenpop/screenpop/engine/accounts"
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/internal/audit"
 )
 
 // An agent's CTI password (seed 003 §二 login.cgi) is stored sealed with the
@@ -104,5 +108,74 @@ func TestCTILoginURLValidation(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("%q: err %v", c.url, err)
 		}
+	}
+}
+
+// Setting and removing an agent's CTI password is audited like the other
+// credential changes: the actor, the user, "set" or "removed" — never the
+// password, in any column of the row. Removing a password that was not
+// stored changes nothing and is not audited; a refused change is not
+// audited either.
+func TestCTIPasswordAudit(t *testing.T) {
+	eng := newEngine(t)
+	tn := tenant(t, eng)
+	u, err := eng.Accounts.CreateUser(ctx, accounts.NewUser{TenantID: &tn, Username: uniq("agent"), Role: accounts.RoleAgent, Password: "correct-horse-1", WorkNo: "101"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := eng.Accounts.CreateUser(ctx, accounts.NewUser{TenantID: &tn, Username: uniq("admin"), Role: accounts.RoleAdmin, Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asAdmin := accounts.WithActor(ctx, &accounts.Principal{User: admin})
+	const secret = "cti-Audit-Secret-9"
+	cases := []struct {
+		name     string
+		ctx      context.Context
+		password string
+		change   string // "" = no entry
+		actor    string
+	}{
+		{"set by an admin", asAdmin, secret, "set", "user"},
+		{"replaced by the server", ctx, secret + "x", "set", "system"},
+		{"removed", asAdmin, "", "removed", "user"},
+		{"removed again: nothing to remove", asAdmin, "", "", ""},
+		{"refused", asAdmin, "a\nb", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before, err := audit.List(ctx, eng.DB, tn, pops.AuditCTIPassword, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = eng.Pops.SetCTIPassword(c.ctx, tn, u.ID, c.password)
+			es, err := audit.List(ctx, eng.DB, tn, pops.AuditCTIPassword, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.change == "" {
+				if len(es) != len(before) {
+					t.Fatalf("audited: %+v", es[0])
+				}
+				return
+			}
+			if len(es) != len(before)+1 {
+				t.Fatalf("%d new entries, want 1", len(es)-len(before))
+			}
+			got := es[0]
+			if got.Target != fmt.Sprintf("user:%d", u.ID) || got.Detail["user"] != u.Username || got.Detail["change"] != c.change || got.Detail["actor"] != c.actor {
+				t.Fatalf("entry %+v", got)
+			}
+			if (c.actor == "user") != (got.UserID != nil && *got.UserID == admin.ID) {
+				t.Fatalf("entry's user %v", got.UserID)
+			}
+			var row string
+			if err := eng.DB.NewRaw("SELECT a::text FROM audit_log AS a WHERE id = ?", got.ID).Scan(ctx, &row); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(row, secret) {
+				t.Fatalf("the audit row holds the password: %s", row)
+			}
+		})
 	}
 }

@@ -77,6 +77,11 @@ type Request struct {
 	ClientIP      string
 	// Fragment is the live page's refresh: the same checks, only the body.
 	Fragment bool
+	// CTISeatBack says a login.cgi round trip was started moments ago in
+	// this browser: the CTI homepage opened now is the client coming back,
+	// shown whether or not it adds user and sid (never sent to be seated
+	// again, which could loop).
+	CTISeatBack bool
 }
 
 // Target is a resolved /pop/{tenant}/{page}: whom the request is for, even
@@ -108,6 +113,11 @@ type Result struct {
 	// RetryPost is set the retry is a form posting it there.
 	RetryURL  string
 	RetryPost url.Values
+	// Seat is set, and nothing else but Dialect, when the CTI client's
+	// homepage was opened before the client's seat sign-in by an agent
+	// signed in to screenpop, with the tenant's CTI unified login on: the
+	// web layer sends the agent on to be seated (see ctiNeedsSeat).
+	Seat *accounts.User
 }
 
 // liveDialects get a page that keeps listening: Tencent updates the URL
@@ -196,8 +206,12 @@ func (r *Runtime) Open(ctx context.Context, pt *Target, req Request) (*Result, e
 	if derr != nil && len(callParams) > 0 {
 		return nil, apperr.New(apperr.Invalid, "pop.dialect")
 	}
-	if err := r.authorize(ctx, pt, req, name); err != nil {
+	agent, err := r.authorize(ctx, pt, req, name)
+	if err != nil {
 		return nil, err
+	}
+	if ctiNeedsSeat(pt, req, name, callParams, agent) {
+		return &Result{Dialect: name, Seat: agent}, nil
 	}
 	if name == dialect.Sobot {
 		// What authorisation dropped (unsigned customer parameters) is gone.
@@ -269,17 +283,18 @@ func cloneValues(v url.Values) url.Values {
 // authorize decides whether this request may see customer data of the
 // tenant. A presented credential that fails is refused outright rather than
 // falling back to another method, so a bad signature is never silently
-// accepted because the same browser happens to hold a session.
-func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name dialect.Name) error {
+// accepted because the same browser happens to hold a session. It returns
+// the agent when an agent session authorised the request, else nil.
+func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name dialect.Name) (*accounts.User, error) {
 	params := req.Params
 	if params.Has(dialect.SigParam) {
-		return r.checkLink(ctx, pt, params)
+		return nil, r.checkLink(ctx, pt, params)
 	}
 	if name == dialect.Sobot && params.Get("sign") != "" {
 		// Drops the customer parameters the sign does not cover; the basic
 		// sign (no secret) is no credential, so the checks below follow.
 		if ok, err := r.pops.VerifySobot(ctx, r.nonces, pt.Tenant.ID, params, time.Now()); ok || err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, token := range req.SessionTokens {
@@ -290,26 +305,26 @@ func (r *Runtime) authorize(ctx context.Context, pt *Target, req Request, name d
 					// The CTI client's homepage (seed 003 §三): remember
 					// the sid for this agent.
 					if _, err := r.bindCTISession(ctx, pt.Tenant.ID, u, params); err != nil {
-						return err
+						return nil, err
 					}
 				}
-				return nil
+				return u, nil
 			}
 		}
 	}
 	if name == dialect.CTI && ctiSID(params) != "" {
 		ok, err := r.ctiSessionValid(ctx, pt.Tenant.ID, params)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ok {
-			return nil
+			return nil, nil
 		}
 	}
 	if pt.Settings.TrustsAddress(req.ClientIP) {
-		return nil
+		return nil, nil
 	}
-	return apperr.New(apperr.Unauthorized, "pop.unauthorized")
+	return nil, apperr.New(apperr.Unauthorized, "pop.unauthorized")
 }
 
 // setRetry sets where the "Retry" of an unavailable page goes: the same pop

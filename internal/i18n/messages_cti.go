@@ -9,6 +9,7 @@ var ctiMessages = []entry{
 	{"cti.no_work_no", "Your user has no CTI work number (工号): ask your administrator to set it under Users.", "您的用户没有 CTI 工号，请联系管理员在“用户”中设置。"},
 	{"cti.no_password", "No CTI password is stored for you: type it in the CTI password field.", "系统中没有您的 CTI 密码，请在“CTI 密码”中输入。"},
 	{"login.cti_password", "CTI password", "CTI 密码"},
+	{"login.cti_signed_in", "Signed in as %s. Your CTI client is not seated yet: type your CTI password to be seated.", "您已登录为 %s，CTI 客户端尚未入席：请输入 CTI 密码完成入席。"},
 	{"login.cti_password_hint", "Seats you in the CTI client too. Leave empty to use the one your administrator stored.", "同时完成 CTI 客户端入席登录。留空则使用管理员保存的密码。"},
 	{"users.cti_password", "CTI password", "CTI 密码"},
 	{"users.cti_password_set", "Stored, sealed (never shown).", "已保存（加密，不显示）。"},

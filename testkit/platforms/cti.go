@@ -29,6 +29,8 @@ type CTIClient struct {
 	// configured them in the client's options.
 	Homepage, Ringing string
 
+	backWithSeat bool
+
 	mu     sync.Mutex
 	agents map[string]string // 工号 → CTI password
 	logins []CTILogin
@@ -45,6 +47,13 @@ type CTIClientConfig struct {
 	Homepage, Ringing string
 	// Agents are the CTI accounts: 工号 → password.
 	Agents map[string]string
+	// BackWithSeat: login.cgi sends the window back to url with the seat's
+	// user and sid added, the way §三 opens the homepage after a seat
+	// sign-in ("登录成功后在此地址后增加两个参数，一个是工号user，另一个是sid"); by
+	// default it goes back to url exactly, as §二 says ("登录成功后主窗口页面
+	// 自动调回url参数中的页面"). The seed allows both readings; screenpop must
+	// work with either.
+	BackWithSeat bool
 }
 
 // CTILogin is one request to login.cgi.
@@ -63,7 +72,7 @@ func NewCTIClient(t testing.TB, cfg CTIClientConfig) *CTIClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &CTIClient{Base: "http://" + ln.Addr().String(), Homepage: cfg.Homepage, Ringing: cfg.Ringing, agents: cfg.Agents}
+	c := &CTIClient{Base: "http://" + ln.Addr().String(), Homepage: cfg.Homepage, Ringing: cfg.Ringing, agents: cfg.Agents, backWithSeat: cfg.BackWithSeat}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/cgi-bin/login.cgi", c.login)
 	mux.HandleFunc("/cgi-bin/call.cgi", c.call)
@@ -103,7 +112,11 @@ func (c *CTIClient) login(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>入席失败</title><p id="cti-error">入席登录失败：%s</p>`, html.EscapeString(l.User))
 		return
 	}
-	http.Redirect(w, r, l.URL, http.StatusFound)
+	to := l.URL
+	if c.backWithSeat {
+		to = appendQuery(to, "user="+url.QueryEscape(l.User)+"&sid="+url.QueryEscape(l.SID))
+	}
+	http.Redirect(w, r, to, http.StatusFound)
 }
 
 // call is call.cgi: "http://localhost:180/cgi-bin/call.cgi?number=123456789 … 点击上面的
