@@ -183,7 +183,7 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit)
+	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit, false)
 	if err != nil {
 		return nil, UserError(err)
 	}
@@ -363,6 +363,8 @@ func jsonText(args []any) string {
 // batch is the rows of one transaction.
 type batch struct {
 	n          int // data rows read, good or not
+	before     int // data rows committed before this batch (rows_done)
+	issuesFrom int // issues stored before this batch's
 	rows       []tables.Row
 	lines      []int               // the line of each of rows
 	enc        *tables.EncodedRows // rows, encoded ahead of the write
@@ -393,7 +395,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	}
 	// A stored file was within the limit when it was uploaded; a limit
 	// lowered since must not refuse it now.
-	rr, _, err := openFile(job.Format, data, job.Sheet, max(limit, job.FileSize))
+	rr, _, err := openFile(job.Format, data, job.Sheet, max(limit, job.FileSize), true)
 	if err != nil {
 		return err
 	}
@@ -448,24 +450,12 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		}
 		encodeErr <- err
 	}()
-	errorCount := job.ErrorCount
-	for b := range batches {
-		if err := s.commit(ctx, job, sc, b, &errorCount); err != nil {
-			stop()
-			for range batches {
-			}
-			return err
+	werr := s.writeBatches(ctx, job, sc, batches, o)
+	if werr != nil {
+		stop()
+		for range batches {
 		}
-		if o.BatchDelay > 0 {
-			select {
-			case <-time.After(o.BatchDelay):
-			case <-ctx.Done():
-				stop()
-				for range batches {
-				}
-				return ctx.Err()
-			}
-		}
+		return werr
 	}
 	eerr, rerr := <-encodeErr, <-readErr
 	switch {
@@ -599,45 +589,130 @@ func (s *Service) keepMasked(ctx context.Context, sc *tables.Schema, b *batch) e
 	return nil
 }
 
+// writers is how many batches are written at once. The server's side of
+// an import (parsing the values, maintaining four indexes) outweighs ours,
+// and one connection keeps only one of its cores busy; a second writer
+// starts a batch while the previous one finishes. Batches still commit in
+// file order (commit waits for the previous one), so rows_done always
+// covers exactly the rows committed.
+const writers = 2
+
+// committed is a batch's outcome, told to the batch after it.
+type committed struct {
+	done chan struct{}
+	err  error
+}
+
+// writeBatches writes the batches in order, up to writers at a time, and
+// returns the first batch's failure, if any.
+func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema, batches <-chan *batch, o Options) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slots := make(chan struct{}, writers)
+	prev := &committed{done: make(chan struct{})}
+	close(prev.done)
+	rowsDone, stored := job.RowsDone, job.ErrorCount
+	started := time.Now()
+	for b := range batches {
+		select {
+		case slots <- struct{}{}:
+		case <-wctx.Done():
+		}
+		if wctx.Err() != nil {
+			break
+		}
+		b.before, b.issuesFrom = rowsDone, stored
+		rowsDone += b.n
+		stored += min(len(b.issues), max(0, maxStoredIssues-stored))
+		cur := &committed{done: make(chan struct{})}
+		go func(b *batch, prev, cur *committed) {
+			defer func() { <-slots }()
+			cur.err = s.commit(wctx, job, sc, b, prev)
+			if cur.err != nil {
+				cancel()
+			}
+			close(cur.done)
+		}(b, prev, cur)
+		prev = cur
+		if o.BatchDelay > 0 {
+			select {
+			case <-time.After(o.BatchDelay):
+			case <-wctx.Done():
+			}
+		}
+	}
+	<-prev.done
+	s.log.Debug("import: rows written", "import", job.ID, "ms", time.Since(started).Milliseconds())
+	if prev.err != nil {
+		return prev.err
+	}
+	return ctx.Err() // a batch delay cut short by the caller's context
+}
+
 // commit writes one batch and advances the job's counters in the same
 // transaction: after a crash, rows_done says exactly which rows are in.
-func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *batch, errorCount *int) error {
-	stored := *errorCount
+// The rows go in while the previous batch (prev) may still be writing;
+// the counters, and the commit, wait for it. A failure of an earlier
+// batch is returned in place of this batch's own (it is the cause).
+func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *batch, prev *committed) error {
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var st Status
-		if err := tx.NewSelect().Model((*Job)(nil)).Column("status").Where("id = ?", job.ID).For("UPDATE").Scan(ctx, &st); err != nil {
-			return err
-		}
-		if st != StatusRunning {
-			return errStopped
-		}
 		res, err := s.tables.UpsertEncoded(ctx, tx, b.enc)
 		if err != nil {
 			return err
 		}
-		n, err := s.storeIssues(ctx, tx, job.ID, stored, b.issues)
+		n, err := s.storeIssues(ctx, tx, job.ID, b.issuesFrom, b.issues)
 		if err != nil {
 			return err
 		}
-		stored += n
-		_, err = tx.NewUpdate().Model((*Job)(nil)).
-			Set("rows_done = rows_done + ?", b.n).
+		select {
+		case <-prev.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if prev.err != nil {
+			return prev.err
+		}
+		// rows_done must be where the previous batch left it: the status
+		// check stops a cancelled job, the rows_done one any batch whose
+		// predecessor did not commit.
+		upd, err := tx.NewUpdate().Model((*Job)(nil)).
+			Set("rows_done = ?", b.before+b.n).
 			Set("inserted = inserted + ?", res.Inserted).
 			Set("updated = updated + ?", res.Updated).
 			Set("unchanged = unchanged + ?", res.Unchanged).
 			Set("rejected = rejected + ?", b.rejected).
 			Set("duplicates = duplicates + ?", b.duplicates).
 			Set("masked = masked + ?", b.masked).
-			Set("error_count = ?", stored).
+			Set("error_count = ?", b.issuesFrom+n).
 			Set("updated_at = now()").
-			Where("id = ?", job.ID).Exec(ctx)
-		return err
+			Where("id = ? AND status = ? AND rows_done = ?", job.ID, StatusRunning, b.before).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if k, _ := upd.RowsAffected(); k == 0 {
+			return s.whyNotRunning(ctx, tx, job.ID)
+		}
+		return nil
 	})
-	if err != nil {
+	<-prev.done
+	if prev.err != nil {
+		return prev.err
+	}
+	return err
+}
+
+// whyNotRunning explains a progress update that found its job changed:
+// stopped (cancelled, failed) or, should it ever happen, counted by
+// another writer.
+func (s *Service) whyNotRunning(ctx context.Context, tx bun.Tx, jobID int64) error {
+	var st Status
+	if err := tx.NewSelect().Model((*Job)(nil)).Column("status").Where("id = ?", jobID).Scan(ctx, &st); err != nil {
 		return err
 	}
-	*errorCount = stored
-	return nil
+	if st != StatusRunning {
+		return errStopped
+	}
+	return fmt.Errorf("import %d: rows_done moved under the writer", jobID)
 }
 
 // storeIssues adds issues to a job's report after the first from stored,

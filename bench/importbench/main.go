@@ -44,7 +44,7 @@ func main() {
 	adminDSN := flag.String("dsn", os.Getenv("DATABASE_URL"), "a PostgreSQL server's DSN; a scratch database is created on it")
 	psql := flag.String("psql", "/usr/lib/postgresql/15/bin/psql", "psql, for the \\copy reference")
 	size := flag.Int("size", 20<<20, "file size in bytes")
-	keep := flag.Bool("keep", false, "keep the scratch database")
+	keep := flag.Bool("keep", false, "keep the scratch database, the files and the master key")
 	flag.Parse()
 	if err := run(*binary, *adminDSN, *psql, *size, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
@@ -82,7 +82,11 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if keep {
+		fmt.Println("files and master key kept in", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 
 	// A scratch database, migrated, with a tenant and the table.
 	admin, err := database.Open(ctx, adminDSN, database.Options{MaxOpenConns: 1})
@@ -155,6 +159,9 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 		if err != nil {
 			return nil, err
 		}
+		// The import's server processes end when it has gone: the CPU of
+		// one that exited but was not yet reaped counts nowhere.
+		time.Sleep(500 * time.Millisecond)
 		r.server = server.cpu() - before
 		var n int
 		if err := db.NewRaw("SELECT count(*) FROM base_records WHERE table_id = ?", tableID).Scan(ctx, &n); err != nil {
@@ -281,6 +288,10 @@ func runImport(binary, dsn, keyFile, path, table string) (*importRun, error) {
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "SCREENPOP_MASTER_KEY_FILE="+keyFile, "SCREENPOP_LOG_LEVEL="+cmpOr(os.Getenv("BENCH_LOG_LEVEL"), "warn"))
+	if prof := os.Getenv("SCREENPOP_CPU_PROFILE"); prof != "" {
+		// One profile per import: table.prof beside the name given.
+		cmd.Env = append(cmd.Env, "SCREENPOP_CPU_PROFILE="+strings.TrimSuffix(prof, ".prof")+"-"+table+".prof")
+	}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
