@@ -110,43 +110,98 @@ type survey struct {
 
 // surveyFile reads every row: it counts them and finds, for each index
 // value, the last good row that holds it (the one that wins). With collect
-// it keeps the issues of rejected rows.
+// it keeps the issues of rejected rows. Nothing is written before it ends,
+// so it reads (readAhead) and checks on two cores.
 func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool) (*survey, error) {
 	sv := &survey{last: map[string]int{}}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	chunks, readErr := readAhead(ctx, rr)
+	defer func() {
+		stop()
+		for range chunks {
+		}
+	}()
 	first := true
-	for {
-		line, cells, err := rr.Next()
-		if err == io.EOF {
-			return sv, nil
-		}
-		if err != nil && !IsRowError(err) {
-			return nil, err
-		}
-		if first {
-			first = false
-			if c.isExample(cells, err) {
-				sv.example = true
-				continue
-			}
-		}
-		sv.total++
-		if sv.total%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		row, issues := c.check(line, cells, err)
-		if len(issues) > 0 {
-			sv.bad++
-			if collect {
-				if len(sv.issues)+len(issues) > maxStoredIssues {
-					sv.more = true
-				} else {
-					sv.issues = append(sv.issues, issues...)
+	for chunk := range chunks {
+		for _, r := range chunk {
+			if first {
+				first = false
+				if c.isExample(r.cells, r.err) {
+					sv.example = true
+					continue
 				}
 			}
-			continue
+			sv.total++
+			row, issues := c.check(r.line, r.cells, r.err)
+			if len(issues) > 0 {
+				sv.bad++
+				if collect {
+					if len(sv.issues)+len(issues) > maxStoredIssues {
+						sv.more = true
+					} else {
+						sv.issues = append(sv.issues, issues...)
+					}
+				}
+				continue
+			}
+			sv.last[row.Index] = r.line
 		}
-		sv.last[row.Index] = line
 	}
+	if err := <-readErr; err != nil {
+		return nil, err
+	}
+	return sv, nil
+}
+
+// readRow is one row as a RowReader returned it (err: its row error).
+type readRow struct {
+	line  int
+	cells []string
+	err   error
+}
+
+// readAhead reads rr in a goroutine of its own and sends its rows in
+// chunks, until the end or a file error, which it then sends on the
+// second channel (nil at the end). The chunks channel closes first.
+func readAhead(ctx context.Context, rr RowReader) (<-chan []readRow, <-chan error) {
+	const size = 512
+	out, done := make(chan []readRow, 2), make(chan error, 1)
+	go func() {
+		defer close(out)
+		chunk := make([]readRow, 0, size)
+		for {
+			line, cells, err := rr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil && !IsRowError(err) {
+				done <- err
+				return
+			}
+			// The reader may reuse its slice (not the strings in it).
+			chunk = append(chunk, readRow{line: line, cells: slices.Clone(cells), err: err})
+			if len(chunk) == size {
+				select {
+				case out <- chunk:
+				case <-ctx.Done():
+					done <- ctx.Err()
+					return
+				}
+				chunk = make([]readRow, 0, size)
+			}
+		}
+		if len(chunk) > 0 {
+			select {
+			case out <- chunk:
+			case <-ctx.Done():
+				done <- ctx.Err()
+				return
+			}
+		}
+		done <- nil
+	}()
+	return out, done
 }
 
 // duplicateIssue reports a row superseded by a later one.
