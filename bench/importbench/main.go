@@ -1,13 +1,14 @@
-// Command importbench measures an import of a 20 MB CSV, and of the same
-// rows as an XLSX, through the real job path — `screenpop import`, which
-// checks the file, stores it sealed, queues the job and runs it in its own
-// worker — against the floor of our own storage: the rows the import
-// wrote, already encoded, copied by one INSERT … SELECT into a second
-// table of the same fields — the same indexes, foreign key and bytes
+// Command importbench measures imports through the real job path —
+// `screenpop import`, which checks the file, stores it sealed, queues the
+// job and runs it in its own worker — of a 20 MB CSV, of the same rows as
+// an XLSX, and of a 20 MB XLSX of varied customer rows, against the floor
+// of our own storage: the rows the CSV import wrote, exactly as encoded
+// (index_suffix too), copied by one INSERT … SELECT into a second table of
+// the same fields — the same indexes, foreign key, trigger and bytes
 // written, with no work in Go. psql's \copy of the CSV into a plain table
 // is printed for reference. It prints wall time, rows/s, CPU and the peak
-// RSS of each importing process. Run it with bench/import.sh (or `make
-// bench`).
+// RSS of each importing process, and the server's CPU for each import and
+// for the floor. Run it with bench/import.sh (or `make bench`).
 //
 //	importbench -binary bin/screenpop -dsn postgres://… [-psql /usr/lib/postgresql/15/bin/psql]
 package main
