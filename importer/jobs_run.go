@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -659,21 +660,21 @@ type committed struct {
 }
 
 // writeBatches writes the batches in order, up to writers at a time, and
-// returns the first batch's failure, if any.
+// returns the first batch's failure, if any. A failure stops new batches
+// but not those before it, which commit; those after it roll back.
 func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema, batches <-chan *batch, o Options) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	slots := make(chan struct{}, writers)
 	prev := &committed{done: make(chan struct{})}
 	close(prev.done)
+	var failed atomic.Bool
 	rowsDone, stored := job.RowsDone, job.ErrorCount
 	started := time.Now()
 	for b := range batches {
 		select {
 		case slots <- struct{}{}:
-		case <-wctx.Done():
+		case <-ctx.Done():
 		}
-		if wctx.Err() != nil {
+		if ctx.Err() != nil || failed.Load() {
 			break
 		}
 		b.before, b.issuesFrom = rowsDone, stored
@@ -682,9 +683,9 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema,
 		cur := &committed{done: make(chan struct{})}
 		go func(b *batch, prev, cur *committed) {
 			defer func() { <-slots }()
-			cur.err = s.commit(wctx, job, sc, b, prev)
+			cur.err = s.commit(ctx, job, sc, b, prev)
 			if cur.err != nil {
-				cancel()
+				failed.Store(true)
 			}
 			close(cur.done)
 		}(b, prev, cur)
@@ -692,7 +693,7 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema,
 		if o.BatchDelay > 0 {
 			select {
 			case <-time.After(o.BatchDelay):
-			case <-wctx.Done():
+			case <-ctx.Done():
 			}
 		}
 	}
@@ -701,7 +702,7 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema,
 	if prev.err != nil {
 		return prev.err
 	}
-	return ctx.Err() // a batch delay cut short by the caller's context
+	return ctx.Err() // a batch delay cut short
 }
 
 // commit writes one batch and advances the job's counters in the same

@@ -2,10 +2,14 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/screenpop/screenpop/internal/apperr"
+	"github.com/screenpop/screenpop/tables"
 )
 
 // Two batches are written at once, yet they commit in file order and the
@@ -75,5 +79,52 @@ func TestImportWritersCommitInOrder(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if n := e.count(); n != records {
 		t.Fatalf("%d records a while after the cancel, %d when it ended", n, records)
+	}
+}
+
+// A batch that fails stops the import there: the batches before it commit
+// (even while it is being written), those after it roll back, rows_done
+// ends where the last good batch left it, and the failure returned is the
+// batch's own, not a cancellation it caused.
+func TestImportWriterFailureKeepsEarlierBatches(t *testing.T) {
+	e := newJobEnv(t)
+	ctx := context.Background()
+	job, err := e.s.Create(ctx, e.upload("名单.csv", []byte(csvText(customerHeader, []string{"13900000000", "甲", "", "", "", ""})), ModeSkip))
+	must(t, err)
+	_, err = e.db.NewUpdate().Table("import_jobs").Set("status = ?", StatusRunning).Where("id = ?", job.ID).Exec(ctx)
+	must(t, err)
+	job, err = e.s.Get(ctx, e.tenant, job.ID)
+	must(t, err)
+	sc, err := e.s.importSchema(ctx, e.tenant, e.table.ID)
+	must(t, err)
+
+	// Six batches of ten rows, each with one issue (stored with seq = the
+	// batch's number); seq 3 is taken already, so the fourth batch fails.
+	const batches, size, failing = 6, 10, 3
+	_, err = e.db.NewInsert().Model(&issueRow{JobID: job.ID, Seq: failing, Line: 1, ColumnName: "手机", Key: "x", Args: []any{}}).Exec(ctx)
+	must(t, err)
+	in := make(chan *batch, batches)
+	for i := range batches {
+		var rows []tables.Row
+		for j := range size {
+			row, errs := sc.ParseCells([]string{fmt.Sprintf("139%08d", i*size+j), "客户", "", "", "", ""})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			rows = append(rows, row)
+		}
+		enc, err := e.ts.EncodeRows(ctx, sc, rows)
+		must(t, err)
+		in <- &batch{n: size + 1, enc: enc, rejected: 1, issues: []Issue{{Line: i + 2, Column: "姓名", Message: apperr.Message{Key: "x"}}}}
+	}
+	close(in)
+	err = e.s.writeBatches(ctx, job, sc, in, Options{})
+	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "23505") {
+		t.Fatalf("writeBatches: %v, want the fourth batch's unique violation", err)
+	}
+	got, err := e.s.Get(ctx, e.tenant, job.ID)
+	must(t, err)
+	if got.RowsDone != failing*(size+1) || got.Inserted != failing*size || e.count() != failing*size {
+		t.Fatalf("rows_done %d, inserted %d, %d records; want the first %d batches", got.RowsDone, got.Inserted, e.count(), failing)
 	}
 }
