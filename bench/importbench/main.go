@@ -160,7 +160,7 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 
 	// The imports, as an operator runs them.
 	imp := func(path, table string, tableID int64, rows int) (*importRun, error) {
-		before := server.cpu()
+		before, walBefore := server.cpu(), walLSN(ctx, db)
 		r, err := runImport(binary, dsn, keyFile, path, table)
 		if err != nil {
 			return nil, err
@@ -169,6 +169,7 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 		// one that exited but was not yet reaped counts nowhere.
 		time.Sleep(500 * time.Millisecond)
 		r.server = server.cpu() - before
+		r.wal = walLSN(ctx, db) - walBefore
 		var n int
 		if err := db.NewRaw("SELECT count(*) FROM base_records WHERE table_id = ?", tableID).Scan(ctx, &n); err != nil {
 			return nil, err
@@ -227,7 +228,7 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 	if err != nil {
 		return err
 	}
-	floorCPU := server.cpu()
+	floorCPU, floorWAL := server.cpu(), walLSN(ctx, db)
 	start = time.Now()
 	res, err := db.ExecContext(ctx, `INSERT INTO base_records (tenant_id, table_id, index_key, plain, sealed, digest, index_suffix)
 		SELECT tenant_id, ?, index_key, plain, sealed, digest, index_suffix FROM base_records WHERE table_id = ?`, floorTable.ID, tb.ID)
@@ -236,6 +237,7 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 	}
 	floorWall := time.Since(start)
 	floorCPU = server.cpu() - floorCPU
+	floorWAL = walLSN(ctx, db) - floorWAL
 	if n, _ := res.RowsAffected(); n != int64(rows) {
 		return fmt.Errorf("floor: %d rows inserted, want %d", n, rows)
 	}
@@ -270,6 +272,8 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 	fmt.Printf(line, "floor: INSERT … SELECT of the encoded rows", floorWall.Seconds(), float64(rows)/floorWall.Seconds(), "-", "-", dur(floorCPU), 1.0, srvRatio(floorCPU))
 	fmt.Printf(line, "psql \\copy (plain table, reference)", copyWall.Seconds(), float64(rows)/copyWall.Seconds(), "-", "-", "-",
 		copyWall.Seconds()/floorWall.Seconds(), "-")
+	fmt.Printf("\nWAL per row: CSV import %.0f B, XLSX (same rows) %.0f B, 20 MB XLSX %.0f B, floor %.0f B\n",
+		float64(csvRun.wal)/float64(rows), float64(xlsxRun.wal)/float64(rows), float64(bigRun.wal)/float64(bigRows), float64(floorWAL)/float64(rows))
 	ratio := wall.Seconds() / floorWall.Seconds()
 	xratio := xlsxRun.wall.Seconds() / wall.Seconds()
 	fmt.Printf("\ntargets: CSV toward 1.3x the floor: %v (%.2fx); XLSX within 2x of CSV: %v (%.2fx); "+
@@ -282,6 +286,7 @@ func run(binary, adminDSN, psql string, size int, keep bool) error {
 // importRun is one `screenpop import` measured.
 type importRun struct {
 	rows              int
+	wal               int64 // bytes of WAL the server wrote meanwhile
 	wall, cpu, server time.Duration
 	peak              float64 // MB
 	out               string
@@ -614,4 +619,11 @@ func writeVariedXLSX(path string, rows int) (int64, error) {
 		return 0, err
 	}
 	return fi.Size(), nil
+}
+
+// walLSN is the server's current WAL position in bytes (0 if unknown).
+func walLSN(ctx context.Context, db *bun.DB) int64 {
+	var n int64
+	_ = db.NewRaw("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").Scan(ctx, &n)
+	return n
 }
