@@ -166,6 +166,10 @@ type Options struct {
 	BatchDelay time.Duration
 	// Workers is how many imports one process runs at once (default 2).
 	Workers int
+	// Writers is how many batches of one import are written at once, on
+	// as many connections (default 2; 1 writes them one after another).
+	// They commit in file order either way.
+	Writers int
 	// SweepInterval is how often a process looks for jobs whose worker
 	// died (default 5 s).
 	SweepInterval time.Duration
@@ -188,6 +192,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2
+	}
+	if o.Writers <= 0 {
+		o.Writers = defaultWriters
 	}
 	if o.SweepInterval <= 0 {
 		o.SweepInterval = 5 * time.Second

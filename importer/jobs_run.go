@@ -645,13 +645,13 @@ func (s *Service) keepMasked(ctx context.Context, sc *tables.Schema, b *batch) e
 	return nil
 }
 
-// writers is how many batches are written at once. The server's side of
-// an import (parsing the values, maintaining four indexes) outweighs ours,
-// and one connection keeps only one of its cores busy; a second writer
-// starts a batch while the previous one finishes. Batches still commit in
-// file order (commit waits for the previous one), so rows_done always
-// covers exactly the rows committed.
-const writers = 2
+// defaultWriters is how many batches are written at once (Options.Writers).
+// The server's side of an import (parsing the values, maintaining four
+// indexes) outweighs ours, and one connection keeps only one of its cores
+// busy; a second writer starts a batch while the previous one finishes.
+// Batches still commit in file order (commit waits for the previous one),
+// so rows_done always covers exactly the rows committed.
+const defaultWriters = 2
 
 // committed is a batch's outcome, told to the batch after it.
 type committed struct {
@@ -663,7 +663,7 @@ type committed struct {
 // returns the first batch's failure, if any. A failure stops new batches
 // but not those before it, which commit; those after it roll back.
 func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema, batches <-chan *batch, o Options) error {
-	slots := make(chan struct{}, writers)
+	slots := make(chan struct{}, max(1, o.Writers))
 	prev := &committed{done: make(chan struct{})}
 	close(prev.done)
 	var failed atomic.Bool

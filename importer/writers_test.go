@@ -87,6 +87,12 @@ func TestImportWritersCommitInOrder(t *testing.T) {
 // ends where the last good batch left it, and the failure returned is the
 // batch's own, not a cancellation it caused.
 func TestImportWriterFailureKeepsEarlierBatches(t *testing.T) {
+	for _, writers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("%d writers", writers), func(t *testing.T) { testWriterFailure(t, writers) })
+	}
+}
+
+func testWriterFailure(t *testing.T, writers int) {
 	e := newJobEnv(t)
 	ctx := context.Background()
 	job, err := e.s.Create(ctx, e.upload("名单.csv", []byte(csvText(customerHeader, []string{"13900000000", "甲", "", "", "", ""})), ModeSkip))
@@ -118,7 +124,7 @@ func TestImportWriterFailureKeepsEarlierBatches(t *testing.T) {
 		in <- &batch{n: size + 1, enc: enc, rejected: 1, issues: []Issue{{Line: i + 2, Column: "姓名", Message: apperr.Message{Key: "x"}}}}
 	}
 	close(in)
-	err = e.s.writeBatches(ctx, job, sc, in, Options{})
+	err = e.s.writeBatches(ctx, job, sc, in, Options{Writers: writers})
 	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "23505") {
 		t.Fatalf("writeBatches: %v, want the fourth batch's unique violation", err)
 	}

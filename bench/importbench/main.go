@@ -298,6 +298,9 @@ func runImport(binary, dsn, keyFile, path, table string) (*importRun, error) {
 	if bs := os.Getenv("BENCH_BATCH_SIZE"); bs != "" {
 		args = append(args, "--batch-size", bs)
 	}
+	if ws := os.Getenv("BENCH_WRITERS"); ws != "" {
+		args = append(args, "--writers", ws)
+	}
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "SCREENPOP_MASTER_KEY_FILE="+keyFile, "SCREENPOP_LOG_LEVEL="+cmpOr(os.Getenv("BENCH_LOG_LEVEL"), "warn"))
 	if prof := os.Getenv("SCREENPOP_CPU_PROFILE"); prof != "" {
