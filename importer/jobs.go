@@ -166,6 +166,10 @@ type Options struct {
 	BatchDelay time.Duration
 	// Workers is how many imports one process runs at once (default 2).
 	Workers int
+	// Writers is how many batches of one import are written at once, on
+	// as many connections (default 2; 1 writes them one after another).
+	// They commit in file order either way.
+	Writers int
 	// SweepInterval is how often a process looks for jobs whose worker
 	// died (default 5 s).
 	SweepInterval time.Duration
@@ -188,6 +192,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2
+	}
+	if o.Writers <= 0 {
+		o.Writers = defaultWriters
 	}
 	if o.SweepInterval <= 0 {
 		o.SweepInterval = 5 * time.Second
@@ -332,7 +339,7 @@ func (s *Service) check(ctx context.Context, up *Upload) (*checked, error) {
 		return nil, err
 	}
 	format, _ := FormatOf(up.FileName)
-	rr, enc, err := openFile(format, up.Data, up.Sheet, limit)
+	rr, enc, err := openFile(format, up.Data, up.Sheet, limit, false)
 	if err != nil {
 		return nil, UserError(err)
 	}
@@ -379,10 +386,11 @@ func Columns(sc *tables.Schema) []string {
 
 // openFile opens an import file of either format from memory: an XLSX at
 // its sheet ("" for the first visible one), with its shared strings capped
-// in proportion to the file-size limit.
-func openFile(format Format, data []byte, sheet string, limit int64) (RowReader, Encoding, error) {
+// in proportion to the file-size limit. stored says data is a job's stored
+// (sealed) copy of a file checked at upload (XLSXLimits.Stored).
+func openFile(format Format, data []byte, sheet string, limit int64, stored bool) (RowReader, Encoding, error) {
 	if format == FormatXLSX {
-		rr, err := OpenXLSXSheet(bytes.NewReader(data), int64(len(data)), XLSXLimits{FileSize: limit}, sheet)
+		rr, err := OpenXLSXSheet(bytes.NewReader(data), int64(len(data)), XLSXLimits{FileSize: limit, Stored: stored}, sheet)
 		return rr, "", err
 	}
 	rr, err := OpenCSV(bytes.NewReader(data))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -110,43 +111,98 @@ type survey struct {
 
 // surveyFile reads every row: it counts them and finds, for each index
 // value, the last good row that holds it (the one that wins). With collect
-// it keeps the issues of rejected rows.
+// it keeps the issues of rejected rows. Nothing is written before it ends,
+// so it reads (readAhead) and checks on two cores.
 func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool) (*survey, error) {
 	sv := &survey{last: map[string]int{}}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	chunks, readErr := readAhead(ctx, rr)
+	defer func() {
+		stop()
+		for range chunks {
+		}
+	}()
 	first := true
-	for {
-		line, cells, err := rr.Next()
-		if err == io.EOF {
-			return sv, nil
-		}
-		if err != nil && !IsRowError(err) {
-			return nil, err
-		}
-		if first {
-			first = false
-			if c.isExample(cells, err) {
-				sv.example = true
-				continue
-			}
-		}
-		sv.total++
-		if sv.total%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		row, issues := c.check(line, cells, err)
-		if len(issues) > 0 {
-			sv.bad++
-			if collect {
-				if len(sv.issues)+len(issues) > maxStoredIssues {
-					sv.more = true
-				} else {
-					sv.issues = append(sv.issues, issues...)
+	for chunk := range chunks {
+		for _, r := range chunk {
+			if first {
+				first = false
+				if c.isExample(r.cells, r.err) {
+					sv.example = true
+					continue
 				}
 			}
-			continue
+			sv.total++
+			row, issues := c.check(r.line, r.cells, r.err)
+			if len(issues) > 0 {
+				sv.bad++
+				if collect {
+					if len(sv.issues)+len(issues) > maxStoredIssues {
+						sv.more = true
+					} else {
+						sv.issues = append(sv.issues, issues...)
+					}
+				}
+				continue
+			}
+			sv.last[row.Index] = r.line
 		}
-		sv.last[row.Index] = line
 	}
+	if err := <-readErr; err != nil {
+		return nil, err
+	}
+	return sv, nil
+}
+
+// readRow is one row as a RowReader returned it (err: its row error).
+type readRow struct {
+	line  int
+	cells []string
+	err   error
+}
+
+// readAhead reads rr in a goroutine of its own and sends its rows in
+// chunks, until the end or a file error, which it then sends on the
+// second channel (nil at the end). The chunks channel closes first.
+func readAhead(ctx context.Context, rr RowReader) (<-chan []readRow, <-chan error) {
+	const size = 512
+	out, done := make(chan []readRow, 2), make(chan error, 1)
+	go func() {
+		defer close(out)
+		chunk := make([]readRow, 0, size)
+		for {
+			line, cells, err := rr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil && !IsRowError(err) {
+				done <- err
+				return
+			}
+			// The reader may reuse its slice (not the strings in it).
+			chunk = append(chunk, readRow{line: line, cells: slices.Clone(cells), err: err})
+			if len(chunk) == size {
+				select {
+				case out <- chunk:
+				case <-ctx.Done():
+					done <- ctx.Err()
+					return
+				}
+				chunk = make([]readRow, 0, size)
+			}
+		}
+		if len(chunk) > 0 {
+			select {
+			case out <- chunk:
+			case <-ctx.Done():
+				done <- ctx.Err()
+				return
+			}
+		}
+		done <- nil
+	}()
+	return out, done
 }
 
 // duplicateIssue reports a row superseded by a later one.
@@ -183,7 +239,7 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit)
+	rr, enc, err := openFile(c.format, up.Data, up.Sheet, c.limit, false)
 	if err != nil {
 		return nil, UserError(err)
 	}
@@ -363,6 +419,8 @@ func jsonText(args []any) string {
 // batch is the rows of one transaction.
 type batch struct {
 	n          int // data rows read, good or not
+	before     int // data rows committed before this batch (rows_done)
+	issuesFrom int // issues stored before this batch's
 	rows       []tables.Row
 	lines      []int               // the line of each of rows
 	enc        *tables.EncodedRows // rows, encoded ahead of the write
@@ -393,7 +451,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	}
 	// A stored file was within the limit when it was uploaded; a limit
 	// lowered since must not refuse it now.
-	rr, _, err := openFile(job.Format, data, job.Sheet, max(limit, job.FileSize))
+	rr, _, err := openFile(job.Format, data, job.Sheet, max(limit, job.FileSize), true)
 	if err != nil {
 		return err
 	}
@@ -448,24 +506,12 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		}
 		encodeErr <- err
 	}()
-	errorCount := job.ErrorCount
-	for b := range batches {
-		if err := s.commit(ctx, job, sc, b, &errorCount); err != nil {
-			stop()
-			for range batches {
-			}
-			return err
+	werr := s.writeBatches(ctx, job, sc, batches, o)
+	if werr != nil {
+		stop()
+		for range batches {
 		}
-		if o.BatchDelay > 0 {
-			select {
-			case <-time.After(o.BatchDelay):
-			case <-ctx.Done():
-				stop()
-				for range batches {
-				}
-				return ctx.Err()
-			}
-		}
+		return werr
 	}
 	eerr, rerr := <-encodeErr, <-readErr
 	switch {
@@ -599,45 +645,130 @@ func (s *Service) keepMasked(ctx context.Context, sc *tables.Schema, b *batch) e
 	return nil
 }
 
+// defaultWriters is how many batches are written at once (Options.Writers).
+// The server's side of an import (parsing the values, maintaining four
+// indexes) outweighs ours, and one connection keeps only one of its cores
+// busy; a second writer starts a batch while the previous one finishes.
+// Batches still commit in file order (commit waits for the previous one),
+// so rows_done always covers exactly the rows committed.
+const defaultWriters = 2
+
+// committed is a batch's outcome, told to the batch after it.
+type committed struct {
+	done chan struct{}
+	err  error
+}
+
+// writeBatches writes the batches in order, up to writers at a time, and
+// returns the first batch's failure, if any. A failure stops new batches
+// but not those before it, which commit; those after it roll back.
+func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema, batches <-chan *batch, o Options) error {
+	slots := make(chan struct{}, max(1, o.Writers))
+	prev := &committed{done: make(chan struct{})}
+	close(prev.done)
+	var failed atomic.Bool
+	rowsDone, stored := job.RowsDone, job.ErrorCount
+	started := time.Now()
+	for b := range batches {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || failed.Load() {
+			break
+		}
+		b.before, b.issuesFrom = rowsDone, stored
+		rowsDone += b.n
+		stored += min(len(b.issues), max(0, maxStoredIssues-stored))
+		cur := &committed{done: make(chan struct{})}
+		go func(b *batch, prev, cur *committed) {
+			defer func() { <-slots }()
+			cur.err = s.commit(ctx, job, sc, b, prev)
+			if cur.err != nil {
+				failed.Store(true)
+			}
+			close(cur.done)
+		}(b, prev, cur)
+		prev = cur
+		if o.BatchDelay > 0 {
+			select {
+			case <-time.After(o.BatchDelay):
+			case <-ctx.Done():
+			}
+		}
+	}
+	<-prev.done
+	s.log.Debug("import: rows written", "import", job.ID, "ms", time.Since(started).Milliseconds())
+	if prev.err != nil {
+		return prev.err
+	}
+	return ctx.Err() // a batch delay cut short
+}
+
 // commit writes one batch and advances the job's counters in the same
 // transaction: after a crash, rows_done says exactly which rows are in.
-func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *batch, errorCount *int) error {
-	stored := *errorCount
+// The rows go in while the previous batch (prev) may still be writing;
+// the counters, and the commit, wait for it. A failure of an earlier
+// batch is returned in place of this batch's own (it is the cause).
+func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *batch, prev *committed) error {
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var st Status
-		if err := tx.NewSelect().Model((*Job)(nil)).Column("status").Where("id = ?", job.ID).For("UPDATE").Scan(ctx, &st); err != nil {
-			return err
-		}
-		if st != StatusRunning {
-			return errStopped
-		}
 		res, err := s.tables.UpsertEncoded(ctx, tx, b.enc)
 		if err != nil {
 			return err
 		}
-		n, err := s.storeIssues(ctx, tx, job.ID, stored, b.issues)
+		n, err := s.storeIssues(ctx, tx, job.ID, b.issuesFrom, b.issues)
 		if err != nil {
 			return err
 		}
-		stored += n
-		_, err = tx.NewUpdate().Model((*Job)(nil)).
-			Set("rows_done = rows_done + ?", b.n).
+		select {
+		case <-prev.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if prev.err != nil {
+			return prev.err
+		}
+		// rows_done must be where the previous batch left it: the status
+		// check stops a cancelled job, the rows_done one any batch whose
+		// predecessor did not commit.
+		upd, err := tx.NewUpdate().Model((*Job)(nil)).
+			Set("rows_done = ?", b.before+b.n).
 			Set("inserted = inserted + ?", res.Inserted).
 			Set("updated = updated + ?", res.Updated).
 			Set("unchanged = unchanged + ?", res.Unchanged).
 			Set("rejected = rejected + ?", b.rejected).
 			Set("duplicates = duplicates + ?", b.duplicates).
 			Set("masked = masked + ?", b.masked).
-			Set("error_count = ?", stored).
+			Set("error_count = ?", b.issuesFrom+n).
 			Set("updated_at = now()").
-			Where("id = ?", job.ID).Exec(ctx)
-		return err
+			Where("id = ? AND status = ? AND rows_done = ?", job.ID, StatusRunning, b.before).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if k, _ := upd.RowsAffected(); k == 0 {
+			return s.whyNotRunning(ctx, tx, job.ID)
+		}
+		return nil
 	})
-	if err != nil {
+	<-prev.done
+	if prev.err != nil {
+		return prev.err
+	}
+	return err
+}
+
+// whyNotRunning explains a progress update that found its job changed:
+// stopped (cancelled, failed) or, should it ever happen, counted by
+// another writer.
+func (s *Service) whyNotRunning(ctx context.Context, tx bun.Tx, jobID int64) error {
+	var st Status
+	if err := tx.NewSelect().Model((*Job)(nil)).Column("status").Where("id = ?", jobID).Scan(ctx, &st); err != nil {
 		return err
 	}
-	*errorCount = stored
-	return nil
+	if st != StatusRunning {
+		return errStopped
+	}
+	return fmt.Errorf("import %d: rows_done moved under the writer", jobID)
 }
 
 // storeIssues adds issues to a job's report after the first from stored,

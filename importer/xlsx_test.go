@@ -201,6 +201,10 @@ func TestOpenXLSXRefusals(t *testing.T) {
 		{"nothing", nil, XLSXLimits{}, CodeCorrupt},
 		{"truncated", valid[:len(valid)/2], XLSXLimits{}, CodeCorrupt},
 		{"damaged", damaged, XLSXLimits{}, CodeCorrupt},
+		// An import's stored copy was verified at upload and comes back
+		// sealed: not unzipped again to verify it, so it opens.
+		{"damaged, stored", damaged, XLSXLimits{Stored: true}, ""},
+		{"too large, stored", valid, XLSXLimits{UnzipSizeLimit: 1000, Stored: true}, CodeTooLarge},
 		{"legacy xls", ole, XLSXLimits{}, CodeUnsupported},
 		{"no header", empty, XLSXLimits{}, CodeEmpty},
 		{"larger than it may unzip to", valid, XLSXLimits{UnzipSizeLimit: 1000}, CodeTooLarge},

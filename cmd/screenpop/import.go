@@ -29,6 +29,7 @@ import (
 // need a job caught mid-way (small batches, a pause after each).
 type workerFlags struct {
 	batchSize  int
+	writers    int
 	batchDelay time.Duration
 	sweep      time.Duration
 }
@@ -36,15 +37,16 @@ type workerFlags struct {
 func (w *workerFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.IntVar(&w.batchSize, "batch-size", 0, "rows per transaction (default 1000)")
+	f.IntVar(&w.writers, "writers", 0, "batches written at once, each on its own connection (default 2)")
 	f.DurationVar(&w.batchDelay, "batch-delay", 0, "pause after each batch (tests only)")
 	f.DurationVar(&w.sweep, "sweep-interval", 0, "how often to look for jobs whose worker died (default 5s)")
-	for _, n := range []string{"batch-size", "batch-delay", "sweep-interval"} {
+	for _, n := range []string{"batch-size", "writers", "batch-delay", "sweep-interval"} {
 		_ = f.MarkHidden(n)
 	}
 }
 
 func (w *workerFlags) options() importer.Options {
-	return importer.Options{BatchSize: w.batchSize, BatchDelay: w.batchDelay, SweepInterval: w.sweep}
+	return importer.Options{BatchSize: w.batchSize, Writers: w.writers, BatchDelay: w.batchDelay, SweepInterval: w.sweep}
 }
 
 // findTable resolves --tenant and --table (a name or a numeric id).
