@@ -343,11 +343,13 @@ func (s *Service) work(ctx context.Context, importID int64, o Options) error {
 		return nil
 	}
 	var attempts int
-	err = s.db.NewUpdate().Model((*Job)(nil)).
-		Set("status = ?", StatusRunning).Set("attempts = attempts + 1").
-		Set("started_at = coalesce(started_at, now())").Set("updated_at = now()").
-		Where("id = ? AND status IN (?)", importID, bun.List([]Status{StatusQueued, StatusRunning})).
-		Returning("attempts").Scan(ctx, &attempts)
+	// QueryRowContext reads the reply to its end, so a failed commit (the
+	// primary lost in a failover) is an error here; bun's Scan of a plain
+	// value stops after the row and would report the claim as made.
+	err = s.db.QueryRowContext(ctx, `UPDATE import_jobs SET status = ?, attempts = attempts + 1,
+		started_at = coalesce(started_at, now()), updated_at = now()
+		WHERE id = ? AND status IN (?) RETURNING attempts`,
+		StatusRunning, importID, bun.List([]Status{StatusQueued, StatusRunning})).Scan(&attempts)
 	if err != nil {
 		return fmt.Errorf("start import %d: %w", importID, err)
 	}

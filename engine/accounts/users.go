@@ -241,8 +241,10 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 		return err
 	}
 	var id int64
-	err = s.db.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", string(hash)).
-		Where("username = ?", username).Returning("id").Scan(ctx, &id)
+	// QueryRowContext reads the reply to its end, so a failed commit is an
+	// error rather than a reset reported as done.
+	err = s.db.QueryRowContext(ctx, `UPDATE users SET password_hash = ? WHERE username = ? RETURNING id`,
+		string(hash), username).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.NotFoundf("user.not_found")
 	}
