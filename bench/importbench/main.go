@@ -329,6 +329,26 @@ func runImport(binary, dsn, keyFile, path, table string) (*importRun, error) {
 // saves one: text in the shared-string table, numbers and dates as numbers
 // with their formats. It returns the file's size.
 func writeXLSX(path string, rows int) (int64, error) {
+	birthday := time.Date(1990, 1, 15, 0, 0, 0, 0, time.UTC)
+	registered := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
+	cells := make([]any, len(fields))
+	return writeCustomerSheet(path, rows, func(i int) []any {
+		parts := strings.Split(strings.TrimSuffix(row(i), "\r\n"), ",")
+		for j, p := range parts {
+			cells[j] = p
+		}
+		cells[9] = i % 10000
+		cells[10] = birthday
+		cells[11] = registered
+		return cells
+	})
+}
+
+// writeCustomerSheet writes the header and rows cells of the customer
+// fields as Excel saves them: its columns 10 and 11 (birthday, registered)
+// are dates with Excel's date and date-time formats. It returns the file's
+// size.
+func writeCustomerSheet(path string, rows int, cellsOf func(i int) []any) (int64, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
@@ -350,17 +370,10 @@ func writeXLSX(path string, rows int) (int64, error) {
 	if err := sw.SetRow("A1", head); err != nil {
 		return 0, err
 	}
-	birthday := time.Date(1990, 1, 15, 0, 0, 0, 0, time.UTC)
-	registered := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
-	cells := make([]any, len(fields))
 	for i := range rows {
-		parts := strings.Split(strings.TrimSuffix(row(i), "\r\n"), ",")
-		for j, p := range parts {
-			cells[j] = p
-		}
-		cells[9] = i % 10000
-		cells[10] = excelize.Cell{StyleID: date, Value: birthday}
-		cells[11] = excelize.Cell{StyleID: stamp, Value: registered}
+		cells := cellsOf(i)
+		cells[10] = excelize.Cell{StyleID: date, Value: cells[10]}
+		cells[11] = excelize.Cell{StyleID: stamp, Value: cells[11]}
 		ref, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(ref, cells); err != nil {
 			return 0, err
@@ -580,48 +593,8 @@ func variedRow(rng *mrand.Rand, i int) []any {
 // writeVariedXLSX writes rows of variedRow as Excel saves them and returns
 // the file's size.
 func writeVariedXLSX(path string, rows int) (int64, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
-	if err != nil {
-		return 0, err
-	}
-	stamp, err := f.NewStyle(&excelize.Style{NumFmt: 22})
-	if err != nil {
-		return 0, err
-	}
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		return 0, err
-	}
-	head := make([]any, len(fields))
-	for i, fl := range fields {
-		head[i] = fl.Name
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return 0, err
-	}
 	rng := mrand.New(mrand.NewPCG(1, 2))
-	for i := range rows {
-		cells := variedRow(rng, i)
-		cells[10] = excelize.Cell{StyleID: date, Value: cells[10]}
-		cells[11] = excelize.Cell{StyleID: stamp, Value: cells[11]}
-		ref, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(ref, cells); err != nil {
-			return 0, err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return 0, err
-	}
-	if err := f.SaveAs(path); err != nil {
-		return 0, err
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
+	return writeCustomerSheet(path, rows, func(i int) []any { return variedRow(rng, i) })
 }
 
 // walLSN is the server's current WAL position in bytes (0 if unknown).
