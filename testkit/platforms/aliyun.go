@@ -2,11 +2,7 @@ package platforms
 
 import (
 	"fmt"
-	"html"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -21,7 +17,6 @@ import (
 // with its own query gets a second "?". Aliyun documents no message from
 // the page back to the workbench.
 type AliyunWorkbench struct {
-	srv *httptest.Server
 	// Base is the workbench's origin, http://localhost:port: another site
 	// than a test server on 127.0.0.1.
 	Base string
@@ -30,12 +25,7 @@ type AliyunWorkbench struct {
 // NewAliyunWorkbench starts the stand-in; it stops when the test ends.
 func NewAliyunWorkbench(t testing.TB) *AliyunWorkbench {
 	w := &AliyunWorkbench{}
-	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, aliyunWorkbenchPage, html.EscapeString(r.URL.Query().Get("page")))
-	}))
-	t.Cleanup(w.srv.Close)
-	w.Base = strings.Replace(w.srv.URL, "127.0.0.1", "localhost", 1)
+	w.Base = serveOnOtherSite(t, hostPage(aliyunWorkbenchPage))
 	return w
 }
 

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -28,7 +26,6 @@ const SupportScriptPath = "/service-cloud/resource.root/page/resource.root/js/AI
 // documented; here the host page posts {aiccStandIn: eventName, eventData}
 // into the frame with Event(), and the script calls the handlers.
 type HuaweiWorkbench struct {
-	srv *httptest.Server
 	// Base is the workbench's origin, http://localhost:port: another site
 	// than a test server on 127.0.0.1.
 	Base string
@@ -46,9 +43,7 @@ func NewHuaweiWorkbench(t testing.TB) *HuaweiWorkbench {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(rw, workbenchPage, html.EscapeString(r.URL.Query().Get("page")))
 	})
-	w.srv = httptest.NewServer(mux)
-	t.Cleanup(w.srv.Close)
-	w.Base = strings.Replace(w.srv.URL, "127.0.0.1", "localhost", 1)
+	w.Base = serveOnOtherSite(t, mux)
 	return w
 }
 

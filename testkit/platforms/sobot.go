@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,7 +23,6 @@ import (
 // message the page posts to it (tickets, cards) in window.received.
 // It signs on its own, from the seed's formulas, not with screenpop's code.
 type SobotWorkbench struct {
-	srv *httptest.Server
 	// Base is the workbench's origin, http://localhost:port: another site
 	// than a test server on 127.0.0.1.
 	Base string
@@ -41,9 +39,7 @@ func NewSobotWorkbench(t testing.TB, sysNum, secret string) *SobotWorkbench {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(rw, sobotWorkbenchPage, html.EscapeString(r.URL.Query().Get("page")))
 	})
-	w.srv = httptest.NewServer(mux)
-	t.Cleanup(w.srv.Close)
-	w.Base = strings.Replace(w.srv.URL, "127.0.0.1", "localhost", 1)
+	w.Base = serveOnOtherSite(t, mux)
 	return w
 }
 

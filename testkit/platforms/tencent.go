@@ -2,11 +2,7 @@ package platforms
 
 import (
 	"fmt"
-	"html"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -22,7 +18,6 @@ import (
 // opens its dial pad showing desc, or phoneNumber without one ("呼出时系统
 // 显示字段，选填，没有时显示 phoneNumber").
 type TCCCWorkbench struct {
-	srv *httptest.Server
 	// Base is the workbench's origin, http://localhost:port: another site
 	// than a test server on 127.0.0.1.
 	Base string
@@ -31,12 +26,7 @@ type TCCCWorkbench struct {
 // NewTCCCWorkbench starts the stand-in; it stops when the test ends.
 func NewTCCCWorkbench(t testing.TB) *TCCCWorkbench {
 	w := &TCCCWorkbench{}
-	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(rw, tcccWorkbenchPage, html.EscapeString(r.URL.Query().Get("page")))
-	}))
-	t.Cleanup(w.srv.Close)
-	w.Base = strings.Replace(w.srv.URL, "127.0.0.1", "localhost", 1)
+	w.Base = serveOnOtherSite(t, hostPage(tcccWorkbenchPage))
 	return w
 }
 
