@@ -134,6 +134,7 @@ func (e *Engine) Start(ctx context.Context) {
 	go e.Replicas.Run(ctx)
 	go e.purgeCalls(ctx, time.Hour)
 	go e.backfillIndexSuffixes(ctx)
+	go accounts.PrepareLogin()
 }
 
 // backfillIndexSuffixes gives the records written before the suffix blind

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -27,7 +28,16 @@ const (
 
 // dummyHash is compared against when the username is unknown, so the answer
 // takes as long as for a known user and does not reveal which names exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("screenpop-timing-equaliser"), 11)
+// It is made on first use, not at start-up: a bcrypt hash costs about
+// 120 ms of CPU, which every CLI command would pay for nothing. A server
+// makes it at start (PrepareLogin), so no login waits for it.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("screenpop-timing-equaliser"), 11)
+	return h
+})
+
+// PrepareLogin makes what the first login needs ahead of it.
+func PrepareLogin() { dummyHash() }
 
 type loginFailure struct {
 	bun.BaseModel `bun:"table:login_failures"`
@@ -55,7 +65,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (*Us
 
 	u := new(User)
 	err = s.db.NewSelect().Model(u).Where("username = ?", username).Scan(ctx)
-	hash := dummyHash
+	hash := dummyHash()
 	switch {
 	case err == nil:
 		hash = []byte(u.PasswordHash)
