@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
@@ -75,6 +76,7 @@ type Job struct {
 	Format     Format `bun:",notnull" json:"format"`
 	FileSize   int64  `bun:",notnull" json:"fileSize"`
 	File       []byte `bun:",scanonly" json:"-"` // sealed; read only by the worker
+	FileCodec  string `bun:",notnull" json:"-"`  // how File was packed before sealing (packFile)
 	Mode       Mode   `bun:",notnull" json:"mode"`
 	Status     Status `bun:",notnull" json:"status"`
 	Encoding   string `bun:",notnull" json:"encoding,omitempty"`
@@ -431,11 +433,13 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 		FileName: baseName(up.FileName), Format: c.format, FileSize: int64(len(up.Data)),
 		Mode: up.Mode, Status: StatusQueued, Encoding: string(c.enc), Sheet: c.sheet, ErrorArgs: []any{},
 	}
+	packed, codec := packFile(c.format, up.Data)
+	job.FileCodec = codec
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(job).Returning("*").Exec(ctx); err != nil {
 			return fmt.Errorf("insert import job: %w", err)
 		}
-		sealed, err := s.keys.Seal(ctx, up.TenantID, up.Data, fileAD(up.TenantID, job.ID))
+		sealed, err := s.keys.Seal(ctx, up.TenantID, packed, fileAD(up.TenantID, job.ID))
 		if err != nil {
 			return fmt.Errorf("seal the file of import %d: %w", job.ID, err)
 		}
@@ -448,7 +452,7 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 		// The file is bound by the driver, sent as binary: bun would write
 		// it into the statement's text as hex, twice its size to build
 		// and for the server to parse.
-		if _, err = tx.Tx.ExecContext(ctx, "UPDATE import_jobs SET file = $1, river_job_id = $2 WHERE id = $3", sealed, rid, job.ID); err != nil {
+		if _, err = tx.Tx.ExecContext(ctx, "UPDATE import_jobs SET file = $1, file_codec = $2, river_job_id = $3 WHERE id = $4", sealed, codec, rid, job.ID); err != nil {
 			return fmt.Errorf("store the file of import %d: %w", job.ID, err)
 		}
 		return nil
@@ -457,6 +461,42 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 		return nil, err
 	}
 	return job, nil
+}
+
+// packFile compresses a CSV upload before it is sealed and stored (S2,
+// about 1 GB/s): the job row then carries a quarter of the bytes or less
+// to the server, into its WAL and back to the worker. An XLSX is a zip
+// already, and data that does not shrink by a tenth is stored as it is.
+// It returns the bytes to seal and the codec that unpacks them.
+func packFile(format Format, data []byte) ([]byte, string) {
+	if format != FormatCSV {
+		return data, ""
+	}
+	packed := s2.Encode(nil, data)
+	if len(packed) > len(data)-len(data)/10 {
+		return data, ""
+	}
+	return packed, "s2"
+}
+
+// unpackFile reverses packFile. The sealed bytes were authenticated when
+// opened, so they are what packFile wrote; size is the upload's, checked
+// before anything is allocated.
+func unpackFile(data []byte, codec string, size int64) ([]byte, error) {
+	switch codec {
+	case "":
+		return data, nil
+	case "s2":
+		n, err := s2.DecodedLen(data)
+		if err != nil {
+			return nil, fmt.Errorf("unpack the stored file: %w", err)
+		}
+		if int64(n) != size {
+			return nil, fmt.Errorf("unpack the stored file: %d bytes, the upload had %d", n, size)
+		}
+		return s2.Decode(nil, data)
+	}
+	return nil, fmt.Errorf("unpack the stored file: unknown codec %q", codec)
 }
 
 // baseName drops a client path (old browsers send C:\…\name.csv).
