@@ -22,9 +22,10 @@ import (
 // rowChecker validates the rows of a file whose header holds the table's
 // field names, in any order (see CompareHeader).
 type rowChecker struct {
-	sc    *tables.Schema
-	enc   map[string]bool // encrypted field names
-	order []int           // the file column of each field; nil when the same
+	sc       *tables.Schema
+	enc      map[string]bool // encrypted field names
+	order    []int           // the file column of each field; nil when the same
+	indexPos int             // the index field's position in the table
 	// example is the template's example row, a value per field.
 	example []string
 }
@@ -34,6 +35,9 @@ func newRowChecker(sc *tables.Schema, header []string) *rowChecker {
 	for i, f := range sc.Fields {
 		if f.Encrypted {
 			c.enc[f.Name] = true
+		}
+		if f.IsIndex {
+			c.indexPos = i
 		}
 		c.example[i] = ExampleValue(f)
 	}
@@ -101,20 +105,34 @@ func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []
 
 // survey is what a first pass over a file learns.
 type survey struct {
-	example bool           // the first data row was the template's example, skipped
-	total   int            // data rows (the example not counted)
-	bad     int            // rows rejected
-	last    map[string]int // index value → line of the last good row with it
-	issues  []Issue        // the rejected rows' issues, when collected
-	more    bool           // issues beyond maxStoredIssues were dropped
+	example bool // the first data row was the template's example, skipped
+	total   int  // data rows (the example not counted)
+	// winner is, for each index value, the line of the row written for
+	// it: the last good row that holds it. Every other row with the value
+	// is a duplicate it supersedes.
+	winner map[string]int
+	// Filled by a full survey only (validate):
+	bad    int     // rows rejected
+	issues []Issue // the rejected rows' issues
+	more   bool    // issues beyond maxStoredIssues were dropped
 }
 
-// surveyFile reads every row: it counts them and finds, for each index
-// value, the last good row that holds it (the one that wins). With collect
-// it keeps the issues of rejected rows. Nothing is written before it ends,
-// so it reads (readAhead) and checks on two cores.
-func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool) (*survey, error) {
-	sv := &survey{last: map[string]int{}}
+// surveyFile reads every row before anything is written: it counts them
+// and finds, for each index value, the row that wins (survey.winner).
+// Nothing is written before it ends, so it reads (readAhead) and checks on
+// two cores.
+//
+// Without validate it checks what finding the winners takes and no more:
+// a row's index cell always, and the whole row only when its index value
+// was seen before. A value met once wins if its row is good, which the
+// second pass finds out when it validates the row to write it; a later
+// row with the value takes over only if it is good itself. So the file is
+// validated once, not twice, and the pass before the first write is
+// mostly reading. With validate (an all-or-nothing import) every row is
+// checked here and the rejected rows' issues are kept, since nothing may
+// be written if any row is bad.
+func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, validate bool) (*survey, error) {
+	sv := &survey{winner: map[string]int{}}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	chunks, readErr := readAhead(ctx, rr)
@@ -134,25 +152,57 @@ func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, collect bool)
 				}
 			}
 			sv.total++
-			row, issues := c.check(r.line, r.cells, r.err)
-			if len(issues) > 0 {
-				sv.bad++
-				if collect {
-					if len(sv.issues)+len(issues) > maxStoredIssues {
-						sv.more = true
-					} else {
-						sv.issues = append(sv.issues, issues...)
-					}
-				}
+			if validate {
+				c.surveyRow(sv, r)
 				continue
 			}
-			sv.last[row.Index] = r.line
+			if r.err != nil {
+				continue // rejected when it is read again
+			}
+			index, ok := c.indexOf(r.cells)
+			if !ok {
+				continue
+			}
+			if _, seen := sv.winner[index]; !seen {
+				sv.winner[index] = r.line
+				continue
+			}
+			if _, issues := c.check(r.line, r.cells, nil); len(issues) == 0 {
+				sv.winner[index] = r.line
+			}
 		}
 	}
 	if err := <-readErr; err != nil {
 		return nil, err
 	}
 	return sv, nil
+}
+
+// surveyRow validates one row in a full survey.
+func (c *rowChecker) surveyRow(sv *survey, r readRow) {
+	row, issues := c.check(r.line, r.cells, r.err)
+	if len(issues) == 0 {
+		sv.winner[row.Index] = r.line
+		return
+	}
+	sv.bad++
+	if len(sv.issues)+len(issues) > maxStoredIssues {
+		sv.more = true
+	} else {
+		sv.issues = append(sv.issues, issues...)
+	}
+}
+
+// indexOf is the index value of a row as read, if its index cell is valid.
+func (c *rowChecker) indexOf(cells []string) (string, bool) {
+	col := c.indexPos
+	if c.order != nil {
+		col = c.order[col]
+	}
+	if col >= len(cells) {
+		return "", false
+	}
+	return c.sc.IndexOfCell(cells[col])
 }
 
 // readRow is one row as a RowReader returned it (err: its row error).
@@ -249,7 +299,7 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 	if err != nil {
 		return nil, UserError(err)
 	}
-	res := &DryRunResult{Format: c.format, Encoding: enc, Sheet: c.sheet, Sheets: c.sheets, TotalRows: sv.total, Rejected: sv.bad,
+	res := &DryRunResult{Format: c.format, Encoding: enc, Sheet: c.sheet, Sheets: c.sheets, TotalRows: sv.total,
 		ExampleSkipped: sv.example, Preview: []tables.RecordView{}, Issues: []Issue{}}
 	if err := rewind(rr); err != nil {
 		return nil, UserError(err)
@@ -278,10 +328,11 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 		row, issues := chk.check(line, cells, err)
 		switch {
 		case len(issues) > 0:
+			res.Rejected++
 			add(issues...)
-		case sv.last[row.Index] != line:
+		case sv.winner[row.Index] != line:
 			res.Duplicates++
-			add(duplicateIssue(c.sc, line, sv.last[row.Index]))
+			add(duplicateIssue(c.sc, line, sv.winner[row.Index]))
 		default:
 			res.Good++
 			if len(row.Keep) > 0 {
@@ -443,6 +494,9 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		return fmt.Errorf("open the stored file: %w", err)
 	}
 	job.File = nil
+	if data, err = unpackFile(data, job.FileCodec, job.FileSize); err != nil {
+		return err
+	}
 	sc, err := s.importSchema(ctx, job.TenantID, job.TableID)
 	if err != nil {
 		return err
@@ -467,7 +521,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	if err != nil {
 		return err
 	}
-	s.log.Debug("import: file read", "import", job.ID, "rows", sv.total, "bad", sv.bad, "ms", time.Since(surveyStart).Milliseconds())
+	s.log.Debug("import: file read", "import", job.ID, "rows", sv.total, "ms", time.Since(surveyStart).Milliseconds())
 	if job.TotalRows != sv.total || job.ExampleSkipped != sv.example {
 		if _, err := s.db.NewUpdate().Model((*Job)(nil)).Set("total_rows = ?", sv.total).
 			Set("example_skipped = ?", sv.example).Set("updated_at = now()").
@@ -508,7 +562,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 		}
 		encodeErr <- err
 	}()
-	werr := s.writeBatches(ctx, job, sc, batches, o)
+	werr := s.writeBatches(ctx, job, batches, o)
 	if werr != nil {
 		stop()
 		for range batches {
@@ -565,9 +619,9 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 		case len(issues) > 0:
 			b.rejected++
 			b.issues = append(b.issues, issues...)
-		case sv.last[row.Index] != line:
+		case sv.winner[row.Index] != line:
 			b.duplicates++
-			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.last[row.Index]))
+			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.winner[row.Index]))
 		default:
 			b.rows = append(b.rows, row)
 			b.lines = append(b.lines, line)
@@ -655,6 +709,12 @@ func (s *Service) keepMasked(ctx context.Context, sc *tables.Schema, b *batch) e
 // so rows_done always covers exactly the rows committed.
 const defaultWriters = 2
 
+// copyState is what the batches of one attempt share about copying.
+type copyState struct {
+	fresh  atomic.Bool  // rows may be copied in (tables.WriteEncoded)
+	copied atomic.Int64 // batches that were
+}
+
 // committed is a batch's outcome, told to the batch after it.
 type committed struct {
 	done chan struct{}
@@ -664,12 +724,21 @@ type committed struct {
 // writeBatches writes the batches in order, up to writers at a time, and
 // returns the first batch's failure, if any. A failure stops new batches
 // but not those before it, which commit; those after it roll back.
-func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema, batches <-chan *batch, o Options) error {
+func (s *Service) writeBatches(ctx context.Context, job *Job, batches <-chan *batch, o Options) error {
+	// The rows go in by COPY while the table holds no record but those
+	// this job wrote: none of the file's rows can match one then, unless
+	// someone else writes to the table meanwhile, which commit notices.
+	stored, err := s.tables.RecordCount(ctx, job.TableID)
+	if err != nil {
+		return err
+	}
+	cs := &copyState{}
+	cs.fresh.Store(stored == job.Inserted)
 	slots := make(chan struct{}, max(1, o.Writers))
 	prev := &committed{done: make(chan struct{})}
 	close(prev.done)
 	var failed atomic.Bool
-	rowsDone, stored := job.RowsDone, job.ErrorCount
+	rowsDone, issuesStored := job.RowsDone, job.ErrorCount
 	started := time.Now()
 	for b := range batches {
 		select {
@@ -679,13 +748,13 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema,
 		if ctx.Err() != nil || failed.Load() {
 			break
 		}
-		b.before, b.issuesFrom = rowsDone, stored
+		b.before, b.issuesFrom = rowsDone, issuesStored
 		rowsDone += b.n
-		stored += min(len(b.issues), max(0, maxStoredIssues-stored))
+		issuesStored += min(len(b.issues), max(0, maxStoredIssues-issuesStored))
 		cur := &committed{done: make(chan struct{})}
 		go func(b *batch, prev, cur *committed) {
 			defer func() { <-slots }()
-			cur.err = s.commit(ctx, job, sc, b, prev)
+			cur.err = s.commit(ctx, job, b, prev, cs)
 			if cur.err != nil {
 				failed.Store(true)
 			}
@@ -700,7 +769,7 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema,
 		}
 	}
 	<-prev.done
-	s.log.Debug("import: rows written", "import", job.ID, "ms", time.Since(started).Milliseconds())
+	s.log.Debug("import: rows written", "import", job.ID, "ms", time.Since(started).Milliseconds(), "batches_copied", cs.copied.Load())
 	if prev.err != nil {
 		return prev.err
 	}
@@ -712,51 +781,71 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, sc *tables.Schema,
 // The rows go in while the previous batch (prev) may still be writing;
 // the counters, and the commit, wait for it. A failure of an earlier
 // batch is returned in place of this batch's own (it is the cause).
-func (s *Service) commit(ctx context.Context, job *Job, sc *tables.Schema, b *batch, prev *committed) error {
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := s.tables.UpsertEncoded(ctx, tx, b.enc)
-		if err != nil {
-			return err
-		}
-		n, err := s.storeIssues(ctx, tx, job.ID, b.issuesFrom, b.issues)
-		if err != nil {
-			return err
-		}
-		select {
-		case <-prev.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if prev.err != nil {
-			return prev.err
-		}
-		// rows_done must be where the previous batch left it: the status
-		// check stops a cancelled job, the rows_done one any batch whose
-		// predecessor did not commit.
-		upd, err := tx.NewUpdate().Model((*Job)(nil)).
-			Set("rows_done = ?", b.before+b.n).
-			Set("inserted = inserted + ?", res.Inserted).
-			Set("updated = updated + ?", res.Updated).
-			Set("unchanged = unchanged + ?", res.Unchanged).
-			Set("rejected = rejected + ?", b.rejected).
-			Set("duplicates = duplicates + ?", b.duplicates).
-			Set("masked = masked + ?", b.masked).
-			Set("error_count = ?", b.issuesFrom+n).
-			Set("updated_at = now()").
-			Where("id = ? AND status = ? AND rows_done = ?", job.ID, StatusRunning, b.before).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if k, _ := upd.RowsAffected(); k == 0 {
-			return s.whyNotRunning(ctx, tx, job.ID)
-		}
-		return nil
-	})
+func (s *Service) commit(ctx context.Context, job *Job, b *batch, prev *committed, cs *copyState) error {
+	// A connection of its own: copying goes through the driver under the
+	// transaction (tables.WriteEncoded).
+	conn, err := s.db.Conn(ctx)
+	if err == nil {
+		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			return s.writeBatch(ctx, conn, tx, job, b, prev, cs)
+		})
+		_ = conn.Close()
+	}
 	<-prev.done
 	if prev.err != nil {
 		return prev.err
 	}
 	return err
+}
+
+// writeBatch is commit's transaction.
+func (s *Service) writeBatch(ctx context.Context, conn bun.Conn, tx bun.Tx, job *Job, b *batch, prev *committed, cs *copyState) error {
+	tryCopy := cs.fresh.Load()
+	res, copied, err := s.tables.WriteEncoded(ctx, conn, tx, b.enc, tryCopy)
+	if err != nil {
+		return err
+	}
+	switch {
+	case copied:
+		cs.copied.Add(1)
+	case tryCopy:
+		// A row was stored already: someone else writes to the table
+		// too, and the job's later batches upsert at once.
+		cs.fresh.Store(false)
+	}
+	n, err := s.storeIssues(ctx, tx, job.ID, b.issuesFrom, b.issues)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-prev.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if prev.err != nil {
+		return prev.err
+	}
+	// rows_done must be where the previous batch left it: the status
+	// check stops a cancelled job, the rows_done one any batch whose
+	// predecessor did not commit.
+	upd, err := tx.NewUpdate().Model((*Job)(nil)).
+		Set("rows_done = ?", b.before+b.n).
+		Set("inserted = inserted + ?", res.Inserted).
+		Set("updated = updated + ?", res.Updated).
+		Set("unchanged = unchanged + ?", res.Unchanged).
+		Set("rejected = rejected + ?", b.rejected).
+		Set("duplicates = duplicates + ?", b.duplicates).
+		Set("masked = masked + ?", b.masked).
+		Set("error_count = ?", b.issuesFrom+n).
+		Set("updated_at = now()").
+		Where("id = ? AND status = ? AND rows_done = ?", job.ID, StatusRunning, b.before).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if k, _ := upd.RowsAffected(); k == 0 {
+		return s.whyNotRunning(ctx, tx, job.ID)
+	}
+	return nil
 }
 
 // whyNotRunning explains a progress update that found its job changed:

@@ -124,7 +124,7 @@ func testWriterFailure(t *testing.T, writers int) {
 		in <- &batch{n: size + 1, enc: enc, rejected: 1, issues: []Issue{{Line: i + 2, Column: "姓名", Message: apperr.Message{Key: "x"}}}}
 	}
 	close(in)
-	err = e.s.writeBatches(ctx, job, sc, in, Options{Writers: writers})
+	err = e.s.writeBatches(ctx, job, in, Options{Writers: writers})
 	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "23505") {
 		t.Fatalf("writeBatches: %v, want the fourth batch's unique violation", err)
 	}

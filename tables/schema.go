@@ -140,43 +140,74 @@ func (s *Schema) ParseCells(cells []string) (Row, []apperr.FieldError) {
 func (s *Schema) parse(cells []string, errs []apperr.FieldError, keepMasks bool) (Row, []apperr.FieldError) {
 	row := Row{Values: make(map[int64]string, len(s.Fields))}
 	for i, f := range s.Fields {
-		if keepMasks && f.Masked && IsMask(strings.TrimSpace(cells[i]), f.MaskStyle) {
+		v, kept, fe := s.cellValue(f, cells[i], keepMasks)
+		switch {
+		case fe != nil:
+			errs = append(errs, *fe)
+		case kept:
+			row.Keep = append(row.Keep, f.ID)
+		case v != "":
+			row.Values[f.ID] = v
 			if f.IsIndex {
-				errs = append(errs, apperr.NewFieldError(f.Name, "value.masked_index"))
-			} else {
-				row.Keep = append(row.Keep, f.ID)
+				row.Index = v
 			}
-			continue
-		}
-		normalize := f.Normalize
-		if f.IsIndex {
-			normalize = f.indexValue
-		}
-		v, msg := normalize(cells[i])
-		if msg != nil {
-			errs = append(errs, apperr.FieldError{Field: f.Name, Message: *msg})
-			continue
-		}
-		if v == "" {
-			if f.IsIndex {
-				errs = append(errs, apperr.NewFieldError(f.Name, "value.index_required"))
-			} else if f.Mandatory {
-				errs = append(errs, apperr.NewFieldError(f.Name, "field.required"))
-			}
-			continue
-		}
-		if r := s.rules[f.ID]; r != nil {
-			if msg := r.Check(v); msg != nil {
-				errs = append(errs, apperr.FieldError{Field: f.Name, Message: *msg})
-				continue
-			}
-		}
-		row.Values[f.ID] = v
-		if f.IsIndex {
-			row.Index = v
 		}
 	}
 	return row, errs
+}
+
+// cellValue validates one cell of field f: its value in canonical form
+// ("" for an empty optional cell), or kept when the cell is a mask that
+// keeps the stored value (keepMasks, not the index), or why it is refused.
+func (s *Schema) cellValue(f *Field, cell string, keepMasks bool) (v string, kept bool, fe *apperr.FieldError) {
+	if keepMasks && f.Masked && IsMask(strings.TrimSpace(cell), f.MaskStyle) {
+		if f.IsIndex {
+			e := apperr.NewFieldError(f.Name, "value.masked_index")
+			return "", false, &e
+		}
+		return "", true, nil
+	}
+	normalize := f.Normalize
+	if f.IsIndex {
+		normalize = f.indexValue
+	}
+	v, msg := normalize(cell)
+	if msg != nil {
+		return "", false, &apperr.FieldError{Field: f.Name, Message: *msg}
+	}
+	if v == "" {
+		switch {
+		case f.IsIndex:
+			e := apperr.NewFieldError(f.Name, "value.index_required")
+			return "", false, &e
+		case f.Mandatory:
+			e := apperr.NewFieldError(f.Name, "field.required")
+			return "", false, &e
+		}
+		return "", false, nil
+	}
+	if r := s.rules[f.ID]; r != nil {
+		if msg := r.Check(v); msg != nil {
+			return "", false, &apperr.FieldError{Field: f.Name, Message: *msg}
+		}
+	}
+	return v, false, nil
+}
+
+// IndexOfCell returns the index value ParseCells would give a row whose
+// index field's cell is cell, and false when that cell alone already
+// makes the row invalid. A row it accepts may still fail ParseCells on
+// another cell, but whenever ParseCells accepts a row, its Index is what
+// IndexOfCell returns for the row's index cell. An import's first pass
+// uses it to find repeated index values without validating every row
+// twice.
+func (s *Schema) IndexOfCell(cell string) (string, bool) {
+	f := s.IndexField()
+	if f == nil {
+		return "", false
+	}
+	v, _, fe := s.cellValue(f, cell, true)
+	return v, fe == nil && v != ""
 }
 
 // FieldView is one field of a record as a user may see it.

@@ -75,6 +75,25 @@ func InTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.T
 	return db.RunInTx(ctx, &sql.TxOptions{}, fn)
 }
 
+// CopyFrom runs COPY … FROM STDIN (binary) into table's columns on conn,
+// with the rows src yields, inside whatever transaction is open on conn.
+// database/sql has no COPY, so it goes through the pgx connection under
+// conn; the transaction's other statements go through database/sql on
+// the same session. It returns the rows copied.
+func CopyFrom(ctx context.Context, conn *sql.Conn, table string, columns []string, src pgx.CopyFromSource) (int64, error) {
+	var n int64
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("database: COPY needs the pgx driver, not %T", dc)
+		}
+		var err error
+		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+		return err
+	})
+	return n, err
+}
+
 // IsUniqueViolation reports whether err is PostgreSQL's unique_violation, the
 // usual way a duplicate name surfaces.
 func IsUniqueViolation(err error) bool {
