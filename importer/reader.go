@@ -214,22 +214,10 @@ func fitRow(line int, header, rec []string) ([]string, error) {
 // decode) and without NUL, which PostgreSQL text refuses and which shows up
 // when UTF-16 without a BOM is read as ASCII.
 func cleanText(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c == 0 {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError {
-			return false
-		}
-		i += size
-	}
-	return true
+	// Three scans the standard library does a word at a time beat one
+	// that decodes rune by rune (a third of the reader's time on a
+	// Chinese customer file).
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 && !strings.Contains(s, "\uFFFD")
 }
 
 // blankRow reports whether every cell of rec is empty or white space: Excel

@@ -3,9 +3,11 @@ package importer
 import (
 	"bytes"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -267,5 +269,31 @@ func TestCSVReaderFailure(t *testing.T) {
 	}
 	if _, _, again := rr.Next(); again != err {
 		t.Fatalf("second error %v", again)
+	}
+}
+
+// cleanText against the rule it implements, rune by rune: no invalid
+// UTF-8, no U+FFFD, no NUL.
+func TestCleanTextAgreesWithRuneByRune(t *testing.T) {
+	reference := func(s string) bool {
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError || r == 0 {
+				return false
+			}
+			i += size
+		}
+		return true
+	}
+	pieces := []string{"", "a", "张三", "\x00", "\uFFFD", "\xff", "\xe4\xb8", "１３８", "😀", " ", "\xed\xa0\x80"}
+	rng := rand.New(rand.NewPCG(3, 9))
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if s := b.String(); cleanText(s) != reference(s) {
+			t.Fatalf("cleanText(%q) = %v, want %v", s, cleanText(s), reference(s))
+		}
 	}
 }

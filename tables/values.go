@@ -268,13 +268,19 @@ func (f *Field) indexValue(raw string) (string, *apperr.Message) {
 // "AB-123" and "AB123" stay two customers.
 func NormalizeIndex(v string) string {
 	v = strings.TrimSpace(v)
+	narrow := v
+	if !isASCII(v) {
+		// Most values are ASCII, which narrowing leaves as it is; the
+		// transformer costs more than the rest of this function.
+		narrow = width.Narrow.String(v)
+	}
 	compact := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '-', '.', '(', ')', '\u00a0', '\u3000':
 			return -1
 		}
 		return r
-	}, width.Narrow.String(v))
+	}, narrow)
 	if !isPhoneNumber(compact) {
 		return v
 	}
@@ -293,6 +299,16 @@ func NormalizeIndex(v string) string {
 		compact = compact[1:]
 	}
 	return compact
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // isMobile reports whether s is a Chinese mobile number: 1[3-9] and nine
