@@ -53,7 +53,7 @@ func survey2(t *testing.T, chk *rowChecker, file []byte, validate bool) *survey 
 	if err != nil {
 		t.Fatal(err)
 	}
-	sv, err := chk.surveyFile(context.Background(), rr, validate)
+	sv, err := chk.surveyFile(context.Background(), rr, validate, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
