@@ -7,30 +7,13 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/screenpop/screenpop/testkit"
 )
-
-// syncBuffer is a log destination the workers may write to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // batchesCopied reads the batches_copied of each import's "rows written"
 // line, in order.
@@ -44,8 +27,8 @@ func batchesCopied(t *testing.T, log string) []int {
 	return out
 }
 
-func logTo(e *jobEnv) *syncBuffer {
-	buf := &syncBuffer{}
+func logTo(e *jobEnv) *testkit.LogBuffer {
+	buf := &testkit.LogBuffer{}
 	e.s.SetLogger(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	return buf
 }

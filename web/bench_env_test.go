@@ -135,17 +135,3 @@ func (m memFigures) String() string {
 }
 
 func mb(n uint64) float64 { return float64(n) / (1 << 20) }
-
-// loadAverage is /proc/loadavg's first three fields, for the printed
-// figures (the machine may be busy with other work).
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/testkit/benchdata"
+	"github.com/screenpop/screenpop/testkit/benchstat"
 )
 
 // The pop render benchmark (issue 5): a published page of 5 objects × 10
@@ -150,7 +151,7 @@ func BenchmarkPopRender1M(b *testing.B) {
 			}
 			fmt.Printf("bench: GET %s (%s), 5 objects × 10 fields over %d records, %d requests: p50 %.2fms p99 %.2fms max %.2fms, HTML %.0f B (max %d B); /healthz p50 %.2fms; load average %s: %s\n",
 				pagePath, mode.name, benchdata.Rows, len(took), msOf(p50), msOf(p99), msOf(pct(took, 1)), avgHTML, maxHTML,
-				msOf(pct(health, .50)), loadAverage(), verdict)
+				msOf(pct(health, .50)), benchstat.LoadAverage(), verdict)
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/screenpop/screenpop/engine/pops"
 	"github.com/screenpop/screenpop/internal/apperr"
 	"github.com/screenpop/screenpop/testkit/benchdata"
+	"github.com/screenpop/screenpop/testkit/benchstat"
 )
 
 // The workspace benchmark (issue 8): one instance with 200 agents, each
@@ -212,7 +213,7 @@ func BenchmarkWorkspacePop(b *testing.B) {
 				"(stream message p50 %.1fms p99 %.1fms; POST p99 %.1fms) | memory before the streams: %s; with them: %s; after: %s | load average %s: %s\n",
 				wsAgents, len(visible), wave, msOf(p50), msOf(p99), msOf(pct(visible, 1)),
 				msOf(pct(delivered, .50)), msOf(pct(delivered, .99)), msOf(pct(posted, .99)),
-				before, open, after, loadAverage(), verdict)
+				before, open, after, benchstat.LoadAverage(), verdict)
 		})
 	}
 }

@@ -50,6 +50,7 @@ import (
 	"github.com/screenpop/screenpop/internal/pgserver"
 	"github.com/screenpop/screenpop/migrations"
 	"github.com/screenpop/screenpop/testkit/benchdata"
+	"github.com/screenpop/screenpop/testkit/benchstat"
 )
 
 // The issue's target (issue 15): at 50 concurrent, 2,500 pops/s with p99
@@ -265,7 +266,7 @@ func runPops(ctx context.Context, o options, pg *pgserver.Server, dsn string, se
 	u := strings.TrimPrefix(srv.base, "http://")
 	path := fmt.Sprintf("/pop/%s/%d", set.Tenant.Slug, set.Page.ID)
 	fmt.Printf("popbench: GET %s?callerNum=<random of %d customers>&… from a trusted address, page of %d objects × %d fields; %d CPUs shared by the server, PostgreSQL and this generator; load average %s\n",
-		path, benchdata.Rows, benchdata.Objects, benchdata.FieldsPerObject, runtime.NumCPU(), loadAverage())
+		path, benchdata.Rows, benchdata.Objects, benchdata.FieldsPerObject, runtime.NumCPU(), benchstat.LoadAverage())
 	gen := &generator{addr: u, path: path}
 	if o.warmup > 0 {
 		gen.run(ctx, targetLevel, o.warmup, srv, pg)
@@ -563,18 +564,6 @@ func procMemory(pid int) (rss, peak uint64) {
 		}
 	}
 	return rss, peak
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

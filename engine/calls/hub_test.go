@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,24 +32,6 @@ func startHub(t *testing.T, db *bun.DB) *calls.Hub {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Logf("%s", p); return len(p), nil }
-
-// lockedLog collects what a logger writes.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // killListener ends the hub's LISTEN connection from the server side, as a
 // PostgreSQL restart or a network blip would.
@@ -109,7 +90,7 @@ func TestHubSignalsMissedAfterReconnect(t *testing.T) {
 	tid := tenant(t)
 	hub := startHub(t, db)
 	// The application's logger, set after start as serve does.
-	var logged lockedLog
+	var logged testkit.LogBuffer
 	hub.SetLogger(slog.New(slog.NewJSONHandler(&logged, nil)))
 	sub := hub.Subscribe(tid, "3001")
 	defer sub.Close()

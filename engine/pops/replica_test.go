@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/screenpop/screenpop/migrations"
 	"github.com/screenpop/screenpop/pages"
 	"github.com/screenpop/screenpop/tables"
+	"github.com/screenpop/screenpop/testkit"
 	"github.com/screenpop/screenpop/testkit/pgcluster"
 )
 
@@ -52,7 +52,7 @@ func TestPopsReadFromReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.External.Close)
-	var logs syncBuffer
+	var logs testkit.LogBuffer
 	const maxLag = time.Second
 	reads, err := database.OpenReplicas(ctx, db, []string{pair.Standby.DSN("postgres")}, database.ReplicaOptions{
 		MaxLag: maxLag, Interval: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -253,22 +253,4 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a log sink safe for the monitor's goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

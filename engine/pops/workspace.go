@@ -225,38 +225,6 @@ func (r *Runtime) WorkspaceState(ctx context.Context, tenantID int64, workNo str
 	return st, nil
 }
 
-// StreamMessage is a message with the stream id a reconnecting client
-// resumes from (0: not resumable).
-type StreamMessage struct {
-	ID      int64
-	Message *WorkspaceMessage
-}
-
-// NoticeMessage is the message of a call notice for the tenant's agent:
-// an event's, or the verification results of a call. Nil for a notice of
-// another kind.
-func (r *Runtime) NoticeMessage(ctx context.Context, tenantID int64, n calls.Notice) (*StreamMessage, error) {
-	switch n.Kind {
-	case "event":
-		e, err := r.calls.Event(ctx, tenantID, n.ID)
-		if err != nil {
-			return nil, err
-		}
-		m, err := r.CallMessage(ctx, tenantID, e)
-		if err != nil {
-			return nil, err
-		}
-		return &StreamMessage{ID: e.ID, Message: m}, nil
-	case "verify":
-		rs, err := r.calls.VerifyResults(ctx, tenantID, n.CallID)
-		if err != nil {
-			return nil, err
-		}
-		return &StreamMessage{Message: &WorkspaceMessage{Type: "verify", CallID: n.CallID, Verify: rs}}, nil
-	}
-	return nil, nil
-}
-
 // DialOutRequest is a dial-out request from a page in the workspace
 // (clickToOutbound or a call button).
 type DialOutRequest struct {
