@@ -11,7 +11,7 @@
 #
 #   bench/import.sh            # a throwaway PostgreSQL, or $DATABASE_URL's server
 #
-# Targets: CSV within 1.3x the floor (median of -runs pairs, default 3); XLSX within 2x of the CSV; the 20 MB
+# Targets: CSV within 1.3x the floor (median of -runs pairs, default 5); XLSX within 2x of the CSV; the 20 MB
 # XLSX under 10 s; peak RSS under 200 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,7 @@
 // is printed for reference. It prints wall time, rows/s, CPU and the peak
 // RSS of each importing process, and the server's CPU for each import and
 // for the floor. The CSV import and its floor are measured -runs times
-// (default 3), each pair back to back, and the median of their ratios is
+// (default 5), each pair back to back, and the median of their ratios is
 // the figure. Run it with bench/import.sh (or `make bench`).
 //
 //	importbench -binary bin/screenpop -dsn postgres://… [-runs 3] [-csv-only] [-psql /usr/lib/postgresql/15/bin/psql]
@@ -49,7 +49,7 @@ func main() {
 	psql := flag.String("psql", "/usr/lib/postgresql/15/bin/psql", "psql, for the \\copy reference")
 	size := flag.Int("size", 20<<20, "file size in bytes")
 	keep := flag.Bool("keep", false, "keep the scratch database, the files and the master key")
-	runs := flag.Int("runs", 3, "how many times the CSV import and its floor are measured (the ratio's median is the figure)")
+	runs := flag.Int("runs", 5, "how many times the CSV import and its floor are measured (the ratio's median is the figure)")
 	csvOnly := flag.Bool("csv-only", false, "measure only the CSV import and the floor, not the XLSX lines")
 	flag.Parse()
 	if *runs < 1 {
