@@ -747,15 +747,28 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, batches <-chan *ba
 	}
 	cs := &copyState{}
 	cs.fresh.Store(stored == job.Inserted)
-	slots := make(chan struct{}, max(1, o.Writers))
+	// Each writer keeps one connection for the whole job: its server
+	// process keeps what it caches about base_records (the pages it
+	// appends to among them) from one batch to the next.
+	writers := max(1, o.Writers)
+	slots := make(chan bun.Conn, writers)
+	for range writers {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		slots <- conn
+	}
 	prev := &committed{done: make(chan struct{})}
 	close(prev.done)
 	var failed atomic.Bool
 	rowsDone, issuesStored := job.RowsDone, job.ErrorCount
 	started := time.Now()
 	for b := range batches {
+		var conn bun.Conn
 		select {
-		case slots <- struct{}{}:
+		case conn = <-slots:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil || failed.Load() {
@@ -766,8 +779,8 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, batches <-chan *ba
 		issuesStored += min(len(b.issues), max(0, maxStoredIssues-issuesStored))
 		cur := &committed{done: make(chan struct{})}
 		go func(b *batch, prev, cur *committed) {
-			defer func() { <-slots }()
-			cur.err = s.commit(ctx, job, b, prev, cs)
+			defer func() { slots <- conn }()
+			cur.err = s.commit(ctx, conn, job, b, prev, cs)
 			if cur.err != nil {
 				failed.Store(true)
 			}
@@ -794,16 +807,12 @@ func (s *Service) writeBatches(ctx context.Context, job *Job, batches <-chan *ba
 // The rows go in while the previous batch (prev) may still be writing;
 // the counters, and the commit, wait for it. A failure of an earlier
 // batch is returned in place of this batch's own (it is the cause).
-func (s *Service) commit(ctx context.Context, job *Job, b *batch, prev *committed, cs *copyState) error {
-	// A connection of its own: copying goes through the driver under the
-	// transaction (tables.WriteEncoded).
-	conn, err := s.db.Conn(ctx)
-	if err == nil {
-		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			return s.writeBatch(ctx, conn, tx, job, b, prev, cs)
-		})
-		_ = conn.Close()
-	}
+// It runs on the writer's own connection, conn: copying goes through the
+// driver under the transaction (tables.WriteEncoded).
+func (s *Service) commit(ctx context.Context, conn bun.Conn, job *Job, b *batch, prev *committed, cs *copyState) error {
+	err := conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return s.writeBatch(ctx, conn, tx, job, b, prev, cs)
+	})
 	<-prev.done
 	if prev.err != nil {
 		return prev.err
