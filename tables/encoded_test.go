@@ -104,3 +104,58 @@ func TestWriteEncodedCopiesOrFallsBack(t *testing.T) {
 		}
 	}
 }
+
+// A table without encrypted fields stores no sealed object (NULL), and a
+// short index value no suffix: COPY writes the NULLs the upsert writes.
+func TestWriteEncodedCopiesNulls(t *testing.T) {
+	db := testkit.DB(t)
+	s := newServiceOn(t, db)
+	tenant := newTenantOn(t, db)
+	tb := publishedTable(t, s, tenant,
+		tables.FieldInput{Name: "code", IsIndex: true, Type: tables.TypeString, Length: 20},
+		tables.FieldInput{Name: "note", Type: tables.TypeString})
+	sc, err := s.Schema(ctx, tenant, tb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []tables.Row
+	for _, cells := range [][]string{{"A1", "短"}, {"LONG-CODE-0001", ""}} {
+		row, errs := sc.ParseCells(cells)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		rows = append(rows, row)
+	}
+	enc, err := s.EncodeRows(ctx, sc, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, copied, err := s.WriteEncoded(ctx, conn, tx, enc, true)
+		if err == nil && (!copied || res.Inserted != 2) {
+			t.Errorf("copied %v, %+v", copied, res)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sealed, suffixes int
+	if err := db.NewRaw("SELECT count(sealed), count(index_suffix) FROM base_records WHERE table_id = ?", tb.ID).Scan(ctx, &sealed, &suffixes); err != nil {
+		t.Fatal(err)
+	}
+	if sealed != 0 || suffixes != 1 {
+		t.Fatalf("%d sealed objects, %d suffixes; want none and one (the short code has none)", sealed, suffixes)
+	}
+	for code, note := range map[string]string{"A1": "短", "LONG-CODE-0001": ""} {
+		_, r, err := s.FindByIndex(ctx, tenant, tb.ID, code)
+		if err != nil || r == nil || r.Values[sc.Fields[1].ID] != note {
+			t.Fatalf("find %s: %+v, %v", code, r, err)
+		}
+	}
+}
