@@ -112,6 +112,16 @@ func TestStoredUploadPacked(t *testing.T) {
 	if codec != "s2" || stored >= len(file)/2 {
 		t.Fatalf("CSV stored as %q, %d bytes of %d", codec, stored, len(file))
 	}
+	// The codec is bound to the sealed bytes: a worker that would take a
+	// packed file as it came (the previous version's) cannot open it.
+	var sealedFile []byte
+	must(t, e.db.NewRaw("SELECT file FROM import_jobs WHERE id = ?", job.ID).Scan(ctx, &sealedFile))
+	if _, err := e.s.keys.Open(ctx, e.tenant, sealedFile, fileAD(e.tenant, job.ID, "")); err == nil {
+		t.Fatal("a packed file opened as an unpacked one")
+	}
+	if _, err := e.s.keys.Open(ctx, e.tenant, sealedFile, fileAD(e.tenant, job.ID, "s2")); err != nil {
+		t.Fatalf("a packed file does not open with its codec: %v", err)
+	}
 	book := buildXLSX(t, func(f *excelize.File) {
 		_ = f.SetSheetRow("Sheet1", "A1", &[]any{"手机", "姓名", "备用电话", "等级", "积分", "生日"})
 		_ = f.SetSheetRow("Sheet1", "A2", &[]any{"13700137000", "王五", "", "VIP", 12.5, "2000-02-29"})
@@ -124,7 +134,7 @@ func TestStoredUploadPacked(t *testing.T) {
 	}
 
 	// As a job queued by the previous version left it.
-	sealed, err := e.s.keys.Seal(ctx, e.tenant, file, fileAD(e.tenant, job.ID))
+	sealed, err := e.s.keys.Seal(ctx, e.tenant, file, fileAD(e.tenant, job.ID, ""))
 	must(t, err)
 	_, err = e.db.NewUpdate().Table("import_jobs").Set("file = ?", sealed).Set("file_codec = ''").Where("id = ?", job.ID).Exec(ctx)
 	must(t, err)

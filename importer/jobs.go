@@ -406,10 +406,17 @@ func openFile(format Format, data []byte, sheet string, limit int64, stored bool
 	return rr, enc, nil
 }
 
-// fileAD binds a stored file to its tenant and job: a sealed file copied
-// to another job or tenant does not open.
-func fileAD(tenantID, jobID int64) []byte {
-	return []byte("screenpop:import-file:v1:" + strconv.FormatInt(tenantID, 10) + ":" + strconv.FormatInt(jobID, 10))
+// fileAD binds a stored file to its tenant, its job and how it was packed
+// (packFile's codec): a sealed file copied to another job or tenant does
+// not open, and neither does a packed file for a worker of a version that
+// would take it as it came (during a rolling upgrade, that attempt fails
+// and is retried, by then on an upgraded instance).
+func fileAD(tenantID, jobID int64, codec string) []byte {
+	version := "v1" // as uploaded, since the first version
+	if codec != "" {
+		version = codec
+	}
+	return []byte("screenpop:import-file:" + version + ":" + strconv.FormatInt(tenantID, 10) + ":" + strconv.FormatInt(jobID, 10))
 }
 
 // Create checks an upload and queues its import. Whatever is wrong with the
@@ -439,7 +446,7 @@ func (s *Service) Create(ctx context.Context, up Upload) (*Job, error) {
 		if _, err := tx.NewInsert().Model(job).Returning("*").Exec(ctx); err != nil {
 			return fmt.Errorf("insert import job: %w", err)
 		}
-		sealed, err := s.keys.Seal(ctx, up.TenantID, packed, fileAD(up.TenantID, job.ID))
+		sealed, err := s.keys.Seal(ctx, up.TenantID, packed, fileAD(up.TenantID, job.ID, codec))
 		if err != nil {
 			return fmt.Errorf("seal the file of import %d: %w", job.ID, err)
 		}

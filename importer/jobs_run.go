@@ -502,7 +502,7 @@ func (s *Service) runJob(ctx context.Context, job *Job, o Options) error {
 	if job.File == nil {
 		return apperr.New(apperr.Invalid, "import.file_missing")
 	}
-	data, err := s.keys.Open(ctx, job.TenantID, job.File, fileAD(job.TenantID, job.ID))
+	data, err := s.keys.Open(ctx, job.TenantID, job.File, fileAD(job.TenantID, job.ID, job.FileCodec))
 	if err != nil {
 		return fmt.Errorf("open the stored file: %w", err)
 	}

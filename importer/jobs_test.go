@@ -434,7 +434,7 @@ func TestStoredFileIsSealed(t *testing.T) {
 		t.Fatalf("stored file (%d bytes) is not sealed", len(stored))
 	}
 	// Bound to its job: as another job's file it does not open.
-	if _, err := e.s.keys.Open(ctx, e.tenant, stored, fileAD(e.tenant, job.ID+1)); err == nil {
+	if _, err := e.s.keys.Open(ctx, e.tenant, stored, fileAD(e.tenant, job.ID+1, job.FileCodec)); err == nil {
 		t.Fatal("the sealed file opens for another job")
 	}
 	c, err := e.s.Cancel(ctx, e.tenant, job.ID)
