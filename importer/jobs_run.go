@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strconv"
@@ -108,10 +109,10 @@ func (c *rowChecker) check(line int, cells []string, rerr error) (tables.Row, []
 type survey struct {
 	example bool // the first data row was the template's example, skipped
 	total   int  // data rows (the example not counted)
-	// winner is, for each index value, the line of the row written for
-	// it: the last good row that holds it. Every other row with the value
-	// is a duplicate it supersedes.
-	winner map[string]int
+	// winners holds, for each index value, the line of the row written
+	// for it: the last good row that holds it (winner). Every other row
+	// with the value is a duplicate it supersedes.
+	winners winnerMap
 	// Filled by a full survey only (validate):
 	bad    int     // rows rejected
 	issues []Issue // the rejected rows' issues
@@ -136,7 +137,7 @@ type survey struct {
 // rowsHint, if not 0, is about how many rows the file has: the map of
 // winners is made that big at once rather than grown a dozen times.
 func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, validate bool, rowsHint int) (*survey, error) {
-	sv := &survey{winner: make(map[string]int, rowsHint)}
+	sv := &survey{winners: newWinnerMap(rowsHint)}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	chunks, readErr := readAhead(ctx, rr)
@@ -167,12 +168,12 @@ func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, validate bool
 			if !ok {
 				continue
 			}
-			if _, seen := sv.winner[index]; !seen {
-				sv.winner[index] = r.line
+			if !sv.winners.seen(index) {
+				sv.winners.set(index, r.line)
 				continue
 			}
 			if _, issues := c.check(r.line, r.cells, nil); len(issues) == 0 {
-				sv.winner[index] = r.line
+				sv.winners.set(index, r.line)
 			}
 		}
 	}
@@ -182,11 +183,40 @@ func (c *rowChecker) surveyFile(ctx context.Context, rr RowReader, validate bool
 	return sv, nil
 }
 
+// winnerMap maps index values to lines, compactly: by a 128-bit keyed
+// hash of the value rather than the value itself. A file within the size
+// limit may hold two million short rows, and a map of their strings alone
+// would take an import past its memory budget (about 45 bytes an entry
+// against 24). Two values of one file share a hash with a chance of about
+// n²/2¹²⁹, for n rows: nil for any file there is.
+type winnerMap struct {
+	seeds [2]maphash.Seed
+	lines map[[2]uint64]int32
+}
+
+func newWinnerMap(hint int) winnerMap {
+	return winnerMap{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, lines: make(map[[2]uint64]int32, hint)}
+}
+
+func (w winnerMap) key(index string) [2]uint64 {
+	return [2]uint64{maphash.String(w.seeds[0], index), maphash.String(w.seeds[1], index)}
+}
+
+func (w winnerMap) seen(index string) bool {
+	_, ok := w.lines[w.key(index)]
+	return ok
+}
+
+func (w winnerMap) set(index string, line int) { w.lines[w.key(index)] = int32(line) }
+
+// winner is the line of the row written for index (0 if none).
+func (w winnerMap) winner(index string) int { return int(w.lines[w.key(index)]) }
+
 // surveyRow validates one row in a full survey.
 func (c *rowChecker) surveyRow(sv *survey, r readRow) {
 	row, issues := c.check(r.line, r.cells, r.err)
 	if len(issues) == 0 {
-		sv.winner[row.Index] = r.line
+		sv.winners.set(row.Index, r.line)
 		return
 	}
 	sv.bad++
@@ -211,12 +241,14 @@ func (c *rowChecker) indexOf(cells []string) (string, bool) {
 
 // rowsHint guesses a file's rows for surveyFile: a CSV's line feeds (at
 // most one more than its rows, unless cells hold line breaks; 20 MB are
-// counted in milliseconds). An XLSX is not guessed.
+// counted in milliseconds), but no more than a row per 64 bytes, so that a
+// file of blank lines does not size the map of winners for millions of
+// rows it does not have. An XLSX is not guessed.
 func rowsHint(format Format, data []byte) int {
 	if format != FormatCSV {
 		return 0
 	}
-	return bytes.Count(data, []byte{'\n'})
+	return min(bytes.Count(data, []byte{'\n'}), len(data)/64)
 }
 
 // readRow is one row as a RowReader returned it (err: its row error).
@@ -343,9 +375,9 @@ func (s *Service) DryRun(ctx context.Context, up Upload) (*DryRunResult, error) 
 		case len(issues) > 0:
 			res.Rejected++
 			add(issues...)
-		case sv.winner[row.Index] != line:
+		case sv.winners.winner(row.Index) != line:
 			res.Duplicates++
-			add(duplicateIssue(c.sc, line, sv.winner[row.Index]))
+			add(duplicateIssue(c.sc, line, sv.winners.winner(row.Index)))
 		default:
 			res.Good++
 			if len(row.Keep) > 0 {
@@ -632,9 +664,9 @@ func (s *Service) readBatches(ctx context.Context, rr RowReader, chk *rowChecker
 		case len(issues) > 0:
 			b.rejected++
 			b.issues = append(b.issues, issues...)
-		case sv.winner[row.Index] != line:
+		case sv.winners.winner(row.Index) != line:
 			b.duplicates++
-			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.winner[row.Index]))
+			b.issues = append(b.issues, duplicateIssue(chk.sc, line, sv.winners.winner(row.Index)))
 		default:
 			b.rows = append(b.rows, row)
 			b.lines = append(b.lines, line)

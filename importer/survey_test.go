@@ -39,8 +39,8 @@ func outcome(t *testing.T, chk *rowChecker, file []byte, sv *survey) []string {
 		switch {
 		case len(issues) > 0:
 			got = append(got, fmt.Sprintf("%d reject", line))
-		case sv.winner[row.Index] != line:
-			got = append(got, fmt.Sprintf("%d duplicate of %d", line, sv.winner[row.Index]))
+		case sv.winners.winner(row.Index) != line:
+			got = append(got, fmt.Sprintf("%d duplicate of %d", line, sv.winners.winner(row.Index)))
 		default:
 			got = append(got, fmt.Sprintf("%d write", line))
 		}
