@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -47,5 +48,36 @@ func TestImportSheetChoice(t *testing.T) {
 	ae, ok := apperr.As(err)
 	if !ok || len(ae.Fields) == 0 || !strings.Contains(ae.Fields[0].In(i18n.English), "说明, 客户") {
 		t.Fatalf("wrong sheet: %v", err)
+	}
+}
+
+// openQuote's double-quote fast path against the quote-by-quote rule: a
+// tag ends inside a value when a quote was opened and not closed by the
+// same kind.
+func TestOpenQuoteAgreesWithQuoteByQuote(t *testing.T) {
+	reference := func(tag []byte) bool {
+		var quote byte
+		for _, c := range tag {
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			}
+		}
+		return quote != 0
+	}
+	pieces := []string{`c`, ` r="A1"`, ` t='s'`, `"`, `'`, ` s="1`, `x='"'`, `y="'"`, `>`, ` `}
+	rng := rand.New(rand.NewPCG(5, 8))
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if tag := []byte(b.String()); openQuote(tag) != reference(tag) {
+			t.Fatalf("openQuote(%q) = %v, want %v", tag, openQuote(tag), reference(tag))
+		}
 	}
 }

@@ -124,6 +124,9 @@ func (s *xmlScan) next() error {
 			}
 		}
 		rest := s.buf[s.pos:s.end]
+		if len(rest) > 1 && rest[1] != '?' && rest[1] != '!' {
+			return s.readTag() // the usual case: a tag, none of the markup below
+		}
 		switch {
 		case bytes.HasPrefix(rest, []byte("<?")):
 			if err := s.skipPast([]byte("?>")); err != nil {
@@ -213,8 +216,10 @@ func (s *xmlScan) readTag() error {
 
 // openQuote reports whether tag ends inside a quoted attribute value.
 func openQuote(tag []byte) bool {
-	if bytes.IndexByte(tag, '"') < 0 && bytes.IndexByte(tag, '\'') < 0 {
-		return false
+	if bytes.IndexByte(tag, '\'') < 0 {
+		// Double quotes only, as spreadsheet producers write: open after
+		// an odd number of them (counted a word at a time).
+		return bytes.Count(tag, []byte{'"'})%2 == 1
 	}
 	var quote byte
 	for _, c := range tag {
