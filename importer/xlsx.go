@@ -145,6 +145,27 @@ func OpenXLSXSheet(r io.ReaderAt, size int64, limits XLSXLimits, sheet string) (
 	if err := checkZip(zr, lim); err != nil {
 		return nil, err
 	}
+	// Every entry is unzipped once to check it (verifyZip) while the parts
+	// are read, on the other core; its verdict wins, since a damaged
+	// entry may be what made the reading fail.
+	verified := make(chan error, 1)
+	if lim.Stored {
+		verified <- nil
+	} else {
+		go func() { verified <- verifyZip(zr, lim) }()
+	}
+	rr, err = openSheet(zr, lim, sheet)
+	if verr := <-verified; verr != nil {
+		if rr != nil {
+			rr.Close()
+		}
+		return nil, verr
+	}
+	return rr, err
+}
+
+// openSheet reads the workbook's parts and starts reading sheet.
+func openSheet(zr *zip.Reader, lim XLSXLimits, sheet string) (rr RowReader, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rr, err = nil, parserPanic(p)
@@ -207,8 +228,8 @@ func chooseSheet(sheets []sheetInfo, name string) (sheetInfo, error) {
 	return sheetInfo{}, &FileError{Code: CodeNoSheet, Detail: "the workbook has no sheet of that name", Value: strings.Join(visible, ", ")}
 }
 
-// checkZip enforces lim on the declared sizes of zr's entries, then verifies
-// that each entry decompresses to exactly its declared size and checksum.
+// checkZip enforces lim on the declared sizes of zr's entries (verifyZip
+// then checks that each entry keeps to its declaration).
 func checkZip(zr *zip.Reader, lim XLSXLimits) error {
 	if len(zr.File) > maxZipEntries {
 		return &FileError{Code: CodeZipBomb, Detail: fmt.Sprintf("the zip has %d entries, at most %d are allowed", len(zr.File), maxZipEntries)}
@@ -233,9 +254,18 @@ func checkZip(zr *zip.Reader, lim XLSXLimits) error {
 			}
 		}
 	}
-	if lim.Stored {
-		return nil
-	}
+	return nil
+}
+
+// verifyZip unzips every entry of zr to check that it has the size and
+// checksum it declares (and, for the shared strings, no more entries than
+// lim allows) before any of it is trusted.
+func verifyZip(zr *zip.Reader, lim XLSXLimits) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = parserPanic(p)
+		}
+	}()
 	for _, zf := range zr.File {
 		var w io.Writer = io.Discard
 		var sst *siCounter
