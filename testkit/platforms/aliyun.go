@@ -2,7 +2,6 @@ package platforms
 
 import (
 	"fmt"
-	"net/url"
 	"testing"
 )
 
@@ -17,9 +16,7 @@ import (
 // with its own query gets a second "?". Aliyun documents no message from
 // the page back to the workbench.
 type AliyunWorkbench struct {
-	// Base is the workbench's origin, http://localhost:port: another site
-	// than a test server on 127.0.0.1.
-	Base string
+	workbench // Base and PageURL
 }
 
 // NewAliyunWorkbench starts the stand-in; it stops when the test ends.
@@ -27,12 +24,6 @@ func NewAliyunWorkbench(t testing.TB) *AliyunWorkbench {
 	w := &AliyunWorkbench{}
 	w.Base = serveOnOtherSite(t, hostPage(aliyunWorkbenchPage))
 	return w
-}
-
-// PageURL is the workbench at sign-in, with page (the 页面地址 as the admin
-// typed it) as its homepage.
-func (w *AliyunWorkbench) PageURL(page string) string {
-	return w.Base + "/workbench?page=" + url.QueryEscape(page)
 }
 
 // AliyunCall is the JavaScript that makes the workbench refresh the page

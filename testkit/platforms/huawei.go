@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
 	"testing"
 )
 
@@ -26,9 +25,7 @@ const SupportScriptPath = "/service-cloud/resource.root/page/resource.root/js/AI
 // documented; here the host page posts {aiccStandIn: eventName, eventData}
 // into the frame with Event(), and the script calls the handlers.
 type HuaweiWorkbench struct {
-	// Base is the workbench's origin, http://localhost:port: another site
-	// than a test server on 127.0.0.1.
-	Base string
+	workbench // Base and PageURL
 }
 
 // NewHuaweiWorkbench starts the stand-in; it stops when the test ends.
@@ -49,11 +46,6 @@ func NewHuaweiWorkbench(t testing.TB) *HuaweiWorkbench {
 
 // ScriptURL is the address an admin gives for AICCSupport.js.
 func (w *HuaweiWorkbench) ScriptURL() string { return w.Base + SupportScriptPath }
-
-// PageURL is the workbench embedding page (the third-party page's URL).
-func (w *HuaweiWorkbench) PageURL(page string) string {
-	return w.Base + "/workbench?page=" + url.QueryEscape(page)
-}
 
 // Event is the JavaScript that makes the workbench fire an event with its
 // eventData (表4-6) at the embedded page; run it in the workbench's tab.

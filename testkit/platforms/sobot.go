@@ -23,9 +23,7 @@ import (
 // message the page posts to it (tickets, cards) in window.received.
 // It signs on its own, from the seed's formulas, not with screenpop's code.
 type SobotWorkbench struct {
-	// Base is the workbench's origin, http://localhost:port: another site
-	// than a test server on 127.0.0.1.
-	Base string
+	workbench // Base and PageURL
 	// SysNum is the company's 企业标识 and Secret its 安全密钥 ("" when
 	// off: the basic sign).
 	SysNum, Secret string
@@ -80,11 +78,6 @@ func FrameURL(page string, q url.Values) string {
 		sep = "&"
 	}
 	return page + sep + q.Encode()
-}
-
-// PageURL is the workbench embedding the 对接页面 at frameURL.
-func (w *SobotWorkbench) PageURL(frameURL string) string {
-	return w.Base + "/workbench?page=" + url.QueryEscape(frameURL)
 }
 
 // Selected is the JavaScript that makes the workbench switch to another

@@ -2,7 +2,6 @@ package platforms
 
 import (
 	"fmt"
-	"net/url"
 	"testing"
 )
 
@@ -18,9 +17,7 @@ import (
 // opens its dial pad showing desc, or phoneNumber without one ("呼出时系统
 // 显示字段，选填，没有时显示 phoneNumber").
 type TCCCWorkbench struct {
-	// Base is the workbench's origin, http://localhost:port: another site
-	// than a test server on 127.0.0.1.
-	Base string
+	workbench // Base and PageURL
 }
 
 // NewTCCCWorkbench starts the stand-in; it stops when the test ends.
@@ -28,12 +25,6 @@ func NewTCCCWorkbench(t testing.TB) *TCCCWorkbench {
 	w := &TCCCWorkbench{}
 	w.Base = serveOnOtherSite(t, hostPage(tcccWorkbenchPage))
 	return w
-}
-
-// PageURL is the workbench with the 来电弹屏 page configured as page (its
-// URL as the admin typed it in 通用设置 > 来电弹屏).
-func (w *TCCCWorkbench) PageURL(page string) string {
-	return w.Base + "/workbench?page=" + url.QueryEscape(page)
 }
 
 // TCCCCall is the JavaScript that makes the workbench pass a call to the
