@@ -301,12 +301,8 @@ func run(binary, adminDSN, psql string, size, runs int, csvOnly, keep bool) erro
 		fmt.Printf(", XLSX (same rows) %.0f B, 20 MB XLSX %.0f B", float64(xlsxRun.wal)/float64(rows), float64(bigRun.wal)/float64(bigRun.rows))
 	}
 	fmt.Println()
-	slices.Sort(csvRatios)
-	med := csvRatios[len(csvRatios)/2]
-	if len(csvRatios)%2 == 0 {
-		med = (csvRatios[len(csvRatios)/2-1] + csvRatios[len(csvRatios)/2]) / 2
-	}
-	fmt.Printf("\ntargets: CSV within 1.3x the floor: %v (median of %d runs %.2fx, from %.2fx to %.2fx)", med <= 1.3, len(csvRatios), med, csvRatios[0], csvRatios[len(csvRatios)-1])
+	med := median(csvRatios)
+	fmt.Printf("\ntargets: CSV within 1.3x the floor: %v (median of %d runs %.2fx, from %.2fx to %.2fx)", med <= 1.3, len(csvRatios), med, slices.Min(csvRatios), slices.Max(csvRatios))
 	if xlsxRun != nil {
 		xratio := xlsxRun.wall.Seconds() / csvWall.Seconds()
 		peak := 0.0
@@ -370,8 +366,10 @@ func cleanStart(ctx context.Context, db *bun.DB) error {
 	return err
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
+// median is the middle value of s (the mean of the two middle ones for an
+// even count); s is not changed.
+func median[T ~int64 | ~float64](s []T) T {
+	s = slices.Clone(s)
 	slices.Sort(s)
 	if len(s)%2 == 0 {
 		return (s[len(s)/2-1] + s[len(s)/2]) / 2
