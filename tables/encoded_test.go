@@ -35,33 +35,6 @@ func TestWriteEncodedCopiesOrFallsBack(t *testing.T) {
 		}
 		return out
 	}
-	write := func(rs []tables.Row, fresh bool) (tables.UpsertResult, bool) {
-		t.Helper()
-		enc, err := s.EncodeRows(ctx, sc, rs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		var res tables.UpsertResult
-		var copied bool
-		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			var err error
-			if res, copied, err = s.WriteEncoded(ctx, conn, tx, enc, fresh); err != nil {
-				return err
-			}
-			// The transaction is usable after a fallback.
-			_, err = tx.ExecContext(ctx, "SELECT 1")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, copied
-	}
 	for _, tc := range []struct {
 		name       string
 		rows       []tables.Row
@@ -76,7 +49,7 @@ func TestWriteEncodedCopiesOrFallsBack(t *testing.T) {
 		{"unchanged rows upserted, not copied", rows(60, 70, "丙"), true, false, tables.UpsertResult{Unchanged: 10}, 70},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, copied := write(tc.rows, tc.fresh)
+			res, copied := writeEncoded(t, db, s, sc, tc.rows, tc.fresh)
 			if copied != tc.wantCopied || res != tc.want {
 				t.Fatalf("copied %v, %+v; want %v, %+v", copied, res, tc.wantCopied, tc.want)
 			}
@@ -126,24 +99,8 @@ func TestWriteEncodedCopiesNulls(t *testing.T) {
 		}
 		rows = append(rows, row)
 	}
-	enc, err := s.EncodeRows(ctx, sc, rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, copied, err := s.WriteEncoded(ctx, conn, tx, enc, true)
-		if err == nil && (!copied || res.Inserted != 2) {
-			t.Errorf("copied %v, %+v", copied, res)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	if res, copied := writeEncoded(t, db, s, sc, rows, true); !copied || res.Inserted != 2 {
+		t.Errorf("copied %v, %+v", copied, res)
 	}
 	var sealed, suffixes int
 	if err := db.NewRaw("SELECT count(sealed), count(index_suffix) FROM base_records WHERE table_id = ?", tb.ID).Scan(ctx, &sealed, &suffixes); err != nil {
@@ -158,4 +115,34 @@ func TestWriteEncodedCopiesNulls(t *testing.T) {
 			t.Fatalf("find %s: %+v, %v", code, r, err)
 		}
 	}
+}
+
+// writeEncoded encodes rows and writes them with WriteEncoded in a
+// transaction of their own, which must still take a statement afterwards
+// (after a fallback, too), and commits it.
+func writeEncoded(t *testing.T, db *bun.DB, s *tables.Service, sc *tables.Schema, rows []tables.Row, fresh bool) (tables.UpsertResult, bool) {
+	t.Helper()
+	enc, err := s.EncodeRows(ctx, sc, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var res tables.UpsertResult
+	var copied bool
+	err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if res, copied, err = s.WriteEncoded(ctx, conn, tx, enc, fresh); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "SELECT 1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, copied
 }
