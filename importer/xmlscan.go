@@ -221,6 +221,12 @@ func openQuote(tag []byte) bool {
 		// an odd number of them (counted a word at a time).
 		return bytes.Count(tag, []byte{'"'})%2 == 1
 	}
+	return openQuoteEach(tag)
+}
+
+// openQuoteEach is openQuote quote by quote, for a tag with both kinds:
+// a quote opens a value that only the same kind closes.
+func openQuoteEach(tag []byte) bool {
 	var quote byte
 	for _, c := range tag {
 		switch {
